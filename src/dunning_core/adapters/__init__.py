@@ -1,0 +1,1 @@
+"""Adapters: storage and notification implementations of the ports."""

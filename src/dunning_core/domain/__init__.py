@@ -1,0 +1,1 @@
+"""Immutable domain objects: no I/O, no policies, no clock."""

@@ -1,0 +1,124 @@
+"""Validators shared by the domain classes (private).
+
+Each raises a named :class:`~dunning_core.errors.DunningError` subclass whose message
+carries ``Class.field`` and the rejected value.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import attrs
+
+from dunning_core.errors import (
+    CurrencyMismatch,
+    InvalidAmount,
+    InvalidDateRange,
+    InvalidField,
+)
+from dunning_core.money import Money
+
+
+def field_name(instance: Any, attribute: attrs.Attribute[Any]) -> str:
+    return f"{type(instance).__name__}.{attribute.name}"
+
+
+def non_empty_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """An identifier: a str with something other than whitespace in it."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidField(field_name(instance, attribute), value, "must be a non-empty string")
+
+
+def optional_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        non_empty_text(instance, attribute, value)
+
+
+def plain_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str):
+        raise InvalidField(field_name(instance, attribute), value, "must be a string")
+
+
+def a_date(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    # datetime is a subclass of date; a datetime here would smuggle a time (and maybe a
+    # timezone) into a calendar field, so it is refused.
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise InvalidField(field_name(instance, attribute), value, "must be a datetime.date")
+
+
+def optional_date(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        a_date(instance, attribute, value)
+
+
+def money(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, Money):
+        raise InvalidAmount(field_name(instance, attribute), value, "must be a Money")
+
+
+def positive_money(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    money(instance, attribute, value)
+    if value.amount <= 0:
+        raise InvalidAmount(field_name(instance, attribute), value, "must be greater than zero")
+
+
+def non_negative_money(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    money(instance, attribute, value)
+    if value.amount < 0:
+        raise InvalidAmount(field_name(instance, attribute), value, "must not be negative")
+
+
+def optional_positive_money(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        positive_money(instance, attribute, value)
+
+
+def not_before(earlier_field: str) -> Any:
+    """Validator: this date is on or after the date in ``earlier_field``."""
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None:
+            return
+        earlier = getattr(instance, earlier_field)
+        if value < earlier:
+            raise InvalidDateRange(
+                field_name(instance, attribute),
+                value,
+                f"is before {type(instance).__name__}.{earlier_field}={earlier!r}",
+            )
+
+    return check
+
+
+def same_currency(field: str, expected: str, actual: Money | None) -> None:
+    if actual is not None and actual.currency != expected:
+        raise CurrencyMismatch(expected, actual.currency, field)
+
+
+def to_tuple(value: Any) -> tuple[Any, ...]:
+    """Converter: accept any iterable (but not a lone string) and freeze it as a tuple."""
+    if isinstance(value, (str, bytes)):
+        return (value,)
+    return tuple(value)
+
+
+def to_frozenset(value: Any) -> frozenset[Any]:
+    if isinstance(value, (str, bytes)):
+        return frozenset((value,))
+    return frozenset(value)
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def to_enum(enum_cls: type[E], field: str, value: object) -> E:
+    """Convert ``value`` (a member or its value) to ``enum_cls``, or raise InvalidField
+    listing the choices. Wrap it in a named converter per field (attrs' mypy plugin
+    only understands named functions as converters)."""
+    try:
+        return enum_cls(value)
+    except ValueError:
+        choices = ", ".join(str(member.value) for member in enum_cls)
+        raise InvalidField(field, value, f"must be one of {choices}") from None

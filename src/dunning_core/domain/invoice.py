@@ -1,0 +1,115 @@
+"""Invoices and credit notes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import attrs
+
+from dunning_core.domain._checks import (
+    a_date,
+    not_before,
+    optional_text,
+    positive_money,
+)
+from dunning_core.domain._checks import non_empty_text as _id
+from dunning_core.errors import InvalidField
+from dunning_core.money import Money
+
+__all__ = ["CreditNote", "Invoice"]
+
+
+@attrs.frozen(kw_only=True)
+class Invoice:
+    """An amount a customer owes, due on a date.
+
+    Invoice numbers are unique across the whole ledger (not only within an account):
+    allocations, remittance advices and bank references name invoices by number alone.
+
+    Args:
+        number: The invoice number, e.g. ``"F-2026-0042"``.
+        account_id: The account billed.
+        issued_on: Issue date.
+        due_on: Due date; not before ``issued_on``.
+        amount: Amount due, greater than zero (a credit is a :class:`CreditNote`).
+        purchase_order: The customer's purchase-order number, if they gave one.
+
+    Raises:
+        InvalidAmount: ``amount`` is not a positive Money.
+        InvalidDateRange: ``due_on`` is before ``issued_on``.
+        InvalidField: an identifier is empty or a date is not a ``date``.
+    """
+
+    number: str = attrs.field(validator=_id)
+    account_id: str = attrs.field(validator=_id)
+    issued_on: date = attrs.field(validator=a_date)
+    due_on: date = attrs.field(validator=[a_date, not_before("issued_on")])
+    amount: Money = attrs.field(validator=positive_money)
+    purchase_order: str | None = attrs.field(default=None, validator=optional_text)
+
+    @property
+    def currency(self) -> str:
+        """The invoice's currency."""
+        return self.amount.currency
+
+    @property
+    def sort_key(self) -> tuple[date, date, str]:
+        """Oldest-first order: due date, then issue date, then number (a total order)."""
+        return (self.due_on, self.issued_on, self.number)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Invoice:
+        """Build from a flat mapping (a CSV row, a JSON object) with ISO dates and a
+        decimal string amount: ``number, account_id, issued_on, due_on, amount,
+        currency[, purchase_order]``.
+
+        Raises:
+            InvalidField: a key is missing or a date is not ISO 8601.
+        """
+        try:
+            return cls(
+                number=row["number"],
+                account_id=row["account_id"],
+                issued_on=_iso_date("Invoice.issued_on", row["issued_on"]),
+                due_on=_iso_date("Invoice.due_on", row["due_on"]),
+                amount=Money(row["amount"], row["currency"]),
+                purchase_order=row.get("purchase_order") or None,
+            )
+        except KeyError as missing:
+            raise InvalidField(f"Invoice.{missing.args[0]}", None, "missing from row") from None
+
+
+@attrs.frozen(kw_only=True)
+class CreditNote:
+    """A credit the seller grants: it reduces the invoice it credits, or, when it
+    credits none, is consumed oldest invoice first like cash.
+
+    Args:
+        number: The credit note number.
+        account_id: The account credited.
+        issued_on: Issue date.
+        amount: Amount credited, greater than zero.
+        credits_invoice: The invoice number it credits, or ``None``.
+    """
+
+    number: str = attrs.field(validator=_id)
+    account_id: str = attrs.field(validator=_id)
+    issued_on: date = attrs.field(validator=a_date)
+    amount: Money = attrs.field(validator=positive_money)
+    credits_invoice: str | None = attrs.field(default=None, validator=optional_text)
+    reason: str | None = attrs.field(default=None, validator=optional_text)
+
+    @property
+    def currency(self) -> str:
+        """The credit note's currency."""
+        return self.amount.currency
+
+
+def _iso_date(field: str, value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InvalidField(field, value, "expected an ISO 8601 date such as '2026-03-31'") from None

@@ -1,0 +1,110 @@
+"""One exception hierarchy, rooted at :class:`DunningError`.
+
+Every error raised for bad input names the field and the offending value, so a caller
+can report it without reading the library's source. Input errors also subclass the
+builtin a caller would naturally catch (``ValueError`` or ``TypeError``), the way attrs'
+``FrozenError`` subclasses ``AttributeError``.
+
+Catch :class:`DunningError` to handle everything this library raises on purpose.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AccountMismatch",
+    "CurrencyMismatch",
+    "DunningError",
+    "DuplicatePayment",
+    "InvalidAmount",
+    "InvalidAsOf",
+    "InvalidContact",
+    "InvalidDateRange",
+    "InvalidField",
+    "InvalidLocale",
+    "InvalidRemittance",
+    "InvalidTimezone",
+    "UnknownCurrency",
+]
+
+
+class DunningError(Exception):
+    """Base class of every error this library raises on purpose."""
+
+
+class InvalidField(DunningError, ValueError):
+    """A value failed validation.
+
+    Attributes:
+        field: The name of the field (``"Invoice.due_on"``, ``"Money.amount"``).
+        value: The value that was rejected.
+    """
+
+    def __init__(self, field: str, value: Any, problem: str) -> None:
+        self.field = field
+        self.value = value
+        self.problem = problem
+        super().__init__(f"{field}={value!r}: {problem}")
+
+
+class InvalidAmount(InvalidField):
+    """An amount is not a whole number of the currency's minor units, or has the
+    wrong sign for its field (a non-positive invoice amount, a negative remittance)."""
+
+
+class UnknownCurrency(InvalidField):
+    """The currency code is not an ISO 4217 code with a minor unit (``XAU`` and
+    ``XXX`` have none and are rejected too)."""
+
+
+class InvalidTimezone(InvalidField):
+    """The timezone is not an IANA key the tz database knows."""
+
+
+class InvalidLocale(InvalidField):
+    """The locale is not one babel (CLDR) knows."""
+
+
+class InvalidDateRange(InvalidField):
+    """Two dates are in the wrong order (an invoice due before it was issued)."""
+
+
+class InvalidContact(InvalidField):
+    """An email address or mobile number is malformed."""
+
+
+class InvalidAsOf(InvalidField):
+    """An ``as_of`` value is neither a ``date`` nor a timezone-aware ``datetime``."""
+
+
+class InvalidRemittance(InvalidField):
+    """A remittance advice or one of its lines is inconsistent."""
+
+
+class CurrencyMismatch(DunningError, ValueError):
+    """Two amounts in different currencies were combined."""
+
+    def __init__(self, left: str, right: str, context: str = "") -> None:
+        self.left = left
+        self.right = right
+        where = f" in {context}" if context else ""
+        super().__init__(f"cannot combine {left} with {right}{where}")
+
+
+class AccountMismatch(DunningError, ValueError):
+    """A record belongs to another account than the one being processed."""
+
+    def __init__(self, field: str, expected: str, actual: str | None) -> None:
+        self.field = field
+        self.expected = expected
+        self.actual = actual
+        super().__init__(f"{field}={actual!r}: expected account {expected!r}")
+
+
+class DuplicatePayment(DunningError):
+    """A payment id was seen before with a different amount or account."""
+
+    def __init__(self, payment_id: str, detail: str) -> None:
+        self.payment_id = payment_id
+        super().__init__(f"payment {payment_id!r} already recorded: {detail}")

@@ -1,0 +1,419 @@
+"""Money: an exact ``Decimal`` amount in one ISO 4217 currency.
+
+An amount is always a whole number of the currency's ISO 4217 minor unit (cents for
+EUR, whole yen for JPY, fils for BHD). The constructor refuses anything finer, and
+refuses floats outright; :meth:`Money.of` rounds explicitly when the caller means it.
+
+>>> from decimal import Decimal
+>>> Money("12.50", "EUR") + Money(Decimal("0.75"), "EUR")
+Money('13.25', 'EUR')
+>>> [str(part) for part in Money("10.00", "EUR").split(3)]
+['3.34 EUR', '3.33 EUR', '3.33 EUR']
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any, Final, cast
+
+import attrs
+
+from dunning_core._iso4217 import MINOR_UNITS, NO_MINOR_UNIT
+from dunning_core.errors import CurrencyMismatch, InvalidAmount, InvalidField, UnknownCurrency
+
+__all__ = ["Money", "minor_unit"]
+
+# Quantum per currency, e.g. Decimal("0.01") for EUR: built once, used on every check.
+_QUANTUM: Final[dict[str, Decimal]] = {
+    code: Decimal(1).scaleb(-digits) for code, digits in MINOR_UNITS.items()
+}
+
+
+def minor_unit(currency: str) -> int:
+    """Return the ISO 4217 minor unit (number of decimals) of ``currency``.
+
+    Args:
+        currency: An ISO 4217 alphabetic code such as ``"EUR"``.
+
+    Returns:
+        0 for JPY, 2 for EUR, 3 for BHD, 4 for CLF.
+
+    Raises:
+        UnknownCurrency: The code is not an active ISO 4217 code with a minor unit.
+    """
+    try:
+        return MINOR_UNITS[currency]
+    except (KeyError, TypeError):
+        raise _unknown(currency) from None
+
+
+def _unknown(currency: object) -> UnknownCurrency:
+    if isinstance(currency, str) and currency in NO_MINOR_UNIT:
+        problem = "ISO 4217 gives this code no minor unit; it cannot be an amount of money"
+    else:
+        problem = "not an active ISO 4217 currency code"
+    return UnknownCurrency("Money.currency", currency, problem)
+
+
+def _to_decimal(value: object, field: str) -> Decimal:
+    if isinstance(value, float):
+        # TypeError, not a DunningError: a float here is a programming error, and
+        # converting it would silently carry binary noise (0.1 + 0.2) into money.
+        raise TypeError(
+            f"{field}={value!r}: floats are not accepted for money; pass a str or Decimal"
+        )
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, (str, int)) and not isinstance(value, bool):
+        try:
+            result = Decimal(value.strip() if isinstance(value, str) else value)
+        except InvalidOperation:
+            raise InvalidAmount(field, value, "not a decimal number") from None
+    else:
+        raise TypeError(
+            f"{field}={value!r}: expected Decimal, str or int, got {type(value).__name__}"
+        )
+    if not result.is_finite():
+        raise InvalidAmount(field, value, "amount must be finite")
+    return result
+
+
+@attrs.frozen(eq=False, order=False, repr=False, init=False)
+class Money:
+    """An exact amount of one currency.
+
+    ``Money(amount, currency)`` accepts a ``Decimal``, a ``str`` or an ``int`` amount and
+    an ISO 4217 code. The amount is stored quantized to the currency's minor unit, so
+    ``Money("5", "EUR").amount == Decimal("5.00")``.
+
+    Arithmetic (``+``, ``-``, unary ``-``, ``abs``), comparison and ``sum()`` work within
+    one currency; combining two currencies raises :class:`CurrencyMismatch`. Equality
+    across currencies is simply ``False``, so Money can live in sets and dict keys.
+
+    Args:
+        amount: The amount, exact to the currency's minor unit.
+        currency: An ISO 4217 alphabetic code known to babel with a minor unit.
+
+    Raises:
+        TypeError: ``amount`` is a float (or another non-decimal type).
+        InvalidAmount: ``amount`` is finer than the minor unit, or not a number.
+        UnknownCurrency: ``currency`` is not an ISO 4217 code with a minor unit.
+    """
+
+    amount: Decimal
+    currency: str
+
+    def __init__(self, amount: Decimal | str | int, currency: str) -> None:
+        digits = minor_unit(currency)
+        value = _to_decimal(amount, "Money.amount")
+        quantum = _QUANTUM[currency]
+        exponent = cast(int, value.as_tuple().exponent)
+        if exponent < -digits:
+            quantized = value.quantize(quantum)
+            if quantized != value:
+                raise InvalidAmount(
+                    "Money.amount",
+                    amount,
+                    f"{currency} has {digits} decimal(s) (ISO 4217 minor unit); "
+                    "use Money.of(..., rounding=...) to round explicitly",
+                )
+            value = quantized
+        elif exponent != -digits:
+            value = value.quantize(quantum)
+        object.__setattr__(self, "amount", value)
+        object.__setattr__(self, "currency", currency)
+
+    # -- construction -------------------------------------------------------------------
+
+    @classmethod
+    def _exact(cls, amount: Decimal, currency: str) -> Money:
+        """Build without validation; ``amount`` must already be quantized."""
+        self = object.__new__(cls)
+        object.__setattr__(self, "amount", amount)
+        object.__setattr__(self, "currency", currency)
+        return self
+
+    @classmethod
+    def of(
+        cls, value: Decimal | str | int, currency: str, *, rounding: str = ROUND_HALF_EVEN
+    ) -> Money:
+        """Round ``value`` to the currency's minor unit and return the Money.
+
+        Args:
+            value: Any decimal amount (not a float).
+            currency: An ISO 4217 code.
+            rounding: A ``decimal`` rounding mode; banker's rounding by default.
+
+        Returns:
+            The rounded Money.
+
+        >>> Money.of("12.505", "EUR")
+        Money('12.50', 'EUR')
+        >>> from decimal import ROUND_HALF_UP
+        >>> Money.of("12.505", "EUR", rounding=ROUND_HALF_UP)
+        Money('12.51', 'EUR')
+        """
+        minor_unit(currency)
+        exact = _to_decimal(value, "Money.amount").quantize(_QUANTUM[currency], rounding=rounding)
+        return cls._exact(exact, currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        """Return zero in ``currency``."""
+        minor_unit(currency)
+        return cls._exact(_QUANTUM[currency] * 0, currency)
+
+    @classmethod
+    def from_minor(cls, units: int, currency: str) -> Money:
+        """Build from an integer count of minor units (cents, fils, yen).
+
+        >>> Money.from_minor(123456, "BHD")
+        Money('123.456', 'BHD')
+        """
+        if not isinstance(units, int) or isinstance(units, bool):
+            raise InvalidAmount("Money.minor_units", units, "expected an int")
+        digits = minor_unit(currency)
+        return cls._exact(Decimal(units).scaleb(-digits), currency)
+
+    @classmethod
+    def sum(cls, values: Iterable[Money], currency: str) -> Money:
+        """Add ``values``, all in ``currency``; the empty sum is zero in ``currency``.
+
+        Raises:
+            CurrencyMismatch: One of the values is in another currency.
+        """
+        total = cls.zero(currency).amount
+        for value in values:
+            if value.currency != currency:
+                raise CurrencyMismatch(currency, value.currency, "Money.sum")
+            total += value.amount
+        return cls._exact(total, currency)
+
+    # -- views ----------------------------------------------------------------------------
+
+    @property
+    def minor_units(self) -> int:
+        """The amount as an integer count of minor units (what storage keeps)."""
+        return int(self.amount.scaleb(MINOR_UNITS[self.currency]))
+
+    @property
+    def is_zero(self) -> bool:
+        """True when the amount is zero."""
+        return not self.amount
+
+    @property
+    def is_positive(self) -> bool:
+        """True when the amount is above zero."""
+        return self.amount > 0
+
+    @property
+    def is_negative(self) -> bool:
+        """True when the amount is below zero."""
+        return self.amount < 0
+
+    # -- arithmetic -----------------------------------------------------------------------
+
+    def _check(self, other: Money, op: str) -> None:
+        if self.currency != other.currency:
+            raise CurrencyMismatch(self.currency, other.currency, op)
+
+    def __add__(self, other: Money) -> Money:
+        if not isinstance(other, Money):
+            return NotImplemented
+        if self.currency != other.currency:
+            raise CurrencyMismatch(self.currency, other.currency, "+")
+        return Money._exact(self.amount + other.amount, self.currency)
+
+    def __radd__(self, other: object) -> Money:
+        # Lets the builtin sum() start from its int 0.
+        if other == 0 and not isinstance(other, Money):
+            return self
+        if isinstance(other, Money):
+            return other.__add__(self)
+        return NotImplemented
+
+    def __sub__(self, other: Money) -> Money:
+        if not isinstance(other, Money):
+            return NotImplemented
+        if self.currency != other.currency:
+            raise CurrencyMismatch(self.currency, other.currency, "-")
+        return Money._exact(self.amount - other.amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money._exact(-self.amount, self.currency)
+
+    def __pos__(self) -> Money:
+        return self
+
+    def __abs__(self) -> Money:
+        return Money._exact(abs(self.amount), self.currency)
+
+    def __mul__(self, factor: int) -> Money:
+        """Multiply by a whole number (exact). Use :meth:`times` for a decimal factor."""
+        if isinstance(factor, int) and not isinstance(factor, bool):
+            return Money._exact(self.amount * factor, self.currency)
+        return NotImplemented
+
+    __rmul__ = __mul__
+
+    def times(self, factor: Decimal | int | str, *, rounding: str = ROUND_HALF_EVEN) -> Money:
+        """Multiply by a decimal factor and round once to the minor unit.
+
+        >>> Money("100.00", "EUR").times("0.055")
+        Money('5.50', 'EUR')
+        """
+        product = self.amount * _to_decimal(factor, "factor")
+        return Money.of(product, self.currency, rounding=rounding)
+
+    def min(self, other: Money) -> Money:
+        """The smaller of two amounts of the same currency."""
+        return self if self <= other else other
+
+    def max(self, other: Money) -> Money:
+        """The larger of two amounts of the same currency."""
+        return self if self >= other else other
+
+    # -- distribution ---------------------------------------------------------------------
+
+    def split(self, n: int) -> tuple[Money, ...]:
+        """Split into ``n`` parts that differ by at most one minor unit and add up exactly.
+
+        Earlier parts receive the extra units.
+
+        Raises:
+            InvalidField: ``n`` is not a positive int.
+        """
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise InvalidField("n", n, "must be a positive int")
+        return self.allocate([1] * n)
+
+    def allocate(self, ratios: Sequence[int | Decimal | str]) -> tuple[Money, ...]:
+        """Distribute in proportion to ``ratios`` without losing or creating a minor unit.
+
+        Uses the largest-remainder method on whole minor units: each part first gets the
+        floor of its exact share, then the units left over go one each to the parts with
+        the largest remainders (ties: the earlier part). A negative amount is distributed
+        as the mirror image of its absolute value.
+
+        Args:
+            ratios: Non-negative weights, at least one of them positive.
+
+        Returns:
+            One Money per ratio, in the same order, summing to ``self`` exactly.
+
+        Raises:
+            InvalidField: ``ratios`` is empty, holds a negative or non-decimal weight, or
+                sums to zero.
+
+        >>> [str(m) for m in Money("100.00", "EUR").allocate([1, 1, 1])]
+        ['33.34 EUR', '33.33 EUR', '33.33 EUR']
+        """
+        if not ratios:
+            raise InvalidField("ratios", ratios, "at least one ratio is needed")
+        weights = [_to_decimal(r, "ratios") for r in ratios]
+        if any(w < 0 for w in weights):
+            raise InvalidField("ratios", tuple(ratios), "ratios must not be negative")
+        total_weight = sum(weights, Decimal(0))
+        if not total_weight:
+            raise InvalidField("ratios", tuple(ratios), "ratios must not all be zero")
+        units = self.minor_units
+        sign = -1 if units < 0 else 1
+        units = abs(units)
+        shares: list[int] = []
+        remainders: list[tuple[Decimal, int]] = []
+        for index, weight in enumerate(weights):
+            exact = units * weight / total_weight
+            floor = int(exact)  # exact >= 0, so int() is the floor
+            shares.append(floor)
+            remainders.append((exact - floor, index))
+        leftover = units - sum(shares)
+        remainders.sort(key=lambda pair: (-pair[0], pair[1]))
+        for _, index in remainders[:leftover]:
+            shares[index] += 1
+        return tuple(Money.from_minor(sign * share, self.currency) for share in shares)
+
+    # -- comparison -----------------------------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return self.currency == other.currency and self.amount == other.amount
+
+    def __hash__(self) -> int:
+        return hash((self.amount, self.currency))
+
+    def __lt__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._check(other, "<")
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._check(other, "<=")
+        return self.amount <= other.amount
+
+    def __gt__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._check(other, ">")
+        return self.amount > other.amount
+
+    def __ge__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._check(other, ">=")
+        return self.amount >= other.amount
+
+    def __bool__(self) -> bool:
+        return bool(self.amount)
+
+    # -- text -----------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return f"Money({str(self.amount)!r}, {self.currency!r})"
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+    def format(self, locale: str = "en_US") -> str:
+        """Format for humans with babel, showing exactly the ISO 4217 minor unit.
+
+        CLDR would show IQD with no decimals; this shows the 3 that ISO 4217 defines,
+        because a customer must see the exact amount they owe.
+
+        Args:
+            locale: A locale identifier such as ``"fr_FR"``.
+
+        Raises:
+            InvalidLocale: babel does not know ``locale``.
+
+        >>> Money("1234.56", "EUR").format("en_IE")
+        '€1,234.56'
+        """
+        return _format(self.amount, self.currency, locale)
+
+
+@lru_cache(maxsize=256)
+def _currency_pattern(locale: str, digits: int) -> Any:
+    from babel import Locale, UnknownLocaleError
+    from babel.numbers import parse_pattern
+
+    from dunning_core.errors import InvalidLocale
+
+    try:
+        parsed = Locale.parse(locale)
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise InvalidLocale("locale", locale, "babel does not know this locale") from None
+    pattern = copy.copy(parse_pattern(parsed.currency_formats["standard"]))
+    pattern.frac_prec = (digits, digits)
+    return parsed, pattern
+
+
+def _format(amount: Decimal, currency: str, locale: str) -> str:
+    parsed, pattern = _currency_pattern(locale, MINOR_UNITS[currency])
+    return cast(str, pattern.apply(amount, parsed, currency=currency, currency_digits=False))

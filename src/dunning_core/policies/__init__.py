@@ -1,0 +1,1 @@
+"""Policies: pure functions of immutable facts and an explicit ``as_of``."""

@@ -1,0 +1,1 @@
+"""Message rendering per locale."""

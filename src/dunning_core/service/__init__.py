@@ -1,0 +1,1 @@
+"""Application layer: the only code that calls ports."""

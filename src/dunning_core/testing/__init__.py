@@ -1,0 +1,1 @@
+"""Test support for users of the library: hypothesis strategies, fakes, contract tests."""
