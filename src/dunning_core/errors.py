@@ -23,6 +23,7 @@ __all__ = [
     "InvalidDateRange",
     "InvalidField",
     "InvalidLocale",
+    "InvalidPolicy",
     "InvalidRemittance",
     "InvalidTimezone",
     "UnknownCurrency",
@@ -108,3 +109,11 @@ class DuplicatePayment(DunningError):
     def __init__(self, payment_id: str, detail: str) -> None:
         self.payment_id = payment_id
         super().__init__(f"payment {payment_id!r} already recorded: {detail}")
+
+
+# -- policies ---------------------------------------------------------------------------
+
+
+class InvalidPolicy(InvalidField):
+    """A policy is configured with a value it cannot work with (a negative number of
+    days, a credit threshold that is not a positive whole percentage, ...)."""
