@@ -14,7 +14,6 @@ from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.lists import format_list
 
 from dunning_core.money import Money
 
@@ -119,14 +118,17 @@ def phrase(locale: str, key: str, **values: object) -> str:
 
 
 def days(locale: str, n: int) -> str:
-    """ "1 day", "16 days" ("1 jour", "16 jours")."""
+    """The number of days in words: "1 day", "16 days" ("1 jour", "16 jours")."""
     # French treats 0 and 1 as singular; English only 1.
     singular = n == 1 or (n == 0 and _phrasebook(locale) is _FR)
     return phrase(locale, "day_one" if singular else "day_many", n=n)
 
 
+@lru_cache(maxsize=1024)
 def amount(locale: str, money: Money) -> str:
     """An amount as the customer reads it, e.g. "€1,240.00" or "1 240,00 €"."""
+    # Cached: a reason and its decision's resumes_when usually show the same amount,
+    # and babel's currency formatting is the costliest step of a decision.
     return money.format(locale)
 
 
@@ -136,13 +138,35 @@ def long_date(locale: str, day: date) -> str:
     return str(format_date(day, format="long", locale=locale))
 
 
+@lru_cache(maxsize=256)
+def _list_patterns(locale: str) -> dict[str, str]:
+    try:
+        return dict(Locale.parse(locale).list_patterns["standard"])
+    except (UnknownLocaleError, ValueError, TypeError, KeyError):
+        return dict(Locale.parse("en").list_patterns["standard"])
+
+
 def and_list(locale: str, items: Sequence[str]) -> str:
-    """ "a, b and c" in the locale's words."""
-    return str(format_list(list(items), style="standard", locale=locale))
+    """Join ``items`` as "a, b and c" in the locale's words (CLDR standard patterns).
+
+    Same result as ``babel.lists.format_list(items, locale=locale)``, with the
+    patterns looked up once per locale: babel parses the locale on every call, which
+    made lists the second costliest step of a decision.
+    """
+    if len(items) <= 1:
+        return items[0] if items else ""
+    patterns = _list_patterns(locale)
+    if len(items) == 2:
+        return patterns["2"].format(items[0], items[1])
+    joined = patterns["start"].format(items[0], items[1])
+    for item in items[2:-1]:
+        joined = patterns["middle"].format(joined, item)
+    return patterns["end"].format(joined, items[-1])
 
 
 def invoices(locale: str, numbers: Sequence[str]) -> str:
-    """ "invoice F-1", "invoices F-1 and F-2", "invoices F-1, ..., F-5 and 3 more"."""
+    """Invoices in words: "invoice F-1", "invoices F-1 and F-2", or
+    "invoices F-1, ..., F-5 and 3 more"."""
     named = list(numbers[:MAX_NAMED_INVOICES])
     if len(numbers) > MAX_NAMED_INVOICES:
         named.append(phrase(locale, "more", count=len(numbers) - MAX_NAMED_INVOICES))

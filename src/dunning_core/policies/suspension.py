@@ -259,6 +259,15 @@ class SuspensionDecision:
         return attrs.evolve(self, account_id=account_id)
 
 
+def _no_facts(account_id: str) -> AccountFacts:
+    # Most accounts have no facts; skip the validators for this all-empty value (a
+    # validated Account's id is a valid AccountFacts.account_id).
+    facts = object.__new__(AccountFacts)
+    for field in attrs.fields(AccountFacts):
+        object.__setattr__(facts, field.name, account_id if field.name == "account_id" else ())
+    return facts
+
+
 def _in_flight(payments: Iterable[Payment], account: Account) -> tuple[Payment, ...]:
     kept = []
     for payment in payments:
@@ -378,7 +387,7 @@ def decide_suspension(
             "as_of", as_of, f"the statement is for {statement.as_of.isoformat()}; decide that day"
         )
     if facts is None:
-        facts = AccountFacts(account_id=account.id)
+        facts = _no_facts(account.id)
     elif facts.account_id != account.id:
         raise AccountMismatch("AccountFacts.account_id", account.id, facts.account_id)
     if unbilled is not None and unbilled.currency != account.currency:
