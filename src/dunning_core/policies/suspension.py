@@ -18,28 +18,47 @@ allocated.
 
 Pure: no clock, no I/O. Pending payments are an explicit argument (see
 :func:`decide_suspension`).
+
+>>> from datetime import date
+>>> from dunning_core import Account, Invoice, Money, build_statement
+>>> acct = Account(id="A-1", name="ACME", currency="EUR")  # a small customer
+>>> inv = Invoice(number="F-1", account_id="A-1", issued_on=date(2026, 1, 2),
+...               due_on=date(2026, 2, 1), amount=Money("80.00", "EUR"))
+>>> on = date(2026, 2, 17)  # 16 days past due
+>>> decision = decide_suspension(SuspensionPolicy(), build_statement(acct, on, invoices=[inv]),
+...                              None, on)
+>>> decision.suspended, decision.reason_codes
+(True, ('overdue_days',))
+>>> decision.resumes_when
+'Service resumes once you pay €80.00 on invoice F-1.'
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import attrs
 
-from dunning_core.domain._checks import non_empty_text, to_frozenset, to_tuple
+from dunning_core.domain._checks import to_frozenset, to_tuple
 from dunning_core.domain.account import Account, BillingEntity
 from dunning_core.domain.dates import AsOf, local_date
 from dunning_core.domain.events import AccountFacts
 from dunning_core.domain.payment import Payment, PaymentStatus
-from dunning_core.domain.state import SuspensionState
 from dunning_core.domain.statement import AccountStatement
 from dunning_core.errors import AccountMismatch, CurrencyMismatch, InvalidAsOf, InvalidPolicy
 from dunning_core.money import Money
-from dunning_core.policies import _suspension_text as text
+from dunning_core.policies.suspension_decision import (
+    SuspensionDecision,
+    _payment_needed,
+    _resumes_when,
+)
 from dunning_core.policies.suspension_entity import merge_facts, merge_statements
+from dunning_core.policies.suspension_events import (
+    AccountReactivated,
+    AccountSuspended,
+    transition,
+)
 from dunning_core.policies.suspension_reasons import (
     Effect,
     FactValue,
@@ -172,93 +191,6 @@ class SuspensionPolicy:
     in_flight: InFlightGrace | None = attrs.field(factory=InFlightGrace)
 
 
-# -- decision -------------------------------------------------------------------------
-
-
-def _reasons(value: Iterable[Reason]) -> tuple[Reason, ...]:
-    return tuple(sorted(value, key=lambda r: r.sort_key))
-
-
-@attrs.frozen(kw_only=True)
-class SuspensionDecision:
-    """Whether an account is suspended on a day, and why.
-
-    Attributes:
-        account_id: The account (or billing entity) decided on.
-        as_of: The decision day, in the account's timezone.
-        suspended: True if and only if ``reasons`` is not empty.
-        reasons: The reasons in force, sorted by code and subject.
-        requires_prepayment: True when service may run only on prepayment (after an
-            insolvency ruling); see ``prepayment_reasons``.
-        resumes_when: What clears the suspension, as a sentence for the customer in the
-            account's locale ("Service resumes once you pay €1,240.00 on invoices F-1
-            and F-2."); empty when not suspended.
-        prepayment_reasons: The reasons behind ``requires_prepayment``.
-        deferred: Reasons held off by payments in flight (see :class:`InFlightGrace`).
-        in_flight_payments: Ids of the pending payments that held them off.
-    """
-
-    account_id: str = attrs.field(validator=non_empty_text)
-    as_of: date
-    suspended: bool
-    reasons: tuple[Reason, ...] = attrs.field(default=(), converter=_reasons)
-    requires_prepayment: bool = False
-    resumes_when: str = ""
-    prepayment_reasons: tuple[Reason, ...] = attrs.field(default=(), converter=_reasons)
-    deferred: tuple[Reason, ...] = attrs.field(default=(), converter=_reasons)
-    in_flight_payments: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
-
-    @property
-    def reason_codes(self) -> tuple[str, ...]:
-        """The distinct codes of ``reasons``, sorted (what a state keeps)."""
-        return tuple(sorted({reason.code for reason in self.reasons}))
-
-    def next_state(self, previous: SuspensionState | None = None) -> SuspensionState:
-        """The state to persist after this decision.
-
-        ``since`` is the decision day when the suspended flag changes (or for a first
-        suspension), and carries over otherwise; an account never suspended keeps
-        ``since=None``.
-
-        Args:
-            previous: The persisted state, or ``None`` for an account never decided on.
-
-        Returns:
-            The new state; ``previous`` itself when nothing changed.
-
-        Raises:
-            AccountMismatch: ``previous`` belongs to another account.
-        """
-        codes = self.reason_codes
-        if previous is None:
-            since = self.as_of if self.suspended else None
-            return SuspensionState(
-                account_id=self.account_id,
-                suspended=self.suspended,
-                reason_codes=codes,
-                since=since,
-                requires_prepayment=self.requires_prepayment,
-            )
-        if previous.account_id != self.account_id:
-            raise AccountMismatch(
-                "SuspensionState.account_id", self.account_id, previous.account_id
-            )
-        since = previous.since if previous.suspended == self.suspended else self.as_of
-        state = SuspensionState(
-            account_id=self.account_id,
-            suspended=self.suspended,
-            reason_codes=codes,
-            since=since,
-            requires_prepayment=self.requires_prepayment,
-        )
-        return previous if state == previous else state
-
-    def for_account(self, account_id: str) -> SuspensionDecision:
-        """This decision, applied to ``account_id`` (an entity's decision for one of its
-        accounts)."""
-        return attrs.evolve(self, account_id=account_id)
-
-
 def _no_facts(account_id: str) -> AccountFacts:
     # Most accounts have no facts; skip the validators for this all-empty value (a
     # validated Account's id is a valid AccountFacts.account_id).
@@ -276,70 +208,6 @@ def _in_flight(payments: Iterable[Payment], account: Account) -> tuple[Payment, 
         if payment.status is PaymentStatus.PENDING and payment.currency == account.currency:
             kept.append(payment)
     return tuple(sorted(kept, key=lambda p: p.id))
-
-
-def _payment_needed(remedies: Sequence[Remedy], statement: AccountStatement) -> Remedy:
-    """One payment that clears every payment remedy: on the union of the invoices they
-    name, never less than any of them asks, never more than those invoices owe."""
-    currency = statement.currency
-    named = {n for r in remedies for n in r.invoice_numbers}
-    numbers = tuple(i.invoice.number for i in statement.items if i.invoice.number in named)
-    asked = [r.amount for r in remedies if r.amount is not None]
-    on_invoices = Money.sum(
-        (r.amount for r in remedies if r.invoice_numbers and r.amount), currency
-    )
-    if named:
-        owed = Money.sum(
-            (i.open_amount for i in statement.items if i.invoice.number in named), currency
-        )
-        on_invoices = on_invoices.min(owed)
-    amount = max(asked, default=on_invoices)
-    return Remedy.payment(amount.max(on_invoices), numbers)
-
-
-def _resumes_when(reasons: Sequence[Reason], statement: AccountStatement) -> str:
-    locale = statement.account.locale
-    payments = [r.remedy for r in reasons if r.remedy and r.remedy.kind is RemedyKind.PAYMENT]
-    clauses: list[str] = []
-    if payments:
-        payment = _payment_needed(payments, statement)
-        assert payment.amount is not None
-        shown = text.amount(locale, payment.amount)
-        if payment.invoice_numbers:
-            clauses.append(
-                text.phrase(
-                    locale,
-                    "pay_on",
-                    amount=shown,
-                    invoices=text.invoices(locale, payment.invoice_numbers),
-                )
-            )
-        else:
-            clauses.append(text.phrase(locale, "pay", amount=shown))
-    kinds = {r.remedy.kind for r in reasons if r.remedy is not None}
-    if RemedyKind.RULING in kinds:
-        clauses.append(text.phrase(locale, "ruling"))
-    if RemedyKind.HOLD_LIFTED in kinds:
-        clauses.append(text.phrase(locale, "hold_lifted"))
-    elif RemedyKind.HOLD_END in kinds:
-        last = max(
-            r.remedy.on
-            for r in reasons
-            if r.remedy is not None and r.remedy.kind is RemedyKind.HOLD_END and r.remedy.on
-        )
-        clauses.append(text.phrase(locale, "hold_end", date=text.long_date(locale, last)))
-    for reason in reasons:
-        remedy = reason.remedy
-        if (
-            remedy is not None
-            and remedy.kind is RemedyKind.OTHER
-            and remedy.clause
-            and remedy.clause not in clauses
-        ):
-            clauses.append(remedy.clause)
-    if any(r.remedy is None for r in reasons):
-        clauses.append(text.phrase(locale, "review"))
-    return text.phrase(locale, "resumes", clauses=text.and_list(locale, clauses))
 
 
 def decide_suspension(
@@ -418,7 +286,9 @@ def decide_suspension(
             and r.remedy is not None
             and r.remedy.kind is RemedyKind.PAYMENT
         ]
-        credible = [p for p in context.pending if on <= grace.last_day(p.received_on)]
+        credible = [
+            p for p in context.pending if p.received_on <= on <= grace.last_day(p.received_on)
+        ]
         if deferrable and credible:
             needed = _payment_needed([r.remedy for r in deferrable if r.remedy], statement)
             in_flight = Money.sum((p.amount for p in credible), account.currency)
@@ -495,109 +365,3 @@ def decide_entity_suspension(
         pending=moved,
         unbilled=unbilled,
     )
-
-
-# -- events ---------------------------------------------------------------------------
-
-
-def _check_at(at: Any) -> None:
-    local_date(at, ZoneInfo("UTC"))  # raises InvalidAsOf for a naive datetime or a non-date
-
-
-@attrs.frozen(kw_only=True)
-class AccountSuspended:
-    """An account's service was suspended.
-
-    Attributes:
-        account_id: The account.
-        at: When (as given to :func:`transition`).
-        reasons: Why, as the decision found them.
-        resumes_when: What clears it, for the customer.
-        requires_prepayment: Whether service, once back, runs on prepayment only.
-    """
-
-    account_id: str
-    at: AsOf
-    reasons: tuple[Reason, ...]
-    resumes_when: str
-    requires_prepayment: bool = False
-
-    @property
-    def reason_codes(self) -> tuple[str, ...]:
-        """The distinct reason codes, sorted."""
-        return tuple(sorted({r.code for r in self.reasons}))
-
-
-@attrs.frozen(kw_only=True)
-class AccountReactivated:
-    """An account's service came back: no reason remained.
-
-    Attributes:
-        account_id: The account.
-        at: When (as given to :func:`transition`).
-        cleared_reason_codes: The codes of the reasons that were in force.
-        payment_id: The payment whose allocation cleared them, when the caller named it.
-        requires_prepayment: True when service resumes on prepayment only.
-    """
-
-    account_id: str
-    at: AsOf
-    cleared_reason_codes: tuple[str, ...]
-    payment_id: str | None = None
-    requires_prepayment: bool = False
-
-
-def transition(
-    previous: SuspensionState | None,
-    decision: SuspensionDecision,
-    at: AsOf,
-    *,
-    cleared_by: Payment | str | None = None,
-) -> AccountSuspended | AccountReactivated | None:
-    """The event a decision causes, given the persisted state.
-
-    Suspension when an active account (or one never decided on) gets a reason;
-    reactivation the moment a suspended one has none left; ``None`` otherwise, so
-    repeating a decision yields no event. Persist ``decision.next_state(previous)``
-    alongside the event.
-
-    Args:
-        previous: The persisted state, or ``None`` (an account never decided on is
-            active).
-        decision: The new decision.
-        at: When the decision was taken (a date or an aware datetime).
-        cleared_by: The payment (or its id) whose allocation led to this decision; named
-            by the reactivation event, ignored otherwise.
-
-    Returns:
-        :class:`AccountSuspended`, :class:`AccountReactivated` or ``None``.
-
-    Raises:
-        AccountMismatch: ``previous`` belongs to another account.
-        InvalidAsOf: ``at`` is a naive datetime.
-    """
-    _check_at(at)
-    if previous is not None and previous.account_id != decision.account_id:
-        raise AccountMismatch(
-            "SuspensionState.account_id", decision.account_id, previous.account_id
-        )
-    was_suspended = previous is not None and previous.suspended
-    if decision.suspended and not was_suspended:
-        return AccountSuspended(
-            account_id=decision.account_id,
-            at=at,
-            reasons=decision.reasons,
-            resumes_when=decision.resumes_when,
-            requires_prepayment=decision.requires_prepayment,
-        )
-    if was_suspended and not decision.suspended:
-        assert previous is not None
-        payment_id = cleared_by.id if isinstance(cleared_by, Payment) else cleared_by
-        return AccountReactivated(
-            account_id=decision.account_id,
-            at=at,
-            cleared_reason_codes=previous.reason_codes,
-            payment_id=payment_id,
-            requires_prepayment=decision.requires_prepayment,
-        )
-    return None
