@@ -322,16 +322,19 @@ class OpenInsolvency:
         locale = context.locale
         found: list[Reason] = []
         for proceeding in proceedings:
+            remedy: Remedy | None
             if proceeding.is_open(on):
-                code, day, effect = ReasonCode.INSOLVENCY_OPEN, proceeding.opened_on, Effect.SUSPEND
-                remedy: Remedy | None = Remedy.ruling()
-            elif self.prepayment_after_ruling and proceeding.ruled_on is not None:
-                if not proceeding.is_ruled(on):
-                    continue
+                code, day = ReasonCode.INSOLVENCY_OPEN, proceeding.opened_on
+                effect, remedy = Effect.SUSPEND, Remedy.ruling()
+            elif (
+                self.prepayment_after_ruling
+                and proceeding.ruled_on is not None
+                and proceeding.is_ruled(on)
+            ):
                 code, day = ReasonCode.INSOLVENCY_RULED, proceeding.ruled_on
-                effect, remedy = Effect.REQUIRE_PREPAYMENT, None
+                effect, remedy = Effect.REQUIRE_PREPAYMENT, None  # nothing to clear
             else:
-                continue
+                continue  # not opened yet, or ruled and prepayment not required
             found.append(
                 Reason(
                     code=code,
