@@ -24,6 +24,7 @@ __all__ = [
     "InvalidField",
     "InvalidLocale",
     "InvalidRemittance",
+    "InvalidSmsProfile",
     "InvalidTimezone",
     "UnknownCurrency",
 ]
@@ -108,3 +109,12 @@ class DuplicatePayment(DunningError):
     def __init__(self, payment_id: str, detail: str) -> None:
         self.payment_id = payment_id
         super().__init__(f"payment {payment_id!r} already recorded: {detail}")
+
+
+# --- SMS (policies.sms) ---------------------------------------------------------------
+
+
+class InvalidSmsProfile(InvalidField):
+    """An SMS sending profile has a field it cannot use (an unknown national language,
+    a concatenation reference other than 8 or 16 bits, a character cost other than 1
+    or 2)."""
