@@ -288,7 +288,9 @@ def test_national_choice_is_the_cheapest_combination(text: str) -> None:
     assert counted.encoding == "GSM-7"
     header_tables = (counted.locking_shift is not None) + (counted.single_shift is not None)
     assert (counted.segments, header_tables, counted.units) == best_key
-    assert len(split_segments(text, profile=NATIONAL)) == counted.segments
+    parts = split_segments(text, profile=NATIONAL)
+    assert len(parts) == counted.segments
+    assert "".join(parts) == text
 
 
 @given(long_texts(national_chars, 500))

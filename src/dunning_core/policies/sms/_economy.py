@@ -125,11 +125,11 @@ def _can_cut_before(text: str, index: int) -> bool:
     )
 
 
-def _longest_fitting(
-    count: int, fits: Callable[[int], bool], candidates: Sequence[int]
-) -> int | None:
-    """The largest candidate that fits, assuming fitting is monotone, checked anyway."""
-    low, high = 0, count - 1
+def _longest_fitting(fits: Callable[[int], bool], candidates: Sequence[int]) -> int | None:
+    """The largest candidate that fits, by bisection: fitting is monotone in the length
+    of the kept text except where the ellipsis changes form, and every answer returned
+    was checked to fit."""
+    low, high = 0, len(candidates) - 1
     found: int | None = None
     while low <= high:
         middle = (low + high) // 2
@@ -199,10 +199,10 @@ def fit(
         for index in range(1, len(text))
         if text[index].isspace() and not text[index - 1].isspace()
     ]
-    end = _longest_fitting(len(word_ends), fits, word_ends)
+    end = _longest_fitting(fits, word_ends)
     if end is None:
         cuts = [index for index in range(len(text) + 1) if _can_cut_before(text, index)]
-        end = _longest_fitting(len(cuts), fits, cuts)
+        end = _longest_fitting(fits, cuts)
     if end is None:  # not even the ellipsis fits: cut the ellipsis itself
         return fit(ellipsis, max_segments, profile=profile, ellipsis="")
     return shortened(end)
