@@ -25,6 +25,7 @@ __all__ = [
     "InvalidLocale",
     "InvalidPolicy",
     "InvalidRemittance",
+    "InvalidSmsProfile",
     "InvalidTimezone",
     "UnknownCurrency",
 ]
@@ -117,3 +118,12 @@ class DuplicatePayment(DunningError):
 class InvalidPolicy(InvalidField):
     """A policy is configured with a value it cannot work with (a negative number of
     days, a credit threshold that is not a positive whole percentage, ...)."""
+
+
+# --- SMS (policies.sms) ---------------------------------------------------------------
+
+
+class InvalidSmsProfile(InvalidField):
+    """An SMS sending profile has a field it cannot use (an unknown national language,
+    a concatenation reference other than 8 or 16 bits, a character cost other than 1
+    or 2)."""
