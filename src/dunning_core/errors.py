@@ -118,7 +118,15 @@ class DuplicatePayment(DunningError):
 
 class InvalidLadder(InvalidField):
     """A ladder or one of its stages is inconsistent (duplicate stage keys, offsets not
-    strictly increasing, two terminal actions, a notice stage without a channel)."""
+    strictly increasing, two terminal actions, a notice stage without a channel).
+
+    Attributes:
+        stage: The key of the stage concerned, when one is.
+    """
+
+    def __init__(self, field: str, value: Any, problem: str, *, stage: str | None = None) -> None:
+        super().__init__(field, value, problem)
+        self.stage = stage
 
 
 class ChangeTooSoon(DunningError, ValueError):

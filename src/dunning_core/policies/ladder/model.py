@@ -197,10 +197,15 @@ class Stage:
     def __attrs_post_init__(self) -> None:
         if self.action.is_notice and not self.channels:
             raise InvalidLadder(
-                "Stage.channels", (), f"stage {self.key!r}: a {self.action} needs a channel"
+                "Stage.channels",
+                (),
+                f"stage {self.key!r}: a {self.action} needs a channel",
+                stage=self.key,
             )
         if not isinstance(self.template, str) or not self.template.strip():
-            raise InvalidLadder("Stage.template", self.template, "must be a non-empty string")
+            raise InvalidLadder(
+                "Stage.template", self.template, "must be a non-empty string", stage=self.key
+            )
 
     def fee_for(self, currency: str) -> Money | None:
         """The fee in ``currency``, or ``None`` when the stage books none in it."""
@@ -320,7 +325,9 @@ class Ladder:
         terminal: Stage | None = None
         for stage in self.stages:
             if stage.key in keys:
-                raise InvalidLadder("Stage.key", stage.key, f"appears twice in {self.name!r}")
+                raise InvalidLadder(
+                    "Stage.key", stage.key, f"appears twice in {self.name!r}", stage=stage.key
+                )
             keys.add(stage.key)
             if previous is not None and stage.offset <= previous.offset:
                 raise InvalidLadder(
@@ -328,12 +335,14 @@ class Ladder:
                     stage.offset,
                     f"stage {stage.key!r} must come after {previous.key!r} "
                     f"(offset {previous.offset}): offsets must strictly increase",
+                    stage=stage.key,
                 )
             if terminal is not None:
                 raise InvalidLadder(
                     "Stage.action",
                     stage.action if stage.action.is_terminal else stage.key,
                     f"stage {stage.key!r} follows the terminal stage {terminal.key!r}",
+                    stage=stage.key,
                 )
             if stage.action.is_terminal:
                 terminal = stage
