@@ -659,3 +659,27 @@ def _history(*pairs: tuple[str, str], day: date = DUE, ladder: str = "test") -> 
         )
         for number, stage in pairs
     )
+
+
+def test_trace_covers_every_open_invoice_in_statement_order() -> None:
+    dispute = Dispute(id="D-1", account_id="A-1", invoice_number="F-B", opened_on=DUE)
+    invoices = [
+        invoice("F-A", DUE),
+        invoice("F-B", DUE + timedelta(days=1)),
+        invoice("F-C", DUE + timedelta(days=40)),
+    ]
+    decision = decide(DUE + timedelta(days=9), invoices, facts=facts(disputes=[dispute]))
+    assert [(t.invoice_number, t.stage, t.outcome) for t in decision.trace] == [
+        ("F-A", "soon", Outcome.SKIPPED),
+        ("F-A", "first", Outcome.SKIPPED),
+        ("F-A", "second", Outcome.FIRED),
+        ("F-B", "second", Outcome.PAUSED),
+        ("F-C", "soon", Outcome.WAITING),
+    ]
+    assert decision.explain().splitlines() == [
+        "F-A: stage soon skipped for invoice F-A: caught up to second",
+        "F-A: stage first skipped for invoice F-A: caught up to second",
+        "F-A: invoice F-A is 9 day(s) past due: stage second, REMIND by EMAIL, SMS",
+        "F-B: no reminder: invoice F-B is disputed since 2 March 2026",
+        "F-C: next for invoice F-C: soon on 8 April 2026",
+    ]

@@ -14,6 +14,8 @@ import pytest
 from dunning_core import Account, Channel, Contact, Invoice, Money, build_statement
 from dunning_core.policies.ladder import DunningHistory, Ladder, Stage, StageRecord, evaluate_ladder
 
+pytestmark = pytest.mark.skipif(not hasattr(time, "tzset"), reason="time.tzset is POSIX only")
+
 NOUMEA = ZoneInfo("Pacific/Noumea")
 PARIS = ZoneInfo("Europe/Paris")
 LADDER = Ladder(

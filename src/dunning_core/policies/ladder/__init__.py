@@ -4,12 +4,12 @@
 >>> presets.FIVE_NOTICES_THEN_TERMINATION.keys
 ('first_notice', 'second_notice', 'third_notice', 'final_notice', 'legal_notice')
 
-The public names live in private-ish modules split by concept and are re-exported
-here: :mod:`.model` (``Ladder``, ``Stage``), :mod:`.calendar` (business days and
-hours), :mod:`.history` (``StageRecord``, ``DunningHistory``), :mod:`.actions`
-(``DunningAction`` and its reasons), :mod:`.evaluate` (``evaluate_ladder``,
-``decide_ladder``), :mod:`.assignment` (which ladder an account follows) and
-:mod:`.presets` (the ready-made ladders).
+The public names are defined in modules split by concept and re-exported here:
+:mod:`.model` (``Ladder``, ``Stage``), :mod:`.calendar` (business days and hours),
+:mod:`.history` (``StageRecord``, ``DunningHistory``), :mod:`.actions` (``DunningAction``
+and its reasons), :mod:`.evaluate` (``evaluate_ladder``, ``decide_ladder``),
+:mod:`.grouping` (one notice per channel), :mod:`.pauses`, :mod:`.assignment` (which
+ladder an account follows) and :mod:`.presets` (the ready-made ladders).
 """
 
 from dunning_core.errors import ChangeTooSoon, InvalidLadder

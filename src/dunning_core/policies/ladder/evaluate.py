@@ -126,6 +126,10 @@ def decide_ladder(
     actions = _evaluate(
         ladder, statement, history, as_of, facts, payments, allocations, assignment, calendar, trace
     )
+    # Account-level entries first, then invoice by invoice, oldest first (a stable sort
+    # keeps each invoice's entries in the order they were decided).
+    position = {item.invoice.number: i for i, item in enumerate(statement.items)}
+    trace.sort(key=lambda t: -1 if t.invoice_number is None else position.get(t.invoice_number, -1))
     return LadderDecision(
         account_id=statement.account.id,
         ladder=ladder.name,

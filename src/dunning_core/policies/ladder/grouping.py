@@ -88,13 +88,19 @@ def _address_problem(account: Account) -> str:
 
 
 def due_reason(
-    number: str, stage: Stage, days_past_due: int, channels: tuple[Channel, ...], operation: bool
+    number: str,
+    stage: Stage,
+    due_on: date,
+    day: date,
+    channels: tuple[Channel, ...],
+    operation: bool,
 ) -> Reason:
-    """The reason an invoice is due a stage, as a sentence."""
-    if days_past_due:
-        when = f"{days_past_due} day(s) past due"
-    elif stage.offset < 0:
-        when = f"due in {-stage.offset} {stage.basis.value.lower()} day(s) or less"
+    """The reason an invoice is due a stage on ``day``, as a sentence."""
+    late = (day - due_on).days
+    if late > 0:
+        when = f"{late} day(s) past due"
+    elif late < 0:
+        when = f"due in {-late} day(s)"
     else:
         when = "due today"
     how = ", ".join(c.value for c in channels)
@@ -174,7 +180,7 @@ def build_actions(
                         f"stage {skipped} skipped for invoice {number}: caught up to {stage.key}"
                     )
                     note(trace, Outcome.SKIPPED, ReasonCode.CAUGHT_UP, detail, number, skipped)
-                reason = due_reason(number, stage, item.days_past_due, tuple(usable), operation)
+                reason = due_reason(number, stage, invoice.due_on, day, tuple(usable), operation)
                 trace.append(StageTrace(Outcome.FIRED, reason))
         if operation:
             actions.append(
@@ -246,7 +252,7 @@ def _action(
         of_line = plan.stages[firing.stage]
         channels = of_line.channels if channel is None else (channel,)
         reasons.append(
-            due_reason(line.invoice_number, of_line, line.days_past_due, channels, operation)
+            due_reason(line.invoice_number, of_line, line.due_on, day, channels, operation)
         )
         reasons.extend(firing.reasons)
     reasons.extend(extra)

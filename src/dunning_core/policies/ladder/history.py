@@ -168,9 +168,6 @@ class DunningHistory:
             if r.ladder == ladder and not r.skipped
         )
 
-    def _entries(self, invoice_number: str) -> list[StageRecord] | None:
-        return self._by_invoice.get(invoice_number)
-
     def __iter__(self) -> Iterator[StageRecord]:
         return iter(self.records)
 

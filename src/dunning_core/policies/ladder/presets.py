@@ -4,21 +4,16 @@ Each is a plain :class:`~dunning_core.policies.ladder.Ladder`: use it as is, or 
 your own with ``attrs.evolve`` (other offsets, fees, a holiday calendar with
 :meth:`Ladder.with_calendar`). Stage keys are stable: they are in every history record.
 
-=========================================== ==========================================
-Ladder                                      Steps (days from the due date)
-=========================================== ==========================================
-``DUE_DATE_REMINDERS``                      -7 due soon, 0 due today, +1 overdue
-                                            (email)
-``FIVE_NOTICES_THEN_TERMINATION``           +1 first, +8 second, +15 third ("terminated
-                                            in 10 days"), +20 final ("in 5 days"),
-                                            +25 legal notice and TERMINATE (email)
-``REMINDERS_THEN_COLLECTION_THEN_LEGAL``    +3, +10 reminders (email), +20 hand-over
-                                            to collection, +60 judicial recovery
-``REMINDERS_THEN_COLLECTION_THEN_...``      +3, +10 reminders (email), +20 hand-over
-``CANCELLATION``                            to collection, +60 order cancelled (email)
-``FORMAL_NOTICE_FR``                        business days: +1 email, +5 SMS, +10 phone
-                                            task, +15 registered *mise en demeure*
-=========================================== ==========================================
+- ``DUE_DATE_REMINDERS``: emails 7 days before the due date, on it, and the day after.
+- ``FIVE_NOTICES_THEN_TERMINATION``: emails at +1 (first notice), +8 (second), +15
+  (third: "terminated in 10 days"), +20 (final: "in 5 days"), then at +25 the legal
+  notice and TERMINATE.
+- ``REMINDERS_THEN_COLLECTION_THEN_LEGAL``: reminder emails at +3 and +10, hand-over to
+  collection at +20, judicial recovery (LEGAL_ACTION) at +60.
+- ``REMINDERS_THEN_COLLECTION_THEN_CANCELLATION``: the same, then at +60 the order is
+  cancelled (CANCEL_ORDER, with an email).
+- ``FORMAL_NOTICE_FR``: in business days, an email at +1, an SMS at +5, a phone task at
+  +10 and a registered *mise en demeure* at +15, each in turn.
 """
 
 from __future__ import annotations
