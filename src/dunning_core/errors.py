@@ -26,6 +26,7 @@ __all__ = [
     "InvalidField",
     "InvalidLadder",
     "InvalidLocale",
+    "InvalidPolicy",
     "InvalidRemittance",
     "InvalidTimezone",
     "UnknownCurrency",
@@ -113,10 +114,18 @@ class DuplicatePayment(DunningError):
         super().__init__(f"payment {payment_id!r} already recorded: {detail}")
 
 
+# -- policies ---------------------------------------------------------------------------
+
+
+class InvalidPolicy(InvalidField):
+    """A policy is configured with a value it cannot work with (a negative number of
+    days, a credit threshold that is not a positive whole percentage, ...)."""
+
+
 # -- Dunning ladders ---------------------------------------------------------------------
 
 
-class InvalidLadder(InvalidField):
+class InvalidLadder(InvalidPolicy):
     """A ladder or one of its stages is inconsistent (duplicate stage keys, offsets not
     strictly increasing, two terminal actions, a notice stage without a channel).
 

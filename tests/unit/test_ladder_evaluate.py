@@ -324,7 +324,7 @@ def test_money_in_flight_covers_oldest_invoices_first() -> None:
     assert fired(decision) == [("F-2", "second")]
 
 
-def test_statement_pending_counts_when_no_payments_are_given() -> None:
+def test_money_in_flight_is_read_from_the_payments_not_the_statement_total() -> None:
     debit = Payment(
         id="DD-1",
         account_id="A-1",
@@ -332,12 +332,12 @@ def test_statement_pending_counts_when_no_payments_are_given() -> None:
         received_on=DUE,
         status="PENDING",
     )
-    statement = build_statement(
-        ACCOUNT, DUE + timedelta(days=40), invoices=[invoice("F-1")], payments=[debit]
-    )
-    assert (
-        evaluate_ladder(LADDER, statement, DunningHistory.empty(), DUE + timedelta(days=40)) == ()
-    )
+    on = DUE + timedelta(days=5)
+    statement = build_statement(ACCOUNT, on, invoices=[invoice("F-1")], payments=[debit])
+    assert statement.pending == Money("100.00", "EUR")
+    history = DunningHistory.empty()
+    assert evaluate_ladder(LADDER, statement, history, on, payments=[debit]) == ()
+    assert evaluate_ladder(LADDER, statement, history, on) != ()
 
 
 def test_no_dunning_tag_pauses_the_account() -> None:
@@ -666,7 +666,7 @@ def test_trace_covers_every_open_invoice_in_statement_order() -> None:
     invoices = [
         invoice("F-A", DUE),
         invoice("F-B", DUE + timedelta(days=1)),
-        invoice("F-C", DUE + timedelta(days=40)),
+        invoice("F-C", DUE + timedelta(days=35)),
     ]
     decision = decide(DUE + timedelta(days=9), invoices, facts=facts(disputes=[dispute]))
     assert [(t.invoice_number, t.stage, t.outcome) for t in decision.trace] == [
@@ -681,5 +681,5 @@ def test_trace_covers_every_open_invoice_in_statement_order() -> None:
         "F-A: stage first skipped for invoice F-A: caught up to second",
         "F-A: invoice F-A is 9 day(s) past due: stage second, REMIND by EMAIL, SMS",
         "F-B: no reminder: invoice F-B is disputed since 2 March 2026",
-        "F-C: next for invoice F-C: soon on 8 April 2026",
+        "F-C: next for invoice F-C: soon on 3 April 2026",
     ]

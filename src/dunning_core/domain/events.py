@@ -20,7 +20,7 @@ from dunning_core.domain._checks import (
     to_enum,
     to_tuple,
 )
-from dunning_core.errors import InvalidField
+from dunning_core.errors import CurrencyMismatch, InvalidAmount, InvalidField
 from dunning_core.money import Money
 
 __all__ = [
@@ -44,6 +44,10 @@ class PromiseToPay:
         due_on: The promised payment date; not before ``made_on``.
         amount: The amount promised.
         invoice_numbers: The invoices it covers (empty: the account as a whole).
+        open_when_made: What the covered invoices still owed when the promise was made,
+            or ``None``. With it, a promise for part of the debt is kept once the open
+            amount has fallen by ``amount``; without it, the promise is taken to cover
+            everything it names (see :class:`~dunning_core.policies.suspension.BrokenPromise`).
     """
 
     id: str = attrs.field(validator=non_empty_text)
@@ -52,6 +56,20 @@ class PromiseToPay:
     due_on: date = attrs.field(validator=[a_date, not_before("made_on")])
     amount: Money = attrs.field(validator=positive_money)
     invoice_numbers: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    open_when_made: Money | None = attrs.field(default=None)
+
+    @open_when_made.validator
+    def _check_open_when_made(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, Money) or value.amount < 0:
+            raise InvalidAmount(
+                "PromiseToPay.open_when_made", value, "must be a Money >= 0, or None"
+            )
+        if value.currency != self.amount.currency:
+            raise CurrencyMismatch(
+                self.amount.currency, value.currency, "PromiseToPay.open_when_made"
+            )
 
 
 @attrs.frozen(kw_only=True)

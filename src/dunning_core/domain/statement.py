@@ -122,7 +122,8 @@ class AccountStatement:
     Attributes:
         account: The account.
         as_of: The statement day, in the account's timezone.
-        items: Every invoice, oldest first (due date, issue date, number).
+        items: Every invoice issued by ``as_of``, oldest first (due date, issue date,
+            number).
         balance: Sum of open amounts (what the customer owes, before credit).
         overdue_balance: Sum of open amounts past due.
         oldest_days_past_due: Days past due of the oldest open invoice (0 if none).
@@ -210,8 +211,11 @@ def build_statement(
 ) -> AccountStatement:
     """Build the statement of ``account`` on ``as_of``.
 
-    Allocations are applied as recorded. Allocations from a payment that ``payments``
-    shows as FAILED or CHARGED_BACK are ignored (that money never arrived). An invoice
+    The statement shows the account as it stood on ``as_of``: invoices and credit notes
+    issued later, and payments received later, are left out. Allocations are applied as
+    recorded, except those from a payment that ``payments`` shows as PENDING (not arrived
+    yet), FAILED or CHARGED_BACK (never arrived), or received after ``as_of``: only
+    cleared money settles an invoice. An invoice
     is never settled beyond its amount: any excess becomes unapplied credit, which is
     how a customer who paid the same invoice twice shows as overpaid.
 
@@ -244,6 +248,7 @@ def build_statement(
     account_id = account.id
 
     by_number: dict[str, Invoice] = {}
+    not_yet_issued: set[str] = set()
     for invoice in invoices:
         if invoice.account_id != account_id:
             raise AccountMismatch("Invoice.account_id", account_id, invoice.account_id)
@@ -251,25 +256,29 @@ def build_statement(
             raise CurrencyMismatch(currency, invoice.amount.currency, f"invoice {invoice.number}")
         if invoice.number in by_number:
             raise InvalidField("Invoice.number", invoice.number, "appears twice in the statement")
-        by_number[invoice.number] = invoice
+        if invoice.issued_on <= on:
+            by_number[invoice.number] = invoice
+        else:
+            not_yet_issued.add(invoice.number)
 
     # Sources of money and what each still holds.
     remaining: dict[str, Decimal] = {}
     source_kind: dict[str, str] = {}
     pending = Decimal(0)
-    dead_sources: set[str] = set()
+    unsettled_sources: set[str] = set()
     foreign: list[Payment] = []
     for payment in payments:
         if payment.account_id != account_id:
             raise AccountMismatch("Payment.account_id", account_id, payment.account_id)
         pay_status = payment.status
-        if pay_status is PaymentStatus.FAILED or pay_status is PaymentStatus.CHARGED_BACK:
-            dead_sources.add(payment.id)
+        if payment.received_on > on:
+            unsettled_sources.add(payment.id)  # not received yet on the statement day
+        elif pay_status is not PaymentStatus.CLEARED:
+            unsettled_sources.add(payment.id)
+            if pay_status is PaymentStatus.PENDING and payment.amount.currency == currency:
+                pending += payment.amount.amount
         elif payment.amount.currency != currency:
-            if pay_status is PaymentStatus.CLEARED:
-                foreign.append(payment)
-        elif pay_status is PaymentStatus.PENDING:
-            pending += payment.amount.amount
+            foreign.append(payment)
         else:
             remaining[payment.id] = payment.amount.amount
             source_kind[payment.id] = "payment"
@@ -278,12 +287,15 @@ def build_statement(
             raise AccountMismatch("CreditNote.account_id", account_id, note.account_id)
         if note.amount.currency != currency:
             raise CurrencyMismatch(currency, note.amount.currency, f"credit note {note.number}")
+        if note.issued_on > on:
+            unsettled_sources.add(note.number)
+            continue
         remaining[note.number] = note.amount.amount
         source_kind[note.number] = "credit note"
 
     settled: dict[str, Decimal] = {}
     for allocation in allocations:
-        if allocation.source_id in dead_sources:
+        if allocation.source_id in unsettled_sources or allocation.invoice_number in not_yet_issued:
             continue
         kind = allocation.kind
         consumes = kind is AllocationKind.CASH or kind is AllocationKind.CREDIT

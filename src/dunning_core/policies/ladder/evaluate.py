@@ -78,8 +78,9 @@ def evaluate_ladder(
             an aware datetime (converted to the account's timezone).
         facts: Disputes, holds, promises to pay and insolvency proceedings.
         payments: The account's payments. PENDING ones within the ladder's clearing
-            window pause the invoices they cover (without ``payments``, the statement's
-            ``pending`` total counts as in flight); CHARGED_BACK ones (with
+            window pause the invoices they cover (``statement.pending`` is only a total
+            for display: without ``payments`` no money counts as in flight); CHARGED_BACK
+            ones (with
             ``allocations``) feed the chargeback option; CLEARED ones (with
             ``allocations``) date partial payments for ``restart_on_partial_payment``.
         allocations: The allocations on the account's invoices.
@@ -203,7 +204,7 @@ def _evaluate(
         return ()
 
     pauses: dict[str, Reason] = {}
-    if facts is not None or paid is not None or statement.pending.amount:
+    if facts is not None or paid is not None:
         pauses = invoice_pauses(
             statement,
             facts,

@@ -77,9 +77,10 @@ def invoice_pauses(
     An invoice is paused when it is disputed, on hold, covered by a promise to pay not
     yet broken, or covered by money in flight. Money in flight is the PENDING payments
     (a direct debit, a scheduled card retry) dated at most ``clearing_window_days``
-    business days before ``on`` (or later than ``on``); when ``payments`` is ``None``
-    it is ``statement.pending``. It covers the open invoices oldest first, the way it
-    will be applied once it clears; an invoice it cannot cover in full is not paused.
+    business days before ``on`` (or later than ``on``); without ``payments`` there is
+    none (``statement.pending`` is a total without dates, for display). It covers the
+    open invoices oldest first, the way it will be applied once it clears; an invoice it
+    cannot cover in full is not paused.
 
     Returns:
         ``{invoice_number: reason}``; the first applicable reason in the order above.
@@ -121,10 +122,10 @@ def invoice_pauses(
                             number,
                         ),
                     )
+    if payments is None:
+        return reasons
     account = statement.account
-    in_flight, described = _in_flight(
-        account, statement, on, payments, clearing_window_days, calendar
-    )
+    in_flight, described = _in_flight(account, on, payments, clearing_window_days, calendar)
     if in_flight:
         for item in statement.items:
             if not item.is_open:
@@ -147,15 +148,11 @@ def invoice_pauses(
 
 def _in_flight(
     account: Account,
-    statement: AccountStatement,
     on: date,
-    payments: Iterable[Payment] | None,
+    payments: Iterable[Payment],
     window: int,
     calendar: BusinessCalendar,
 ) -> tuple[Decimal, str]:
-    if payments is None:
-        pending = statement.pending
-        return pending.amount, f"{pending} in flight"
     total = Decimal(0)
     names: list[str] = []
     for payment in payments:
