@@ -14,6 +14,8 @@ from typing import Any
 
 __all__ = [
     "AccountMismatch",
+    "ChangeTooSoon",
+    "ConfigError",
     "CurrencyMismatch",
     "DunningError",
     "DuplicatePayment",
@@ -22,6 +24,7 @@ __all__ = [
     "InvalidContact",
     "InvalidDateRange",
     "InvalidField",
+    "InvalidLadder",
     "InvalidLocale",
     "InvalidPolicy",
     "InvalidRemittance",
@@ -127,3 +130,62 @@ class InvalidSmsProfile(InvalidField):
     """An SMS sending profile has a field it cannot use (an unknown national language,
     a concatenation reference other than 8 or 16 bits, a character cost other than 1
     or 2)."""
+
+
+# -- Dunning ladders ---------------------------------------------------------------------
+
+
+class InvalidLadder(InvalidPolicy):
+    """A ladder or one of its stages is inconsistent (duplicate stage keys, offsets not
+    strictly increasing, two terminal actions, a notice stage without a channel).
+
+    Attributes:
+        stage: The key of the stage concerned, when one is.
+    """
+
+    def __init__(self, field: str, value: Any, problem: str, *, stage: str | None = None) -> None:
+        super().__init__(field, value, problem)
+        self.stage = stage
+
+
+class ChangeTooSoon(DunningError, ValueError):
+    """An account's ladder (its reminder option) was changed less than 30 days ago.
+
+    Attributes:
+        account_id: The account.
+        changed_on: The day of the last change.
+        first_allowed: The first day a new change is accepted.
+    """
+
+    def __init__(self, account_id: str, changed_on: Any, first_allowed: Any) -> None:
+        self.account_id = account_id
+        self.changed_on = changed_on
+        self.first_allowed = first_allowed
+        super().__init__(
+            f"account {account_id!r} changed its ladder on {changed_on}; "
+            f"the next change is allowed from {first_allowed}"
+        )
+
+
+class ConfigError(InvalidField):
+    """A configuration file holds a bad value.
+
+    The message names the file, the place in it (ladder and stage key) and the field;
+    ``problems`` lists every problem found, so one bad stage does not hide the next.
+
+    Attributes:
+        path: The file.
+        problems: ``(where, field, value, problem)`` for every problem, in file order;
+            ``where`` reads like ``"ladder 'standard', stage 'first_notice'"``.
+    """
+
+    def __init__(self, path: str, problems: list[tuple[str, str, Any, str]]) -> None:
+        self.path = path
+        self.problems = tuple(problems)
+        where, field, value, problem = problems[0]
+        lines = [f"{path}: {w}: {f}={v!r}: {p}" for w, f, v, p in problems]
+        Exception.__init__(self, "\n".join(lines))
+        self.field = field
+        self.value = value
+        self.problem = problem
+        self.where = where

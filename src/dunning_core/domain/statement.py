@@ -26,6 +26,7 @@ from decimal import Decimal
 import attrs
 
 from dunning_core.domain.account import Account
+from dunning_core.domain.charges import Charge
 from dunning_core.domain.dates import AsOf, local_date
 from dunning_core.domain.invoice import CreditNote, Invoice
 from dunning_core.domain.payment import Allocation, AllocationKind, Payment, PaymentStatus
@@ -133,6 +134,10 @@ class AccountStatement:
             account's; they cannot count until converted with a rate.
         aging_buckets: ``(bucket, amount)`` for every bucket, current first; they add
             up to ``balance`` exactly. :attr:`aging` gives them as a dict.
+        charges: Fees, late-payment interest and recovery compensation, each its own
+            line (booked day, then key), never mixed into an invoice's open amount nor
+            into ``balance``, ``overdue_balance`` or the aging; see
+            :attr:`charges_total` and :attr:`total_due`.
     """
 
     account: Account
@@ -145,6 +150,7 @@ class AccountStatement:
     pending: Money
     other_currency_payments: tuple[Payment, ...] = ()
     aging_buckets: tuple[tuple[AgingBucket, Money], ...] = ()
+    charges: tuple[Charge, ...] = ()
 
     @property
     def currency(self) -> str:
@@ -165,6 +171,16 @@ class AccountStatement:
     def overdue_items(self) -> tuple[OpenItem, ...]:
         """Open items past due, oldest first."""
         return tuple(item for item in self.items if item.is_overdue)
+
+    @property
+    def charges_total(self) -> Money:
+        """The sum of :attr:`charges` (zero when there are none)."""
+        return Money.sum((charge.amount for charge in self.charges), self.account.currency)
+
+    @property
+    def total_due(self) -> Money:
+        """What the customer owes with the charges: ``balance + charges_total``."""
+        return self.balance + self.charges_total
 
     @property
     def net_balance(self) -> Money:
@@ -191,6 +207,7 @@ def build_statement(
     credit_notes: Iterable[CreditNote] = (),
     payments: Iterable[Payment] = (),
     allocations: Iterable[Allocation] = (),
+    charges: Iterable[Charge] = (),
 ) -> AccountStatement:
     """Build the statement of ``account`` on ``as_of``.
 
@@ -210,15 +227,20 @@ def build_statement(
         payments: The account's payments, any status.
         allocations: Allocations to these invoices, and allocations made from these
             payments and credit notes (to any account's invoices, for central billing).
+        charges: Fees, interest and recovery compensation to show as their own lines
+            (a charge given twice is shown once). They change no invoice amount and
+            none of the balances; :attr:`AccountStatement.total_due` adds them.
 
     Returns:
         The statement. Its value does not depend on the order of any input.
 
     Raises:
-        AccountMismatch: an invoice, credit note or payment belongs to another account.
-        CurrencyMismatch: an invoice, credit note or allocation is in another currency.
-        InvalidField: an invoice number appears twice, or allocations consume more
-            than a payment or credit note holds.
+        AccountMismatch: an invoice, credit note, payment or charge belongs to another
+            account.
+        CurrencyMismatch: an invoice, credit note, allocation or charge is in another
+            currency.
+        InvalidField: an invoice number appears twice, allocations consume more than
+            a payment or credit note holds, or two different charges share a key.
         InvalidAsOf: ``as_of`` is a naive datetime.
     """
     on = local_date(as_of, account.tz)
@@ -336,6 +358,15 @@ def build_statement(
             )
         )
 
+    booked: dict[str, Charge] = {}
+    for charge in charges:
+        if charge.account_id != account_id:
+            raise AccountMismatch("Charge.account_id", account_id, charge.account_id)
+        if charge.amount.currency != currency:
+            raise CurrencyMismatch(currency, charge.amount.currency, f"charge {charge.key}")
+        if booked.setdefault(charge.key, charge) != charge:
+            raise InvalidField("Charge.key", charge.key, "given twice with different contents")
+
     return AccountStatement(
         account=account,
         as_of=on,
@@ -349,6 +380,7 @@ def build_statement(
         aging_buckets=tuple(
             (bucket, Money._exact(buckets[bucket], currency)) for bucket in AgingBucket
         ),
+        charges=tuple(sorted(booked.values(), key=lambda c: (c.booked_on, c.key))),
     )
 
 
