@@ -188,8 +188,8 @@ class Book:
         for other in sorted(self.currencies_of.get(owner, ())):
             if other == currency:
                 continue
-            entries = sorted(self.pools[(other, owner)], key=lambda e: e[-1])
-            numbers.extend(e[-2] for e in entries if opens[e[-1]])
+            # Sorted by the order key (never by position, so input order does not show).
+            numbers.extend(e[-2] for e in sorted(self.pools[(other, owner)]) if opens[e[-1]])
         return numbers
 
 
