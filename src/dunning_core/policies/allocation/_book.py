@@ -29,6 +29,7 @@ from dunning_core.policies.allocation._result import Discrepancy
 
 PoolKey = tuple[str, Hashable]  # (currency, account id or billing-entity group)
 
+_PAID = Decimal(0)
 _new = object.__new__
 _set = object.__setattr__
 
@@ -51,14 +52,33 @@ def new_allocation(
     return allocation
 
 
+# A fill that pops more than this many items from a pool's heap sorts the rest instead:
+# a large payment then costs one C sort plus a linear walk, not one sift per invoice.
+_HEAP_POPS = 32
+
+
+class _Pool:
+    """The eligible items of one (currency, owner), in allocation order.
+
+    Starts as an unordered list; on first use it becomes a heap (O(n)), and once a
+    fill pops many items it is sorted and walked with a cursor. Either way the items
+    come out in the same order, so the switch changes speed, not results.
+    """
+
+    __slots__ = ("cursor", "entries", "state")
+
+    def __init__(self) -> None:
+        self.entries: list[Any] = []
+        self.state = 0  # 0 raw, 1 heap, 2 sorted (walk from cursor)
+        self.cursor = 0
+
+
 class Book:
     """Open items being allocated, with their current open amounts."""
 
     __slots__ = (
         "_central",
         "_entities",
-        "_ready",
-        "_statutory",
         "currencies_of",
         "eligibility",
         "index",
@@ -75,38 +95,59 @@ class Book:
         self.eligibility = eligibility
         self._central = policy.central_billing
         self._entities = eligibility.billing_entities
-        self._statutory = policy.order is AllocationOrder.STATUTORY
-        self._ready: set[PoolKey] = set()
-        items: list[OpenItem] = []
-        opens: list[Decimal] = []
-        index: dict[str, int] = {}
-        pools: dict[PoolKey, list[Any]] = {}
+        items = list(open_items)
+        if set(map(type, items)) - {OpenItem}:
+            for item in items:
+                if not isinstance(item, OpenItem):
+                    raise InvalidField("open_items", item, "every item must be an OpenItem")
+        invoices = [item.invoice for item in items]
+        amounts = [item.open_amount for item in items]
+        opens = [money.amount for money in amounts]
+        keys = [(inv.due_on, inv.issued_on, inv.number, idx) for idx, inv in enumerate(invoices)]
+        index = {key[2]: key[3] for key in keys}
+        if len(index) != len(keys):
+            seen: set[str] = set()
+            for key in keys:
+                if key[2] in seen:
+                    raise InvalidField("open_items", key[2], "the invoice appears twice")
+                seen.add(key[2])
+        pools: dict[PoolKey, _Pool] = {}
         currencies_of: dict[Hashable, set[str]] = {}
         excluded = eligibility.excluded
         group = self.group
-        for item in open_items:
-            if not isinstance(item, OpenItem):
-                raise InvalidField("open_items", item, "every item must be an OpenItem")
-            invoice = item.invoice
-            number = invoice.number
-            if number in index:
-                raise InvalidField("open_items", number, "the invoice appears twice")
-            idx = len(items)
-            index[number] = idx
-            items.append(item)
-            money = item.open_amount
-            open_amount = money.amount
-            opens.append(open_amount)
-            if open_amount <= 0 or number in excluded:
-                continue
-            currency = money.currency
-            owner = group(invoice.account_id)
-            key = (currency, owner)
-            pool = pools.get(key)
-            if pool is None:
-                pools[key] = pool = []
-                currencies_of.setdefault(owner, set()).add(currency)
-            pool.append((invoice.due_on, invoice.issued_on, number, idx))
+        accounts = [inv.account_id for inv in invoices]
+        currencies = [money.currency for money in amounts]
+        if keys and len(set(accounts)) == 1 and len(set(currencies)) == 1:
+            # One account, one currency (a single statement): one pool, no loop.
+            owner = group(accounts[0])
+            pool = pools[(currencies[0], owner)] = _Pool()
+            currencies_of[owner] = {currencies[0]}
+            if excluded or min(opens) <= _PAID:
+                pool.entries = [
+                    key
+                    for key, amount in zip(keys, opens, strict=True)
+                    if amount > _PAID and key[2] not in excluded
+                ]
+            else:
+                pool.entries = keys
+        else:
+            # Items of one account usually come together: remember the last pool used.
+            last_account = last_currency = None
+            entries: list[Any] = []
+            for key, account, currency, amount in zip(
+                keys, accounts, currencies, opens, strict=True
+            ):
+                if not amount > _PAID or (excluded and key[2] in excluded):
+                    continue
+                if account != last_account or currency != last_currency:
+                    owner = group(account)
+                    found = pools.get((currency, owner))
+                    if found is None:
+                        pools[(currency, owner)] = found = _Pool()
+                        currencies_of.setdefault(owner, set()).add(currency)
+                    entries = found.entries
+                    last_account, last_currency = account, currency
+                entries.append(key)
         self.items = items
         self.opens = opens
         self.index = index
@@ -120,17 +161,6 @@ class Book:
             if entity is not None:
                 return ("entity", entity)
         return account_id
-
-    def _heap(self, key: PoolKey) -> list[Any]:
-        pool = self.pools.get(key)
-        if pool is None:
-            return []
-        if key not in self._ready:
-            if self._statutory:
-                pool = self.pools[key] = self._statutory_entries(pool)
-            heapq.heapify(pool)
-            self._ready.add(key)
-        return pool
 
     def _statutory_entries(self, pool: list[Any]) -> list[Any]:
         # Debts oldest first (by their principal invoice when it is known), then costs,
@@ -151,35 +181,103 @@ class Book:
                 debt_keys[part.debt] = key if known is None or key < known else known
         return [(debt_keys[part.debt], part.component.rank, *entry) for entry, part in parts]
 
-    def fill(self, key: PoolKey, amount: Decimal) -> list[tuple[int, Decimal]]:
+    def fill(
+        self,
+        key: PoolKey,
+        amount: Decimal,
+        kind: AllocationKind,
+        source_id: str,
+        allocations: list[Allocation],
+        touched: dict[int, None],
+    ) -> Decimal:
         """Settle the pool's items in order with ``amount`` (greedy prefix fill).
 
+        Appends one allocation per item settled (wholly or, for the last, in part) to
+        ``allocations`` and its index to ``touched``; reduces the open amounts.
+
         Returns:
-            ``(item index, amount taken)`` pairs; the open amounts are already reduced.
+            What is left of ``amount``.
         """
-        taken: list[tuple[int, Decimal]] = []
-        if not amount:
-            return taken
-        heap = self._heap(key)
+        pool = self.pools.get(key)
+        if not amount or pool is None:
+            return amount
         opens = self.opens
-        pop = heapq.heappop
-        while heap:
-            idx = heap[0][-1]
-            open_amount = opens[idx]
-            if not open_amount:  # settled meanwhile by an advice line or a credit note
-                pop(heap)
-                continue
-            if open_amount <= amount:
-                take = open_amount
-                pop(heap)
+        items = self.items
+        add = allocations.append
+
+        def settle(idx: int, take: Decimal) -> None:
+            # The hot path of a large payment: Allocation and Money built without their
+            # validators (see new_allocation), the item's own Money reused when whole.
+            item = items[idx]
+            money = item.open_amount
+            if take != money.amount:
+                created = _new(Money)
+                _set(created, "amount", take)
+                _set(created, "currency", money.currency)
+                money = created
+            allocation = _new(Allocation)
+            _set(allocation, "invoice_number", item.invoice.number)
+            _set(allocation, "amount", money)
+            _set(allocation, "kind", kind)
+            _set(allocation, "source_id", source_id)
+            _set(allocation, "reference", None)
+            add(allocation)
+            touched[idx] = None
+
+        entries = pool.entries
+        if pool.state == 0:
+            if self.policy.order is AllocationOrder.STATUTORY:
+                entries = pool.entries = self._statutory_entries(entries)
+            heapq.heapify(entries)
+            pool.state = 1
+        if pool.state == 1:
+            pop = heapq.heappop
+            pops = 0
+            while entries:
+                idx = entries[0][-1]
+                open_amount = opens[idx]
+                if not open_amount:  # settled meanwhile by an advice line or a credit note
+                    pop(entries)
+                    continue
+                if open_amount > amount:
+                    opens[idx] = open_amount - amount
+                    settle(idx, amount)
+                    return amount - amount  # a zero with the currency's exponent
+                pop(entries)
+                opens[idx] = _PAID
+                amount -= open_amount
+                settle(idx, open_amount)
+                if not amount:
+                    return amount
+                pops += 1
+                if pops == _HEAP_POPS:
+                    entries.sort()  # what is left, in order; walked from the cursor
+                    pool.state = 2
+                    pool.cursor = 0
+                    break
             else:
-                take = amount
-            opens[idx] = open_amount - take
-            amount -= take
-            taken.append((idx, take))
+                return amount
+        cursor = pool.cursor
+        size = len(entries)
+        while cursor < size:
+            idx = entries[cursor][-1]
+            open_amount = opens[idx]
+            if not open_amount:
+                cursor += 1
+                continue
+            if open_amount > amount:
+                opens[idx] = open_amount - amount
+                settle(idx, amount)
+                amount -= amount
+                break
+            cursor += 1
+            opens[idx] = _PAID
+            amount -= open_amount
+            settle(idx, open_amount)
             if not amount:
                 break
-        return taken
+        pool.cursor = cursor
+        return amount
 
     def open_elsewhere(self, owner: Hashable, currency: str) -> list[str]:
         """Numbers of the owner's open items in currencies other than ``currency``."""
@@ -189,7 +287,8 @@ class Book:
             if other == currency:
                 continue
             # Sorted by the order key (never by position, so input order does not show).
-            numbers.extend(e[-2] for e in sorted(self.pools[(other, owner)]) if opens[e[-1]])
+            entries = sorted(self.pools[(other, owner)].entries)
+            numbers.extend(e[-2] for e in entries if opens[e[-1]])
         return numbers
 
 
@@ -214,9 +313,8 @@ class Run:
     ) -> None:
         """Record an allocation whose amount the book already took off the item."""
         item = self.book.items[idx]
-        money = Money._exact(amount, item.open_amount.currency)
         self.allocations.append(
-            new_allocation(item.invoice.number, money, kind, source_id, reference)
+            new_allocation(item.invoice.number, _money(amount, item), kind, source_id, reference)
         )
         self.touched[idx] = None
 
@@ -234,20 +332,30 @@ class Run:
 
     def fill(self, key: PoolKey, amount: Decimal, kind: AllocationKind, source_id: str) -> Decimal:
         """Fill the pool ``key`` in order; returns what is left of ``amount``."""
-        for idx, take in self.book.fill(key, amount):
-            self.record(idx, take, kind, source_id)
-            amount -= take
-        return amount
+        return self.book.fill(key, amount, kind, source_id, self.allocations, self.touched)
 
     def note(self, discrepancy: Discrepancy) -> None:
         """Report a discrepancy."""
         self.discrepancies.append(discrepancy)
 
-    def open_after(self) -> tuple[tuple[str, Money], ...]:
-        """``(number, open amount now)`` for every item touched, in first-touched order."""
+    def left_open(self) -> tuple[tuple[str, Money], ...]:
+        """``(number, open amount now)`` for the touched items not paid in full."""
         items = self.book.items
         opens = self.book.opens
         return tuple(
-            (items[idx].invoice.number, Money._exact(opens[idx], items[idx].open_amount.currency))
+            (items[idx].invoice.number, _money(opens[idx], items[idx]))
             for idx in self.touched
+            if opens[idx]
         )
+
+
+def _money(amount: Decimal, item: OpenItem) -> Money:
+    """``amount`` as Money in the item's currency, reusing the item's own open amount when
+    it is the same (the usual case: an invoice paid in full)."""
+    money = item.open_amount
+    if amount == money.amount:
+        return money
+    created: Money = _new(Money)
+    _set(created, "amount", amount)
+    _set(created, "currency", money.currency)
+    return created

@@ -189,7 +189,7 @@ def apply_credit(
         directed=(),
         unapplied=Money._exact(rest, credit.currency),
         discrepancies=tuple(run.discrepancies),
-        open_after=run.open_after(),
+        left_open=run.left_open(),
         credit=credit_left,
     )
 
@@ -253,7 +253,7 @@ def _apply_payment(
         directed=directed,
         unapplied=unapplied,
         discrepancies=tuple(run.discrepancies),
-        open_after=run.open_after(),
+        left_open=run.left_open(),
         credit=credit,
         credit_notes_left=tuple(notes_left),
     )
@@ -301,7 +301,7 @@ def _repeat(payment: Payment) -> AllocationResult:
                 amount=payment.amount,
             ),
         ),
-        open_after=(),
+        left_open=(),
         repeated=True,
     )
 

@@ -167,8 +167,9 @@ class AllocationResult:
         unapplied: What the source left unapplied; credit on the account when the
             payment is identified and cleared, money in suspense otherwise.
         discrepancies: What could not be done as asked, each with a code and a sentence.
-        open_after: ``(invoice number, open amount)`` after this allocation, for every
-            invoice it touched, in the order first touched.
+        left_open: ``(invoice number, open amount)`` for the invoices this allocation
+            touched that still have something open (the partly paid ones), in the order
+            first touched. :attr:`open_after` lists every invoice touched.
         credit: The unapplied rest as credit to apply later, or ``None``.
         credit_notes_left: Credit notes passed in that were not fully consumed.
         repeated: True when the payment id had been applied already (nothing was done).
@@ -183,7 +184,7 @@ class AllocationResult:
     directed: tuple[Allocation, ...]
     unapplied: Money
     discrepancies: tuple[Discrepancy, ...]
-    open_after: tuple[tuple[str, Money], ...]
+    left_open: tuple[tuple[str, Money], ...]
     credit: UnappliedCredit | None = None
     credit_notes_left: tuple[UnappliedCredit, ...] = ()
     repeated: bool = False
@@ -210,6 +211,18 @@ class AllocationResult:
             ),
             self.currency,
         )
+
+    @property
+    def open_after(self) -> tuple[tuple[str, Money], ...]:
+        """``(invoice number, open amount)`` after this allocation for every invoice it
+        touched, in the order first touched (zero for those now paid in full)."""
+        still = dict(self.left_open)
+        seen: dict[str, Money] = {}
+        for allocation in self.allocations:
+            number = allocation.invoice_number
+            if number not in seen:
+                seen[number] = still.get(number) or Money.zero(allocation.amount.currency)
+        return tuple(seen.items())
 
     @property
     def codes(self) -> frozenset[DiscrepancyCode]:
