@@ -12,8 +12,9 @@ the run updates in place; nothing here is visible outside the package.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from decimal import Decimal
+from types import MemberDescriptorType
 from typing import Any
 
 from dunning_core.domain.payment import Allocation, AllocationKind
@@ -30,8 +31,29 @@ from dunning_core.policies.allocation._result import Discrepancy
 PoolKey = tuple[str, Hashable]  # (currency, account id or billing-entity group)
 
 _PAID = Decimal(0)
+# Positions in a pool entry, counted from the end (statutory entries have a longer key).
+_NUMBER, _IDX, _MONEY = -3, -2, -1
 _new = object.__new__
 _set = object.__setattr__
+
+
+def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    """A fast setter for one field of a frozen slotted attrs class: the slot's own
+    descriptor (it skips the frozen ``__setattr__`` and the attribute look-up)."""
+    slot = cls.__dict__.get(name)
+    if isinstance(slot, MemberDescriptorType):
+        setter: Callable[[Any, Any], None] = slot.__set__
+        return setter
+    return lambda instance, value: _set(instance, name, value)  # pragma: no cover
+
+
+_set_number = _slot_setter(Allocation, "invoice_number")
+_set_amount = _slot_setter(Allocation, "amount")
+_set_kind = _slot_setter(Allocation, "kind")
+_set_source = _slot_setter(Allocation, "source_id")
+_set_reference = _slot_setter(Allocation, "reference")
+_set_money_amount = _slot_setter(Money, "amount")
+_set_money_currency = _slot_setter(Money, "currency")
 
 
 def new_allocation(
@@ -44,12 +66,20 @@ def new_allocation(
     validators cost more than the rest of the allocation loop.
     """
     allocation: Allocation = _new(Allocation)
-    _set(allocation, "invoice_number", number)
-    _set(allocation, "amount", amount)
-    _set(allocation, "kind", kind)
-    _set(allocation, "source_id", source_id)
-    _set(allocation, "reference", reference)
+    _set_number(allocation, number)
+    _set_amount(allocation, amount)
+    _set_kind(allocation, kind)
+    _set_source(allocation, source_id)
+    _set_reference(allocation, reference)
     return allocation
+
+
+def new_money(amount: Decimal, currency: str) -> Money:
+    """``Money._exact`` without its method call: ``amount`` must be quantized."""
+    money: Money = _new(Money)
+    _set_money_amount(money, amount)
+    _set_money_currency(money, currency)
+    return money
 
 
 # A fill that pops more than this many items from a pool's heap sorts the rest instead:
@@ -103,7 +133,13 @@ class Book:
         invoices = [item.invoice for item in items]
         amounts = [item.open_amount for item in items]
         opens = [money.amount for money in amounts]
-        keys = [(inv.due_on, inv.issued_on, inv.number, idx) for idx, inv in enumerate(invoices)]
+        # An entry: the order key (due date, issue date, number; numbers are unique, so
+        # nothing after them is ever compared), then what the fill loop needs without
+        # going back to the item: its index and its open amount as Money.
+        keys = [
+            (inv.due_on, inv.issued_on, inv.number, idx, money)
+            for idx, (inv, money) in enumerate(zip(invoices, amounts, strict=True))
+        ]
         index = {key[2]: key[3] for key in keys}
         if len(index) != len(keys):
             seen: set[str] = set()
@@ -168,7 +204,7 @@ class Book:
         part_of = self.policy.debt_part
         items = self.items
         index = self.index
-        parts = [(entry, part_of(items[entry[-1]])) for entry in pool]
+        parts = [(entry, part_of(items[entry[_IDX]])) for entry in pool]
         debt_keys: dict[str, tuple[Any, ...]] = {}
         for entry, part in parts:
             principal = index.get(part.debt)
@@ -193,7 +229,8 @@ class Book:
         """Settle the pool's items in order with ``amount`` (greedy prefix fill).
 
         Appends one allocation per item settled (wholly or, for the last, in part) to
-        ``allocations`` and its index to ``touched``; reduces the open amounts.
+        ``allocations``, and the index of an item left partly paid to ``touched``;
+        reduces the open amounts.
 
         Returns:
             What is left of ``amount``.
@@ -202,27 +239,23 @@ class Book:
         if not amount or pool is None:
             return amount
         opens = self.opens
-        items = self.items
         add = allocations.append
 
-        def settle(idx: int, take: Decimal) -> None:
+        def settle(entry: tuple[Any, ...], take: Decimal) -> None:
             # The hot path of a large payment: Allocation and Money built without their
-            # validators (see new_allocation), the item's own Money reused when whole.
-            item = items[idx]
-            money = item.open_amount
+            # validators (see new_allocation), the item's own Money reused when whole,
+            # and nothing read from the item itself (it may be anywhere in memory).
+            money = entry[_MONEY]
             if take != money.amount:
-                created = _new(Money)
-                _set(created, "amount", take)
-                _set(created, "currency", money.currency)
-                money = created
+                money = new_money(take, money.currency)
+                touched[entry[_IDX]] = None  # only a partly paid item can stay open
             allocation = _new(Allocation)
-            _set(allocation, "invoice_number", item.invoice.number)
-            _set(allocation, "amount", money)
-            _set(allocation, "kind", kind)
-            _set(allocation, "source_id", source_id)
-            _set(allocation, "reference", None)
+            _set_number(allocation, entry[_NUMBER])
+            _set_amount(allocation, money)
+            _set_kind(allocation, kind)
+            _set_source(allocation, source_id)
+            _set_reference(allocation, None)
             add(allocation)
-            touched[idx] = None
 
         entries = pool.entries
         if pool.state == 0:
@@ -234,19 +267,20 @@ class Book:
             pop = heapq.heappop
             pops = 0
             while entries:
-                idx = entries[0][-1]
+                entry = entries[0]
+                idx = entry[_IDX]
                 open_amount = opens[idx]
                 if not open_amount:  # settled meanwhile by an advice line or a credit note
                     pop(entries)
                     continue
                 if open_amount > amount:
                     opens[idx] = open_amount - amount
-                    settle(idx, amount)
+                    settle(entry, amount)
                     return amount - amount  # a zero with the currency's exponent
                 pop(entries)
                 opens[idx] = _PAID
                 amount -= open_amount
-                settle(idx, open_amount)
+                settle(entry, open_amount)
                 if not amount:
                     return amount
                 pops += 1
@@ -260,20 +294,21 @@ class Book:
         cursor = pool.cursor
         size = len(entries)
         while cursor < size:
-            idx = entries[cursor][-1]
+            entry = entries[cursor]
+            idx = entry[_IDX]
             open_amount = opens[idx]
             if not open_amount:
                 cursor += 1
                 continue
             if open_amount > amount:
                 opens[idx] = open_amount - amount
-                settle(idx, amount)
+                settle(entry, amount)
                 amount -= amount
                 break
             cursor += 1
             opens[idx] = _PAID
             amount -= open_amount
-            settle(idx, open_amount)
+            settle(entry, open_amount)
             if not amount:
                 break
         pool.cursor = cursor
@@ -288,7 +323,7 @@ class Book:
                 continue
             # Sorted by the order key (never by position, so input order does not show).
             entries = sorted(self.pools[(other, owner)].entries)
-            numbers.extend(e[-2] for e in entries if opens[e[-1]])
+            numbers.extend(e[_NUMBER] for e in entries if opens[e[_IDX]])
         return numbers
 
 
@@ -355,7 +390,4 @@ def _money(amount: Decimal, item: OpenItem) -> Money:
     money = item.open_amount
     if amount == money.amount:
         return money
-    created: Money = _new(Money)
-    _set(created, "amount", amount)
-    _set(created, "currency", money.currency)
-    return created
+    return new_money(amount, money.currency)
