@@ -40,7 +40,7 @@ CENTRAL = AllocationPolicy(central_billing=True)
 def reference_greedy(amount: int, items: Iterable[tuple[object, ...]]) -> tuple[list, int]:
     """Oldest first over plain tuples ``(due_on, issued_on, number, open_units)``."""
     taken = []
-    for _due, _issued, number, open_units in sorted(items):  # type: ignore[type-var]
+    for _due, _issued, number, open_units in sorted(items):
         if amount == 0:
             break
         take = min(amount, open_units)
