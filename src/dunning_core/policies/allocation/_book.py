@@ -1,12 +1,13 @@
 """The working state of one allocation run (private).
 
-A :class:`_Book` reads the open items once: it indexes them by invoice number and
-sorts the eligible ones into pools, one per (currency, account) -- or per (currency,
-billing entity) under central billing. A pool is a heap keyed by the allocation order
-and built lazily on first use, so one payment over n items costs O(n) to read them plus
-O(k log n) for the k invoices it settles: O(n log n) at worst, never a full sort when a
-payment settles only the oldest few. Open amounts live in a list of ``Decimal`` that
-the run updates in place; nothing here is visible outside the package.
+A :class:`Book` reads the open items once: it indexes them by invoice number and puts
+the eligible ones into pools, one per (currency, account) -- or per (currency, billing
+entity) under central billing. A pool is ordered lazily on first use: heapified (O(n)),
+then popped while a payment settles a few invoices, and sorted once (O(n log n)) when
+one settles many. One payment over n items thus costs O(n) to read them plus
+O(k log n) for the k invoices it settles, O(n log n) at worst. Open amounts live in a
+list of ``Decimal`` that the run updates in place; nothing here is visible outside the
+package.
 """
 
 from __future__ import annotations
