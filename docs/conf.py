@@ -28,6 +28,8 @@ html_title = "dunning_core"
 
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
+# Attributes sections as :ivar: fields, so NamedTuple fields are not described twice.
+napoleon_use_ivar = True
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "show-inheritance": True}
