@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterable
 from datetime import date, datetime, timedelta
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import TYPE_CHECKING, Self, TypeVar
 
 import attrs
 
@@ -52,7 +52,7 @@ from dunning_core.errors import (
     UnitOfWorkClosed,
     UnknownRecord,
 )
-from dunning_core.ports import AccountLedger, Shard, check_shard, shard_key
+from dunning_core.ports import AccountLedger, Shard, UowFactory, check_shard, shard_key
 
 __all__ = ["MemoryStore", "MemoryUnitOfWork"]
 
@@ -629,3 +629,7 @@ class _Checkpoints(_Part):
     def put(self, checkpoint: CycleCheckpoint) -> None:
         data = self._uow._writable()
         data.checkpoints.put((checkpoint.run_date, checkpoint.shard), checkpoint)
+
+
+if TYPE_CHECKING:  # mypy --strict checks here that the store satisfies every port
+    _factory: UowFactory = MemoryStore().unit_of_work

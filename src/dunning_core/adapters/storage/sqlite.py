@@ -36,7 +36,7 @@ import sqlite3
 import threading
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from dunning_core.adapters.storage._sqlite_schema import MIGRATIONS
 from dunning_core.adapters.storage._sqlite_stores import (
@@ -49,6 +49,7 @@ from dunning_core.adapters.storage._sqlite_stores import (
     store_error,
 )
 from dunning_core.errors import SchemaVersionError, StoreBusy, StoreError, UnitOfWorkClosed
+from dunning_core.ports import UowFactory
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore", "SqliteUnitOfWork"]
 
@@ -281,3 +282,7 @@ class SqliteUnitOfWork:
             connection.execute("ROLLBACK")
         except sqlite3.Error as error:
             raise store_error(error) from error
+
+
+if TYPE_CHECKING:  # mypy --strict checks here that the store satisfies every port
+    _factory: UowFactory = SqliteStore("").unit_of_work
