@@ -101,11 +101,13 @@ class _Part:
     def _write(self) -> sqlite3.Connection:
         return self._uow.connection(write=True)
 
-    def _select_in(self, sql: str, ids: Sequence[str], repeat: int = 1) -> Iterator[Any]:
+    def _select_in(self, sql: str, ids: Sequence[str], repeat: int = 1) -> list[Any]:
         """Run ``sql`` (with ``{ids}`` where the list goes, ``repeat`` times) per chunk."""
         connection = self._read()
+        found: list[Any] = []
         for marks, chunk in _padded_chunks(ids):
-            yield from connection.execute(sql.format(ids=marks), chunk * repeat)
+            found.extend(connection.execute(sql.format(ids=marks), chunk * repeat).fetchall())
+        return found
 
 
 class SqliteAccounts(_Part):
