@@ -304,6 +304,7 @@ class FaultInjector:
         return self.failed_on is not None
 
     def __call__(self) -> UnitOfWork:
+        """A unit of work of the wrapped factory whose writes are counted."""
         return _FaultyUnitOfWork(self._factory(), self)
 
     def _step(self, what: str) -> bool:

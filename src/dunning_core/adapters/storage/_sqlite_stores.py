@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import attrs
 
 from dunning_core.adapters.storage import _sqlite_rows as rows
+from dunning_core.adapters.storage._checks import claim_arguments, page_limit
 from dunning_core.domain.account import Account
 from dunning_core.domain.events import (
     AccountFacts,
@@ -154,6 +155,7 @@ class SqliteAccounts(_Part):
         self, *, after: str | None = None, limit: int = 500, shard: Shard | None = None
     ) -> list[str]:
         checked = check_shard(shard)
+        page_limit(limit)
         clauses: list[str] = []
         params: list[str | int] = []
         if after is not None:
@@ -249,6 +251,7 @@ class SqliteLedger(_Part):
 
     @translated
     def unidentified_payments(self, *, limit: int = 100) -> list[Payment]:
+        page_limit(limit)
         cursor = self._read().execute(
             f"SELECT {rows.PAYMENT_COLUMNS} FROM payments WHERE account_id IS NULL "
             "ORDER BY id LIMIT ?",
@@ -546,6 +549,7 @@ class SqliteOutbox(_Part):
 
     @translated
     def claim_due(self, now: datetime, limit: int, lease_for: timedelta) -> list[OutboxMessage]:
+        claim_arguments(now, limit, lease_for)
         connection = self._write()
         due = connection.execute(
             f"SELECT {rows.OUTBOX_COLUMNS} FROM outbox "

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Self, TypeVar
 
 import attrs
 
+from dunning_core.adapters.storage._checks import claim_arguments, page_limit
 from dunning_core.adapters.storage._undo import Table, UndoLog
 from dunning_core.domain.account import Account
 from dunning_core.domain.events import (
@@ -234,6 +235,7 @@ class _Accounts(_Part):
     ) -> list[str]:
         data = self._uow._data()
         checked = check_shard(shard)
+        page_limit(limit)
         if data.sorted_ids is None:
             data.sorted_ids = sorted(data.accounts.rows)
         ids = data.sorted_ids
@@ -299,6 +301,7 @@ class _Ledger(_Part):
         return updated
 
     def unidentified_payments(self, *, limit: int = 100) -> list[Payment]:
+        page_limit(limit)
         rows = self._uow._data().payments.rows
         return sorted((p for p in rows.values() if p.account_id is None), key=_by_id)[:limit]
 
@@ -531,6 +534,7 @@ class _Outbox(_Part):
         }
 
     def claim_due(self, now: datetime, limit: int, lease_for: timedelta) -> list[OutboxMessage]:
+        claim_arguments(now, limit, lease_for)
         data = self._uow._writable()
         heap = data.outbox_due
         rows = data.outbox.rows

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dunning_core.errors import InvalidField
 from dunning_core.money import Money
 from dunning_core.ports import UowFactory, shard_of
 from dunning_core.testing.contracts._base import (
@@ -100,3 +101,8 @@ class AccountStoreContract(StoreContractBase):
             assert uow.accounts.iter_ids(after="A-3") == []
             assert uow.accounts.iter_ids(shard=(0, 1)) == ["A-1", "A-2", "A-3"]
             assert uow.accounts.count() == 3
+
+    @pytest.mark.parametrize("limit", [0, -1, True, 2.0])
+    def test_a_page_limit_must_be_positive(self, uow_factory: UowFactory, limit: object) -> None:
+        with uow_factory() as uow, pytest.raises(InvalidField):
+            uow.accounts.iter_ids(limit=limit)  # type: ignore[arg-type]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from hypothesis import given
 
 from dunning_core.domain.outbox import OutboxMessage, OutboxStatus
+from dunning_core.errors import InvalidField
 from dunning_core.ports import UowFactory
 from dunning_core.testing.contracts._base import (
     AWKWARD_TEXT,
@@ -214,3 +216,12 @@ class OutboxStoreContract(StoreContractBase):
         assert not errors, errors
         every = [key for mine in taken for key in mine]
         assert sorted(every) == keys  # each message claimed by exactly one worker
+
+    def test_claim_arguments_are_checked(self, uow_factory: UowFactory) -> None:
+        with uow_factory() as uow:
+            with pytest.raises(InvalidField):
+                uow.outbox.claim_due(T0.replace(tzinfo=None), 1, LEASE)
+            with pytest.raises(InvalidField):
+                uow.outbox.claim_due(T0, 0, LEASE)
+            with pytest.raises(InvalidField):
+                uow.outbox.claim_due(T0, 1, timedelta(0))
