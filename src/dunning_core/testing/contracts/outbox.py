@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from dunning_core.domain.outbox import OutboxMessage, OutboxStatus
 from dunning_core.errors import InvalidField
@@ -36,6 +39,43 @@ def _claim(uow_factory: UowFactory, now: object = T0, limit: int = 100) -> list[
         claimed = uow.outbox.claim_due(now, limit, LEASE)  # type: ignore[arg-type]
         uow.commit()
     return claimed
+
+
+@attrs.define
+class _Modelled:
+    """The reference model's view of one message."""
+
+    created: datetime
+    due: datetime
+    status: OutboxStatus = OutboxStatus.PENDING
+    attempts: int = 0
+    token: str | None = None
+
+
+_operations = st.one_of(
+    st.tuples(st.just("add"), st.integers(0, 5), st.integers(-120, 120)),
+    st.tuples(st.just("claim"), st.integers(0, 400), st.integers(1, 4), st.booleans()),
+    st.tuples(
+        st.just("complete"),
+        st.sampled_from(["sent", "retry", "dead"]),
+        st.integers(0, 50),
+        st.integers(0, 600),
+    ),
+)
+
+
+def _drain(uow_factory: UowFactory) -> None:
+    """Move every claimable message to DEAD."""
+    far = T0 + timedelta(days=365 * 100)
+    while True:
+        with uow_factory() as uow:
+            claimed = uow.outbox.claim_due(far, 100, LEASE)
+            for message in claimed:
+                assert message.lease_token is not None
+                uow.outbox.mark_dead(message.key, message.lease_token, "drained")
+            uow.commit()
+        if not claimed:
+            return
 
 
 class OutboxStoreContract(StoreContractBase):
@@ -225,3 +265,78 @@ class OutboxStoreContract(StoreContractBase):
                 uow.outbox.claim_due(T0, 0, LEASE)
             with pytest.raises(InvalidField):
                 uow.outbox.claim_due(T0, 1, timedelta(0))
+
+    @fixture_ok
+    @given(operations=st.lists(_operations, max_size=30))
+    def test_outbox_follows_the_reference_model(
+        self, uow_factory: UowFactory, operations: list[tuple[Any, ...]]
+    ) -> None:
+        _drain(uow_factory)  # earlier examples' messages must not be claimable
+        account_id = self.unique("A")
+        prefix = self.unique("M") + "/"
+        seed_accounts(uow_factory, make_account(account_id))
+        model: dict[str, _Modelled] = {}
+        tokens: list[tuple[str, str]] = []  # every (key, token) ever handed out
+        now = T0
+        for operation in operations:
+            if operation[0] == "add":
+                _, index, offset = operation
+                key = f"{prefix}{index}"
+                created = T0 + timedelta(seconds=offset)
+                with uow_factory() as uow:
+                    added = uow.outbox.add_messages([make_message(key, account_id, created)])
+                    uow.commit()
+                assert added == (0 if key in model else 1)
+                model.setdefault(key, _Modelled(created=created, due=created))
+            elif operation[0] == "claim":
+                _, advance, limit, commit = operation
+                now += timedelta(seconds=advance)
+                expected = sorted(
+                    (m.due, m.created, key)
+                    for key, m in model.items()
+                    if m.status in (OutboxStatus.PENDING, OutboxStatus.SENDING) and m.due <= now
+                )[:limit]
+                with uow_factory() as uow:
+                    claimed = uow.outbox.claim_due(now, limit, LEASE)
+                    if commit:
+                        uow.commit()
+                assert [m.key for m in claimed] == [key for _, _, key in expected]
+                for message in claimed:
+                    assert message.lease_token is not None
+                    tokens.append((message.key, message.lease_token))
+                    if commit:
+                        state = model[message.key]
+                        state.status, state.token = OutboxStatus.SENDING, message.lease_token
+                        state.attempts += 1
+                        state.due = now + LEASE
+                    assert message.attempts == model[message.key].attempts + (0 if commit else 1)
+            elif tokens:
+                _, outcome, pick, offset = operation
+                key, token = tokens[pick % len(tokens)]
+                state = model[key]
+                holds = state.status is OutboxStatus.SENDING and state.token == token
+                at = now + timedelta(seconds=offset)
+                with uow_factory() as uow:
+                    if outcome == "sent":
+                        done = uow.outbox.mark_sent(key, token, "prov", at)
+                    elif outcome == "retry":
+                        done = uow.outbox.schedule_retry(key, token, at, "later")
+                    else:
+                        done = uow.outbox.mark_dead(key, token, "never")
+                    uow.commit()
+                assert done == holds
+                if holds:
+                    state.token = None
+                    if outcome == "retry":
+                        state.status, state.due = OutboxStatus.PENDING, at
+                    else:
+                        state.status = OutboxStatus.SENT if outcome == "sent" else OutboxStatus.DEAD
+        with uow_factory() as uow:
+            for key, state in model.items():
+                stored = uow.outbox.get(key)
+                assert stored is not None
+                assert (stored.status, stored.attempts, stored.lease_token) == (
+                    state.status,
+                    state.attempts,
+                    state.token,
+                )
