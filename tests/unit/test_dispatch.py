@@ -272,3 +272,25 @@ def test_bad_parameters_are_refused_naming_the_field(name: str, kwargs: dict[str
     with pytest.raises(InvalidField) as raised:
         dispatch(_store().unit_of_work, RecordingNotifier(), **arguments)  # type: ignore[arg-type]
     assert raised.value.field == name
+
+
+def test_a_message_whose_lease_lapsed_before_its_turn_is_not_sent_by_that_batch() -> None:
+    store = _store("M-1", "M-2")
+    clock = FixedClock(T0)
+
+    class SlowFirst:
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, int]] = []
+
+        def send(self, message: OutboxMessage) -> Delivery:
+            self.calls.append((message.key, message.attempts))
+            if len(self.calls) == 1:
+                clock.advance(LEASE)  # the batch's other lease lapses meanwhile
+            return Delivery(provider_message_id="p")
+
+    notifier = SlowFirst()
+    report = dispatch(store.unit_of_work, notifier, clock, lease_for=LEASE)
+    # M-2 was skipped by the first batch, re-claimed (attempt 2) and sent once.
+    assert notifier.calls == [("M-1", 1), ("M-2", 2)]
+    assert (report.claimed, report.sent, report.fenced) == (3, 2, 1)
+    assert _get(store, "M-2").status is OutboxStatus.SENT

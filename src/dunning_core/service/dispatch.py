@@ -41,8 +41,9 @@ class DispatchReport:
         sent: Messages the provider accepted and that are now SENT.
         retried: Attempts that failed transiently and were scheduled again.
         dead: Messages moved to DEAD.
-        fenced: Outcomes not recorded because the lease had been taken over; the
-            message stays with the dispatcher that holds it now.
+        fenced: Messages this call gave up on because their lease lapsed: either
+            before their turn to be sent came (not sent), or during the send (the
+            outcome is not recorded). Another claim takes them over.
         dead_letters: ``(key, reason)`` of each message moved to DEAD.
     """
 
@@ -111,8 +112,9 @@ def dispatch(
         max_attempts: Attempts before a message is dead-lettered.
         base_delay: Backoff bound after the first failure.
         cap: Largest backoff bound.
-        lease_for: How long a claim stays exclusive; keep it well above the longest
-            send.
+        lease_for: How long a claim stays exclusive; keep it well above the time a
+            batch takes to send. With a clock as ``now``, a message whose lease
+            lapsed before its turn is not sent but left to the next claim.
         batch_size: Messages claimed per transaction.
         rng: Random source for the jitter; a fresh ``random.Random()`` by default.
 
@@ -193,6 +195,11 @@ def _attempt(
 ) -> tuple[str, str]:
     key, token = message.key, message.lease_token
     assert token is not None  # claim_due always hands out a token
+    expires = message.lease_expires_at
+    if expires is not None and read_clock() >= expires:
+        # Its turn came after the lease lapsed (a slow batch): another dispatcher may
+        # hold it now. Sending could duplicate it; leave it to the next claim.
+        return "fenced", "lease expired before the send"
     if message.attempts > max_attempts:
         reason = f"attempts exhausted ({max_attempts}); the last one did not report back"
         return _complete(
