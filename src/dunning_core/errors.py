@@ -16,7 +16,9 @@ __all__ = [
     "AccountMismatch",
     "ChangeTooSoon",
     "ConfigError",
+    "ConstraintViolation",
     "CurrencyMismatch",
+    "DeliveryError",
     "DunningError",
     "DuplicatePayment",
     "InvalidAmount",
@@ -30,7 +32,15 @@ __all__ = [
     "InvalidRemittance",
     "InvalidSmsProfile",
     "InvalidTimezone",
+    "PermanentDeliveryError",
+    "RenderError",
+    "SchemaVersionError",
+    "StoreBusy",
+    "StoreError",
+    "TransientDeliveryError",
+    "UnitOfWorkClosed",
     "UnknownCurrency",
+    "UnknownRecord",
 ]
 
 
@@ -189,3 +199,100 @@ class ConfigError(InvalidField):
         self.value = value
         self.problem = problem
         self.where = where
+
+
+# -- storage ----------------------------------------------------------------------------
+
+
+class StoreError(DunningError):
+    """A store could not do what was asked; the unit of work should be rolled back.
+
+    Adapters translate their driver's exceptions (``sqlite3.Error``, ``psycopg.Error``)
+    into this family, so callers never import a driver to handle a failure. The driver's
+    exception stays available as ``__cause__``.
+    """
+
+
+class StoreBusy(StoreError):
+    """Another writer held the store longer than the busy timeout. Retrying later is
+    safe: nothing of the failed unit of work was written."""
+
+
+class ConstraintViolation(StoreError, ValueError):
+    """A write broke an integrity rule: a record of an unknown account, an allocation
+    to an unknown invoice, a second record under a key that must be unique."""
+
+
+class UnknownRecord(StoreError, KeyError):
+    """A record named by its key is not in the store.
+
+    Attributes:
+        kind: What was looked up (``"payment"``).
+        key: The key that was not found.
+    """
+
+    def __init__(self, kind: str, key: str) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"no {kind} {key!r} in the store")
+
+    def __str__(self) -> str:  # KeyError would show the repr of the whole message
+        return str(self.args[0])
+
+
+class SchemaVersionError(StoreError):
+    """The database was written by a newer version of the library than this one."""
+
+    def __init__(self, found: int, supported: int) -> None:
+        self.found = found
+        self.supported = supported
+        super().__init__(
+            f"database schema version {found} is newer than this library supports "
+            f"({supported}); upgrade dunning-core"
+        )
+
+
+class UnitOfWorkClosed(StoreError, RuntimeError):
+    """A store was used outside its unit of work (before ``with`` or after it ended),
+    or a unit of work was entered twice."""
+
+
+# -- delivery ---------------------------------------------------------------------------
+
+
+class DeliveryError(DunningError):
+    """A notifier could not deliver a message.
+
+    Attributes:
+        reason: What the channel or provider said, kept on the outbox message.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class TransientDeliveryError(DeliveryError):
+    """The delivery may succeed later (timeout, rate limit, provider 5xx): the message is
+    retried with backoff until its attempts run out."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """The delivery will never succeed (malformed address, recipient unknown, provider
+    4xx): the message goes to the dead letters at once."""
+
+
+# -- rendering --------------------------------------------------------------------------
+
+
+class RenderError(DunningError):
+    """A message could not be rendered: unknown template, or a placeholder with no
+    value in the context.
+
+    Attributes:
+        template_key: The template being rendered.
+    """
+
+    def __init__(self, template_key: str, problem: str) -> None:
+        self.template_key = template_key
+        super().__init__(f"template {template_key!r}: {problem}")

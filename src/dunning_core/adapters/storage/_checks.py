@@ -1,0 +1,23 @@
+"""Argument checks shared by the stores (so both refuse the same things alike)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from dunning_core.errors import InvalidField
+
+
+def page_limit(limit: object, field: str = "limit") -> int:
+    """A positive int page size (SQL's ``LIMIT -1`` would mean "no limit")."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise InvalidField(field, limit, "must be an int >= 1")
+    return limit
+
+
+def claim_arguments(now: object, limit: object, lease_for: object) -> None:
+    """``claim_due``'s arguments: an aware instant, a positive limit, a positive lease."""
+    if not isinstance(now, datetime) or now.utcoffset() is None:
+        raise InvalidField("now", now, "must be a timezone-aware datetime")
+    page_limit(limit)
+    if not isinstance(lease_for, timedelta) or lease_for <= timedelta(0):
+        raise InvalidField("lease_for", lease_for, "must be a positive timedelta")

@@ -1,0 +1,639 @@
+"""The in-memory store: every port in Python dicts, with real transactions.
+
+A unit of work holds the store's lock from ``__enter__`` to ``__exit__`` (so, like
+SQLite's ``BEGIN IMMEDIATE``, units of work run one at a time) and records an undo
+entry for every change; a rollback replays them backwards. Nothing is visible to
+another unit of work before commit, and nothing survives a rollback. Use it in tests,
+in the demo and wherever the data fits in memory and need not outlive the process.
+
+>>> from dunning_core import Account
+>>> store = MemoryStore()
+>>> with store.unit_of_work() as uow:
+...     uow.accounts.add(Account(id="A-1", name="ACME", currency="EUR"))
+...     uow.commit()
+>>> with store.unit_of_work() as uow:
+...     uow.accounts.iter_ids()
+['A-1']
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import itertools
+import secrets
+import threading
+from collections.abc import Callable, Hashable, Iterable
+from datetime import date, datetime, timedelta
+from types import TracebackType
+from typing import TYPE_CHECKING, Self, TypeVar
+
+import attrs
+
+from dunning_core.adapters.storage._checks import claim_arguments, page_limit
+from dunning_core.adapters.storage._undo import Table, UndoLog
+from dunning_core.domain.account import Account
+from dunning_core.domain.events import (
+    AccountFacts,
+    Dispute,
+    Hold,
+    InsolvencyProceeding,
+    PromiseToPay,
+)
+from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord
+from dunning_core.domain.invoice import CreditNote, Invoice
+from dunning_core.domain.outbox import OutboxMessage, OutboxStatus
+from dunning_core.domain.payment import Allocation, Payment, PaymentStatus
+from dunning_core.domain.remittance import RemittanceAdvice
+from dunning_core.domain.state import CreditAlertState, SuspensionState
+from dunning_core.errors import (
+    ConstraintViolation,
+    StoreBusy,
+    StoreError,
+    UnitOfWorkClosed,
+    UnknownRecord,
+)
+from dunning_core.ports import AccountLedger, Shard, UowFactory, check_shard, shard_key
+
+__all__ = ["MemoryStore", "MemoryUnitOfWork"]
+
+
+V = TypeVar("V")
+#: (due at, created at, key, row version): the memory outbox's claim order.
+_DueEntry = tuple[datetime, datetime, str, int]
+
+
+class _Data:
+    """Every table of one memory store."""
+
+    def __init__(self) -> None:
+        log = self.log = UndoLog()
+        self.accounts: Table[str, Account] = Table(log)
+        self.shard_keys: dict[str, int] = {}
+        self.sorted_ids: list[str] | None = []
+        self.invoices: Table[str, Invoice] = Table(log, account=lambda i: i.account_id)
+        self.credit_notes: Table[str, CreditNote] = Table(log, account=lambda n: n.account_id)
+        self.payments: Table[str, Payment] = Table(log, account=lambda p: p.account_id)
+        self.allocations: Table[int, Allocation] = Table(
+            log, invoice=lambda a: a.invoice_number, source=lambda a: a.source_id
+        )
+        self.allocation_seq = itertools.count(1)
+        self.advices: Table[str, RemittanceAdvice] = Table(log)
+        self.promises: Table[str, PromiseToPay] = Table(log, account=lambda f: f.account_id)
+        self.disputes: Table[str, Dispute] = Table(log, account=lambda f: f.account_id)
+        self.proceedings: Table[str, InsolvencyProceeding] = Table(
+            log, account=lambda f: f.account_id
+        )
+        self.holds: Table[str, Hold] = Table(log, account=lambda f: f.account_id)
+        self.actions: Table[str, ActionRecord] = Table(log, account=lambda r: r.account_id)
+        self.events: Table[str, EventRecord] = Table(log, account=lambda r: r.account_id)
+        self.suspensions: Table[str, SuspensionState] = Table(log)
+        self.credit_alerts: Table[str, CreditAlertState] = Table(log)
+        # Outbox rows carry a version from a counter that is never rolled back, so a
+        # heap entry is current exactly when its version matches the row's.
+        self.outbox: Table[str, tuple[OutboxMessage, int]] = Table(
+            log, account=lambda row: row[0].account_id
+        )
+        self.outbox_due: list[_DueEntry] = []
+        self.outbox_versions = itertools.count(1)
+        self.checkpoints: Table[tuple[date, str], CycleCheckpoint] = Table(log)
+
+
+class MemoryStore:
+    """Every store port in memory. ``store.unit_of_work`` is the ``UowFactory``.
+
+    Args:
+        lock_timeout: Seconds a unit of work waits for another to finish before
+            raising :class:`~dunning_core.errors.StoreBusy`.
+    """
+
+    def __init__(self, *, lock_timeout: float = 30.0) -> None:
+        self._data = _Data()
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+        self._lock_timeout = lock_timeout
+
+    def unit_of_work(self, *, read_only: bool = False) -> MemoryUnitOfWork:
+        """A new unit of work (enter it with ``with``).
+
+        Args:
+            read_only: Refuse writes (they raise :class:`~dunning_core.errors.StoreError`).
+        """
+        return MemoryUnitOfWork(self, read_only=read_only)
+
+    def close(self) -> None:
+        """Nothing to release; present so both stores can be closed alike."""
+
+    def _acquire(self) -> None:
+        if self._owner == threading.get_ident():
+            raise StoreBusy("this thread is already inside a unit of work of this store")
+        if not self._lock.acquire(timeout=self._lock_timeout):
+            raise StoreBusy(f"another unit of work held the store for {self._lock_timeout} s")
+        self._owner = threading.get_ident()
+
+    def _release(self) -> None:
+        self._owner = None
+        self._lock.release()
+
+
+class MemoryUnitOfWork:
+    """One transaction over a :class:`MemoryStore` (see :class:`~dunning_core.ports.UnitOfWork`)."""
+
+    def __init__(self, store: MemoryStore, *, read_only: bool = False) -> None:
+        self._store = store
+        self.read_only = read_only
+        self._active = False
+        self._used = False
+        self.accounts = _Accounts(self)
+        self.ledger = _Ledger(self)
+        self.facts = _Facts(self)
+        self.history = _History(self)
+        self.outbox = _Outbox(self)
+        self.checkpoints = _Checkpoints(self)
+
+    def __enter__(self) -> Self:
+        if self._used:
+            raise UnitOfWorkClosed("a unit of work can be entered once; make a new one")
+        self._store._acquire()
+        self._used = True
+        self._active = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._active:
+                self._store._data.log.rollback()
+        finally:
+            self._active = False
+            self._store._release()
+
+    def commit(self) -> None:
+        """Keep every write since the last commit."""
+        self._data().log.commit()
+
+    def rollback(self) -> None:
+        """Discard every write since the last commit."""
+        self._data().log.rollback()
+
+    def _data(self) -> _Data:
+        if not self._active:
+            raise UnitOfWorkClosed("the store is used outside its unit of work")
+        return self._store._data
+
+    def _writable(self) -> _Data:
+        data = self._data()
+        if self.read_only:
+            raise StoreError("this unit of work is read-only")
+        return data
+
+
+class _Part:
+    __slots__ = ("_uow",)
+
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+
+def _require_account(data: _Data, account_id: str | None, what: str) -> None:
+    if account_id is not None and account_id not in data.accounts:
+        raise ConstraintViolation(f"{what}: account {account_id!r} is not in the store")
+
+
+def _by_account(table: Table[str, V], ids: list[str]) -> dict[Hashable, list[V]]:
+    grouped: dict[Hashable, list[V]] = {}
+    for value, row in table.rows_by("account", ids):
+        grouped.setdefault(value, []).append(row)
+    return grouped
+
+
+class _Accounts(_Part):
+    def add(self, account: Account) -> None:
+        self.add_many((account,))
+
+    def add_many(self, accounts: Iterable[Account]) -> None:
+        data = self._uow._writable()
+        for account in accounts:
+            if data.accounts.put(account.id, account) is None:
+                data.shard_keys[account.id] = shard_key(account.id)
+                data.sorted_ids = None
+                data.log.record(_forget_sorted_ids(data))
+
+    def get(self, account_id: str) -> Account | None:
+        return self._uow._data().accounts.get(account_id)
+
+    def get_many(self, account_ids: Iterable[str]) -> dict[str, Account]:
+        rows = self._uow._data().accounts.rows
+        return {i: rows[i] for i in account_ids if i in rows}
+
+    def iter_ids(
+        self, *, after: str | None = None, limit: int = 500, shard: Shard | None = None
+    ) -> list[str]:
+        data = self._uow._data()
+        checked = check_shard(shard)
+        page_limit(limit)
+        if data.sorted_ids is None:
+            data.sorted_ids = sorted(data.accounts.rows)
+        ids = data.sorted_ids
+        start = 0 if after is None else bisect.bisect_right(ids, after)
+        if checked is None:
+            return ids[start : start + limit]
+        index, count = checked
+        keys = data.shard_keys
+        page: list[str] = []
+        for account_id in itertools.islice(ids, start, None):
+            if keys[account_id] % count == index:
+                page.append(account_id)
+                if len(page) >= limit:
+                    break
+        return page
+
+    def count(self) -> int:
+        return len(self._uow._data().accounts)
+
+
+def _forget_sorted_ids(data: _Data) -> Callable[[], None]:
+    def undo() -> None:
+        data.sorted_ids = None
+
+    return undo
+
+
+class _Ledger(_Part):
+    def add_invoices(self, invoices: Iterable[Invoice]) -> None:
+        data = self._uow._writable()
+        for invoice in invoices:
+            _require_account(data, invoice.account_id, f"invoice {invoice.number!r}")
+            data.invoices.put(invoice.number, invoice)
+
+    def add_credit_notes(self, credit_notes: Iterable[CreditNote]) -> None:
+        data = self._uow._writable()
+        for note in credit_notes:
+            _require_account(data, note.account_id, f"credit note {note.number!r}")
+            data.credit_notes.put(note.number, note)
+
+    def get_invoices(self, numbers: Iterable[str]) -> dict[str, Invoice]:
+        rows = self._uow._data().invoices.rows
+        return {n: rows[n] for n in numbers if n in rows}
+
+    def add_payment(self, payment: Payment) -> bool:
+        data = self._uow._writable()
+        if payment.id in data.payments:
+            return False
+        _require_account(data, payment.account_id, f"payment {payment.id!r}")
+        data.payments.put(payment.id, payment)
+        return True
+
+    def get_payment(self, payment_id: str) -> Payment | None:
+        return self._uow._data().payments.get(payment_id)
+
+    def set_payment_status(self, payment_id: str, status: PaymentStatus) -> Payment:
+        data = self._uow._writable()
+        payment = data.payments.get(payment_id)
+        if payment is None:
+            raise UnknownRecord("payment", payment_id)
+        updated = attrs.evolve(payment, status=status)
+        data.payments.put(payment_id, updated)
+        return updated
+
+    def unidentified_payments(self, *, limit: int = 100) -> list[Payment]:
+        page_limit(limit)
+        rows = self._uow._data().payments.rows
+        return sorted((p for p in rows.values() if p.account_id is None), key=_by_id)[:limit]
+
+    def add_allocations(self, allocations: Iterable[Allocation]) -> None:
+        data = self._uow._writable()
+        for allocation in allocations:
+            if allocation.invoice_number not in data.invoices:
+                raise ConstraintViolation(
+                    f"allocation to invoice {allocation.invoice_number!r}: "
+                    "no such invoice in the store"
+                )
+            data.allocations.put(next(data.allocation_seq), allocation)
+
+    def allocations_of_source(self, source_id: str) -> tuple[Allocation, ...]:
+        table = self._uow._data().allocations
+        return tuple(table.rows[seq] for seq in sorted(table.keys_by("source", source_id)))
+
+    def remove_allocations_of_source(self, source_id: str) -> tuple[Allocation, ...]:
+        table = self._uow._writable().allocations
+        removed = []
+        for seq in sorted(table.keys_by("source", source_id)):
+            row = table.delete(seq)
+            if row is not None:
+                removed.append(row)
+        return tuple(removed)
+
+    def add_advice(self, advice: RemittanceAdvice) -> None:
+        data = self._uow._writable()
+        if advice.payment_id not in data.payments:
+            raise ConstraintViolation(
+                f"remittance advice of payment {advice.payment_id!r}: no such payment"
+            )
+        data.advices.put(advice.payment_id, advice)
+
+    def advice_for(self, payment_id: str) -> RemittanceAdvice | None:
+        return self._uow._data().advices.get(payment_id)
+
+    def load(self, account_ids: Iterable[str]) -> dict[str, AccountLedger]:
+        data = self._uow._data()
+        ids = list(dict.fromkeys(account_ids))
+        invoices = _by_account(data.invoices, ids)
+        notes = _by_account(data.credit_notes, ids)
+        payments = _by_account(data.payments, ids)
+        table = data.allocations
+        result = {}
+        for account_id in ids:
+            invs = invoices.get(account_id, [])
+            cns = notes.get(account_id, [])
+            pays = payments.get(account_id, [])
+            seqs: set[int] = set()
+            for invoice in invs:
+                seqs.update(table.keys_by("invoice", invoice.number))
+            for source in itertools.chain((p.id for p in pays), (n.number for n in cns)):
+                seqs.update(table.keys_by("source", source))
+            result[account_id] = AccountLedger(
+                account_id=account_id,
+                invoices=tuple(sorted(invs, key=_by_number)),
+                credit_notes=tuple(sorted(cns, key=_by_number)),
+                payments=tuple(sorted(pays, key=_by_id)),
+                allocations=tuple(table.rows[seq] for seq in sorted(seqs)),
+            )
+        return result
+
+
+def _by_number(record: Invoice | CreditNote) -> str:
+    return record.number
+
+
+def _by_id(record: Payment) -> str:
+    return record.id
+
+
+class _Facts(_Part):
+    def add_promise(self, promise: PromiseToPay) -> None:
+        data = self._uow._writable()
+        _require_account(data, promise.account_id, f"promise {promise.id!r}")
+        data.promises.put(promise.id, promise)
+
+    def add_dispute(self, dispute: Dispute) -> None:
+        data = self._uow._writable()
+        _require_account(data, dispute.account_id, f"dispute {dispute.id!r}")
+        data.disputes.put(dispute.id, dispute)
+
+    def add_proceeding(self, proceeding: InsolvencyProceeding) -> None:
+        data = self._uow._writable()
+        _require_account(data, proceeding.account_id, f"proceeding {proceeding.id!r}")
+        data.proceedings.put(proceeding.id, proceeding)
+
+    def add_hold(self, hold: Hold) -> None:
+        data = self._uow._writable()
+        _require_account(data, hold.account_id, f"hold {hold.id!r}")
+        data.holds.put(hold.id, hold)
+
+    def load(self, account_ids: Iterable[str]) -> dict[str, AccountFacts]:
+        data = self._uow._data()
+        ids = list(dict.fromkeys(account_ids))
+        promises = _by_account(data.promises, ids)
+        disputes = _by_account(data.disputes, ids)
+        proceedings = _by_account(data.proceedings, ids)
+        holds = _by_account(data.holds, ids)
+        return {
+            i: AccountFacts(
+                account_id=i,
+                promises=sorted(promises.get(i, ()), key=_fact_id),
+                disputes=sorted(disputes.get(i, ()), key=_fact_id),
+                proceedings=sorted(proceedings.get(i, ()), key=_fact_id),
+                holds=sorted(holds.get(i, ()), key=_fact_id),
+            )
+            for i in ids
+        }
+
+
+def _fact_id(fact: PromiseToPay | Dispute | InsolvencyProceeding | Hold) -> str:
+    return fact.id
+
+
+class _History(_Part):
+    def add_actions(self, records: Iterable[ActionRecord]) -> int:
+        data = self._uow._writable()
+        inserted = 0
+        for record in records:
+            if record.key in data.actions:
+                continue
+            _require_account(data, record.account_id, f"action {record.key!r}")
+            data.actions.put(record.key, record)
+            inserted += 1
+        return inserted
+
+    def get_action(self, key: str) -> ActionRecord | None:
+        return self._uow._data().actions.get(key)
+
+    def actions_of(self, account_ids: Iterable[str]) -> dict[str, tuple[ActionRecord, ...]]:
+        data = self._uow._data()
+        ids = list(dict.fromkeys(account_ids))
+        grouped = _by_account(data.actions, ids)
+        return {i: tuple(sorted(grouped.get(i, ()), key=_action_order)) for i in ids}
+
+    def suspension_states(self, account_ids: Iterable[str]) -> dict[str, SuspensionState]:
+        rows = self._uow._data().suspensions.rows
+        return {i: rows[i] for i in account_ids if i in rows}
+
+    def put_suspension_states(self, states: Iterable[SuspensionState]) -> None:
+        data = self._uow._writable()
+        for state in states:
+            _require_account(data, state.account_id, "suspension state")
+            data.suspensions.put(state.account_id, state)
+
+    def credit_alert_states(self, account_ids: Iterable[str]) -> dict[str, CreditAlertState]:
+        rows = self._uow._data().credit_alerts.rows
+        return {i: rows[i] for i in account_ids if i in rows}
+
+    def put_credit_alert_states(self, states: Iterable[CreditAlertState]) -> None:
+        data = self._uow._writable()
+        for state in states:
+            _require_account(data, state.account_id, "credit alert state")
+            data.credit_alerts.put(state.account_id, state)
+
+    def add_events(self, records: Iterable[EventRecord]) -> int:
+        data = self._uow._writable()
+        inserted = 0
+        for record in records:
+            if record.key in data.events:
+                continue
+            _require_account(data, record.account_id, f"event {record.key!r}")
+            data.events.put(record.key, record)
+            inserted += 1
+        return inserted
+
+    def events_of(self, account_ids: Iterable[str]) -> dict[str, tuple[EventRecord, ...]]:
+        data = self._uow._data()
+        ids = list(dict.fromkeys(account_ids))
+        grouped = _by_account(data.events, ids)
+        return {i: tuple(sorted(grouped.get(i, ()), key=_event_order)) for i in ids}
+
+
+def _action_order(record: ActionRecord) -> tuple[date, str]:
+    return (record.fired_on, record.key)
+
+
+def _event_order(record: EventRecord) -> tuple[datetime, str]:
+    return (record.occurred_at, record.key)
+
+
+def _push_back(heap: list[_DueEntry], entry: _DueEntry) -> Callable[[], None]:
+    def undo() -> None:
+        heapq.heappush(heap, entry)
+
+    return undo
+
+
+def _due_at(message: OutboxMessage) -> datetime | None:
+    if message.status is OutboxStatus.PENDING:
+        return message.next_attempt_at
+    if message.status is OutboxStatus.SENDING:
+        return message.lease_expires_at
+    return None
+
+
+class _Outbox(_Part):
+    def _put(self, data: _Data, message: OutboxMessage) -> None:
+        version = next(data.outbox_versions)
+        data.outbox.put(message.key, (message, version))
+        due = _due_at(message)
+        if due is not None:
+            heapq.heappush(data.outbox_due, (due, message.created_at, message.key, version))
+
+    def add_messages(self, messages: Iterable[OutboxMessage]) -> int:
+        data = self._uow._writable()
+        inserted = 0
+        for message in messages:
+            if message.key in data.outbox:
+                continue
+            _require_account(data, message.account_id, f"outbox message {message.key!r}")
+            self._put(data, message)
+            inserted += 1
+        return inserted
+
+    def get(self, key: str) -> OutboxMessage | None:
+        row = self._uow._data().outbox.get(key)
+        return None if row is None else row[0]
+
+    def messages_of(self, account_ids: Iterable[str]) -> dict[str, tuple[OutboxMessage, ...]]:
+        data = self._uow._data()
+        ids = list(dict.fromkeys(account_ids))
+        grouped: dict[str, list[OutboxMessage]] = {}
+        for value, row in data.outbox.rows_by("account", ids):
+            grouped.setdefault(str(value), []).append(row[0])
+        return {
+            i: tuple(sorted(grouped.get(i, ()), key=lambda m: (m.created_at, m.key))) for i in ids
+        }
+
+    def claim_due(self, now: datetime, limit: int, lease_for: timedelta) -> list[OutboxMessage]:
+        claim_arguments(now, limit, lease_for)
+        data = self._uow._writable()
+        heap = data.outbox_due
+        rows = data.outbox.rows
+        claimed: list[OutboxMessage] = []
+        while heap and len(claimed) < limit and heap[0][0] <= now:
+            entry = heapq.heappop(heap)
+            data.log.record(_push_back(heap, entry))
+            row = rows.get(entry[2])
+            if row is None or row[1] != entry[3]:
+                continue  # superseded by a later change of the message
+            message = attrs.evolve(
+                row[0],
+                status=OutboxStatus.SENDING,
+                attempts=row[0].attempts + 1,
+                lease_token=secrets.token_hex(16),
+                lease_expires_at=now + lease_for,
+            )
+            self._put(data, message)
+            claimed.append(message)
+        return claimed
+
+    def _holding(self, key: str, token: str) -> tuple[_Data, OutboxMessage] | None:
+        data = self._uow._writable()
+        row = data.outbox.get(key)
+        if row is None:
+            return None
+        message = row[0]
+        if message.status is not OutboxStatus.SENDING or message.lease_token != token:
+            return None
+        return data, message
+
+    def mark_sent(self, key: str, token: str, provider_message_id: str, at: datetime) -> bool:
+        held = self._holding(key, token)
+        if held is None:
+            return False
+        data, message = held
+        self._put(
+            data,
+            attrs.evolve(
+                message,
+                status=OutboxStatus.SENT,
+                provider_message_id=provider_message_id,
+                sent_at=at,
+                lease_token=None,
+                lease_expires_at=None,
+            ),
+        )
+        return True
+
+    def schedule_retry(self, key: str, token: str, at: datetime, error: str) -> bool:
+        held = self._holding(key, token)
+        if held is None:
+            return False
+        data, message = held
+        self._put(
+            data,
+            attrs.evolve(
+                message,
+                status=OutboxStatus.PENDING,
+                next_attempt_at=at,
+                last_error=error,
+                lease_token=None,
+                lease_expires_at=None,
+            ),
+        )
+        return True
+
+    def mark_dead(self, key: str, token: str, error: str) -> bool:
+        held = self._holding(key, token)
+        if held is None:
+            return False
+        data, message = held
+        self._put(
+            data,
+            attrs.evolve(
+                message,
+                status=OutboxStatus.DEAD,
+                last_error=error,
+                lease_token=None,
+                lease_expires_at=None,
+            ),
+        )
+        return True
+
+    def counts(self) -> dict[OutboxStatus, int]:
+        counts = dict.fromkeys(OutboxStatus, 0)
+        for message, _ in self._uow._data().outbox.rows.values():
+            counts[message.status] += 1
+        return counts
+
+
+class _Checkpoints(_Part):
+    def get(self, run_date: date, shard: str) -> CycleCheckpoint | None:
+        return self._uow._data().checkpoints.get((run_date, shard))
+
+    def put(self, checkpoint: CycleCheckpoint) -> None:
+        data = self._uow._writable()
+        data.checkpoints.put((checkpoint.run_date, checkpoint.shard), checkpoint)
+
+
+if TYPE_CHECKING:  # mypy --strict checks here that the store satisfies every port
+    _factory: UowFactory = MemoryStore().unit_of_work

@@ -1,0 +1,288 @@
+"""The SQLite store: the embedded default, through the standard library's ``sqlite3``.
+
+Every connection runs in WAL mode with ``synchronous=FULL`` (a committed unit of work
+survives a power cut), foreign keys on and a busy timeout. A unit of work that may
+write starts with ``BEGIN IMMEDIATE``: it takes the write lock up front, so a
+transaction that reads and then writes never fails because another writer committed
+in between (a plain ``BEGIN`` would get "database is locked" there). Readers never
+block writers and see the last committed state.
+
+The schema is versioned with ``PRAGMA user_version`` and migrated on open. Amounts are
+INTEGER minor units next to their currency code; dates are ISO text. Every statement
+is parametrised. ``sqlite3`` errors come out as the library's
+:class:`~dunning_core.errors.StoreError` family.
+
+A store is cheap to pickle (it carries its path and options, not its connections), so
+``store.unit_of_work`` can be handed to worker processes; each process and thread
+opens its own connection.
+
+>>> import tempfile, pathlib
+>>> from dunning_core import Account
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "dunning.sqlite3"
+>>> store = SqliteStore(path)
+>>> with store.unit_of_work() as uow:
+...     uow.accounts.add(Account(id="A-1", name="ACME", currency="EUR"))
+...     uow.commit()
+>>> with store.unit_of_work(read_only=True) as uow:
+...     uow.accounts.count()
+1
+>>> store.close()
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from dunning_core.adapters.storage._sqlite_schema import MIGRATIONS
+from dunning_core.adapters.storage._sqlite_stores import (
+    SqliteAccounts,
+    SqliteCheckpoints,
+    SqliteFacts,
+    SqliteHistory,
+    SqliteLedger,
+    SqliteOutbox,
+    store_error,
+)
+from dunning_core.errors import SchemaVersionError, StoreBusy, StoreError, UnitOfWorkClosed
+from dunning_core.ports import UowFactory
+
+__all__ = ["SCHEMA_VERSION", "SqliteStore", "SqliteUnitOfWork"]
+
+#: The schema version this library writes.
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SqliteStore:
+    """Every store port in one SQLite file. ``store.unit_of_work`` is the ``UowFactory``.
+
+    Args:
+        path: The database file (created, and migrated to the current schema, if
+            needed).
+        busy_timeout: Seconds a unit of work waits for another writer before raising
+            :class:`~dunning_core.errors.StoreBusy`.
+        cache_mib: Page cache per connection, in MiB.
+
+    Raises:
+        SchemaVersionError: the file was written by a newer version of the library.
+        StoreError: the file is not a usable SQLite database.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0, cache_mib: int = 64
+    ) -> None:
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self.cache_mib = cache_mib
+        self._setup()
+        self._migrate()
+
+    def _setup(self) -> None:
+        self._local = threading.local()
+        self._pid = os.getpid()
+        self._connections: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()
+
+    # -- pickling: carry the location and options, never a connection ------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path, "busy_timeout": self.busy_timeout, "cache_mib": self.cache_mib}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.path = state["path"]
+        self.busy_timeout = state["busy_timeout"]
+        self.cache_mib = state["cache_mib"]
+        self._setup()
+
+    # -- connections --------------------------------------------------------------------
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use), for tools and diagnostics.
+
+        Do not run statements on it while one of this thread's units of work is open.
+        """
+        if self._pid != os.getpid():
+            # A connection must not cross a fork: forget the parent's (without closing
+            # them, which could release the parent's locks) and open fresh ones.
+            self._setup()
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._open()
+            self._local.connection = connection
+            with self._guard:
+                self._connections.append(connection)
+        return connection
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            connection = sqlite3.connect(
+                self.path,
+                timeout=self.busy_timeout,
+                isolation_level=None,  # we issue BEGIN / COMMIT ourselves
+                check_same_thread=False,  # one thread uses it; close() may come from another
+                cached_statements=256,
+            )
+            mode = connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreError(f"{self.path}: cannot switch to WAL mode (got {mode!r})")
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            connection.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+            connection.execute(f"PRAGMA cache_size=-{int(self.cache_mib) * 1024}")
+            connection.execute("PRAGMA temp_store=MEMORY")
+        except sqlite3.Error as error:
+            raise store_error(error) from error
+        return connection
+
+    def _migrate(self) -> None:
+        connection = self.connection()
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                version = connection.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise SchemaVersionError(version, SCHEMA_VERSION)
+                for number in range(version + 1, SCHEMA_VERSION + 1):
+                    for statement in _statements(MIGRATIONS[number - 1]):
+                        connection.execute(statement)
+                    connection.execute(f"PRAGMA user_version={number}")
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:
+            raise store_error(error) from error
+
+    @property
+    def schema_version(self) -> int:
+        """The database's ``user_version``."""
+        return int(self.connection().execute("PRAGMA user_version").fetchone()[0])
+
+    def integrity_check(self) -> list[str]:
+        """``PRAGMA integrity_check`` plus ``foreign_key_check``; ``["ok"]`` when sound."""
+        try:
+            connection = self.connection()
+            problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+            orphans = connection.execute("PRAGMA foreign_key_check").fetchall()
+        except sqlite3.Error as error:
+            raise store_error(error) from error
+        problems += [f"foreign key: {row!r}" for row in orphans]
+        if problems != ["ok"]:
+            return [p for p in problems if p != "ok"] or problems
+        return problems
+
+    def unit_of_work(self, *, read_only: bool = False) -> SqliteUnitOfWork:
+        """A new unit of work (enter it with ``with``).
+
+        Args:
+            read_only: Begin with a plain ``BEGIN`` (no write lock, never waits for a
+                writer) and refuse writes.
+        """
+        return SqliteUnitOfWork(self, read_only=read_only)
+
+    def close(self) -> None:
+        """Close every connection this process opened. The store reopens on next use."""
+        with self._guard:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            connection.close()
+        self._local = threading.local()
+
+
+def _statements(script: str) -> list[str]:
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+class SqliteUnitOfWork:
+    """One transaction on a :class:`SqliteStore` (see :class:`~dunning_core.ports.UnitOfWork`)."""
+
+    def __init__(self, store: SqliteStore, *, read_only: bool = False) -> None:
+        self._store = store
+        self.read_only = read_only
+        self._connection: sqlite3.Connection | None = None
+        self._used = False
+        self.accounts = SqliteAccounts(self)
+        self.ledger = SqliteLedger(self)
+        self.facts = SqliteFacts(self)
+        self.history = SqliteHistory(self)
+        self.outbox = SqliteOutbox(self)
+        self.checkpoints = SqliteCheckpoints(self)
+
+    def __enter__(self) -> Self:
+        if self._used:
+            raise UnitOfWorkClosed("a unit of work can be entered once; make a new one")
+        connection = self._store.connection()
+        if connection.in_transaction:
+            raise StoreBusy("this thread is already inside a unit of work of this store")
+        self._used = True
+        self._connection = connection
+        self._begin(connection)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None and connection.in_transaction:
+            try:
+                connection.execute("ROLLBACK")
+            except sqlite3.Error as error:
+                if exc is None:
+                    raise store_error(error) from error
+
+    def _begin(self, connection: sqlite3.Connection) -> None:
+        try:
+            connection.execute("BEGIN" if self.read_only else "BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise store_error(error) from error
+
+    def connection(self, *, write: bool = False) -> sqlite3.Connection:
+        """The connection, inside a transaction (a new one begins after a commit).
+
+        Raises:
+            UnitOfWorkClosed: outside the ``with`` block.
+            StoreError: ``write`` in a read-only unit of work.
+        """
+        connection = self._connection
+        if connection is None:
+            raise UnitOfWorkClosed("the store is used outside its unit of work")
+        if write and self.read_only:
+            raise StoreError("this unit of work is read-only")
+        if not connection.in_transaction:
+            self._begin(connection)
+        return connection
+
+    def commit(self) -> None:
+        """Make every write since the last commit durable and visible."""
+        connection = self.connection()
+        try:
+            connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise store_error(error) from error
+
+    def rollback(self) -> None:
+        """Discard every write since the last commit."""
+        connection = self.connection()
+        try:
+            connection.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            raise store_error(error) from error
+
+
+if TYPE_CHECKING:  # mypy --strict checks here that the store satisfies every port
+    _factory: UowFactory = SqliteStore("").unit_of_work

@@ -1,0 +1,166 @@
+"""Outbox messages: a notice waiting to be sent, and what became of it.
+
+The cycle writes one :class:`OutboxMessage` per notice in the same transaction as the
+action it announces; :func:`dunning_core.service.dispatch.dispatch` sends them later.
+A message's ``key`` is its idempotency key: the outbox ignores a second message with
+the same key, and notifiers pass the key to providers that deduplicate on it.
+
+Status moves PENDING -> SENDING (claimed under a lease) -> SENT, or back to PENDING
+for a retry, or to DEAD when it can never be delivered.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from dunning_core.domain._checks import (
+    field_name,
+    non_empty_text,
+    optional_text,
+    plain_text,
+    to_enum,
+)
+from dunning_core.errors import InvalidField
+
+__all__ = ["Delivery", "OutboxMessage", "OutboxStatus", "aware_datetime"]
+
+
+class OutboxStatus(enum.StrEnum):
+    """Where an outbox message stands."""
+
+    PENDING = "PENDING"  #: waiting for its next attempt
+    SENDING = "SENDING"  #: claimed by a dispatcher that holds its lease
+    SENT = "SENT"  #: the provider accepted it; never sent again
+    DEAD = "DEAD"  #: gave up (permanent error or attempts exhausted); kept with the reason
+
+
+def aware_datetime(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """Validator: a timezone-aware ``datetime`` (a naive one means nothing in storage)."""
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise InvalidField(
+            field_name(instance, attribute), value, "must be a timezone-aware datetime"
+        )
+
+
+def _optional_aware(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        aware_datetime(instance, attribute, value)
+
+
+def _non_negative_int(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidField(field_name(instance, attribute), value, "must be an int >= 0")
+
+
+def _status(value: object) -> OutboxStatus:
+    return to_enum(OutboxStatus, "OutboxMessage.status", value)
+
+
+@attrs.frozen(kw_only=True)
+class OutboxMessage:
+    """One rendered notice to one recipient, and its delivery state.
+
+    Build a new one with :meth:`new`; stores and the dispatcher change the delivery
+    fields.
+
+    Args:
+        key: Idempotency key, unique in the outbox (derived from the action's key).
+        account_id: The account the notice is about.
+        channel: The channel (a :class:`~dunning_core.domain.account.Channel` value).
+        recipient: Address, phone number or endpoint, as the channel understands it.
+        subject: Subject line (empty for channels without one).
+        body: The rendered text.
+        created_at: When the message was written to the outbox.
+        status: Delivery status.
+        attempts: Delivery attempts started so far (a claim starts one).
+        next_attempt_at: When the message is next due (PENDING), or was last attempted.
+        lease_token: The fence token of the dispatcher holding it (SENDING only).
+        lease_expires_at: When that lease lapses and another dispatcher may take over.
+        provider_message_id: The provider's id once SENT.
+        sent_at: When it was marked SENT.
+        last_error: The reason of the last failed attempt, or of the dead letter.
+
+    Raises:
+        InvalidField: an identifier is empty, a datetime is naive, ``attempts`` is
+            negative.
+    """
+
+    key: str = attrs.field(validator=non_empty_text)
+    account_id: str = attrs.field(validator=non_empty_text)
+    channel: str = attrs.field(validator=non_empty_text)
+    recipient: str = attrs.field(validator=plain_text)
+    subject: str = attrs.field(validator=plain_text)
+    body: str = attrs.field(validator=plain_text)
+    created_at: datetime = attrs.field(validator=aware_datetime)
+    status: OutboxStatus = attrs.field(default=OutboxStatus.PENDING, converter=_status)
+    attempts: int = attrs.field(default=0, validator=_non_negative_int)
+    next_attempt_at: datetime = attrs.field(validator=aware_datetime)
+    lease_token: str | None = attrs.field(default=None, validator=optional_text)
+    lease_expires_at: datetime | None = attrs.field(default=None, validator=_optional_aware)
+    provider_message_id: str | None = attrs.field(default=None, validator=optional_text)
+    sent_at: datetime | None = attrs.field(default=None, validator=_optional_aware)
+    last_error: str | None = attrs.field(default=None)
+
+    @next_attempt_at.default
+    def _due_at_creation(self) -> datetime:
+        return self.created_at
+
+    @last_error.validator
+    def _check_error(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None and not isinstance(value, str):
+            raise InvalidField("OutboxMessage.last_error", value, "must be a string or None")
+
+    @classmethod
+    def new(
+        cls,
+        *,
+        key: str,
+        account_id: str,
+        channel: str,
+        recipient: str,
+        subject: str,
+        body: str,
+        created_at: datetime,
+    ) -> OutboxMessage:
+        """A PENDING message, due at ``created_at``, with no attempt yet.
+
+        Args:
+            key: Idempotency key.
+            account_id: The account.
+            channel: The channel.
+            recipient: Where it goes.
+            subject: Subject line.
+            body: Rendered text.
+            created_at: An aware datetime.
+        """
+        return cls(
+            key=key,
+            account_id=account_id,
+            channel=str(channel),
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            created_at=created_at,
+        )
+
+    @property
+    def is_final(self) -> bool:
+        """True once SENT or DEAD: no dispatcher will touch it again."""
+        return self.status is OutboxStatus.SENT or self.status is OutboxStatus.DEAD
+
+
+@attrs.frozen(kw_only=True)
+class Delivery:
+    """What a notifier reports after the provider accepted a message.
+
+    Args:
+        provider_message_id: The provider's id for the message (kept on the outbox row).
+        detail: Anything else worth keeping (a queue id, a file path).
+    """
+
+    provider_message_id: str = attrs.field(validator=non_empty_text)
+    detail: str = attrs.field(default="", validator=plain_text)

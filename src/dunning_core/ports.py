@@ -1,0 +1,479 @@
+"""Ports: what the service layer needs from the world, as ``typing.Protocol`` classes.
+
+Stores are reached only through a :class:`UnitOfWork`: ``with uow_factory() as uow:``
+opens one transaction, ``uow.commit()`` makes its writes durable and visible together,
+and leaving the block without committing (or by an exception) discards them. Every
+store method must be called inside that block.
+
+Each protocol's docstring says what an implementation guarantees and which test of
+:mod:`dunning_core.testing.contracts` proves it; subclass those tests to check your own
+adapter. The library ships two stores (:mod:`dunning_core.adapters.storage.memory` and
+:mod:`dunning_core.adapters.storage.sqlite`) that pass them.
+
+Sharding: ``shard=(i, n)`` selects the accounts whose :func:`shard_of` is ``i``. The
+hash is a stable BLAKE2b prefix of the account id, never Python's salted ``hash()``,
+so every process, host and store agrees on who is in which shard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from types import TracebackType
+from typing import Protocol, Self
+
+import attrs
+
+from dunning_core.domain.account import Account
+from dunning_core.domain.events import (
+    AccountFacts,
+    Dispute,
+    Hold,
+    InsolvencyProceeding,
+    PromiseToPay,
+)
+from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord
+from dunning_core.domain.invoice import CreditNote, Invoice
+from dunning_core.domain.outbox import Delivery, OutboxMessage, OutboxStatus
+from dunning_core.domain.payment import Allocation, Payment, PaymentStatus
+from dunning_core.domain.remittance import RemittanceAdvice
+from dunning_core.domain.state import CreditAlertState, SuspensionState
+from dunning_core.errors import InvalidField
+
+__all__ = [
+    "AccountLedger",
+    "AccountStore",
+    "CheckpointStore",
+    "Clock",
+    "FactsStore",
+    "HistoryStore",
+    "LedgerStore",
+    "Notifier",
+    "OutboxStore",
+    "PaymentLinks",
+    "RenderedMessage",
+    "Renderer",
+    "Shard",
+    "UnitOfWork",
+    "UowFactory",
+    "check_shard",
+    "shard_key",
+    "shard_label",
+    "shard_of",
+]
+
+#: ``(i, n)``: shard ``i`` of ``n`` (``0 <= i < n``).
+Shard = tuple[int, int]
+
+
+def shard_key(account_id: str) -> int:
+    """The account's stable 63-bit hash: the first 8 bytes of BLAKE2b of its UTF-8 id.
+
+    It fits a signed 64-bit integer column, so SQL stores can keep and filter on it.
+
+    >>> shard_key("A-1") == shard_key("A-1")
+    True
+    """
+    digest = hashlib.blake2b(account_id.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+def shard_of(account_id: str, n: int) -> int:
+    """The shard (``0 <= shard < n``) the account falls in when the portfolio is split
+    ``n`` ways. Stable across processes, machines and Python versions.
+
+    Raises:
+        InvalidField: ``n`` is not a positive int.
+    """
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise InvalidField("n", n, "the number of shards must be a positive int")
+    return shard_key(account_id) % n
+
+
+def check_shard(shard: object) -> Shard | None:
+    """Validate a ``shard`` argument: ``None`` (every account) or ``(i, n)``.
+
+    Raises:
+        InvalidField: not a pair of ints with ``0 <= i < n``.
+    """
+    if shard is None:
+        return None
+    if (
+        isinstance(shard, tuple)
+        and len(shard) == 2
+        and all(isinstance(x, int) and not isinstance(x, bool) for x in shard)
+        and 0 <= shard[0] < shard[1]
+    ):
+        return (shard[0], shard[1])
+    raise InvalidField("shard", shard, "must be None or (i, n) with 0 <= i < n")
+
+
+def shard_label(shard: Shard | None) -> str:
+    """The label checkpoints use for a shard: ``"all"`` or ``"i/n"``."""
+    checked = check_shard(shard)
+    return "all" if checked is None else f"{checked[0]}/{checked[1]}"
+
+
+@attrs.frozen(kw_only=True)
+class AccountLedger:
+    """An account's ledger as loaded in one batch.
+
+    Attributes:
+        account_id: The account.
+        invoices: Its invoices, by number.
+        credit_notes: Its credit notes, by number.
+        payments: Payments identified to it (any status), by id.
+        allocations: In the order recorded: allocations to its invoices, and
+            allocations made from its payments and credit notes (to any account's
+            invoices, for central billing). Exactly what
+            :func:`~dunning_core.domain.statement.build_statement` takes.
+    """
+
+    account_id: str
+    invoices: tuple[Invoice, ...] = ()
+    credit_notes: tuple[CreditNote, ...] = ()
+    payments: tuple[Payment, ...] = ()
+    allocations: tuple[Allocation, ...] = ()
+
+
+class AccountStore(Protocol):
+    """Customer accounts.
+
+    Guarantees:
+        * ``add`` inserts or replaces by id; ``get`` returns an equal ``Account``.
+        * ``iter_ids`` is keyset pagination: ids strictly after ``after``, in
+          ascending code-point order, at most ``limit`` of them. Looping with
+          ``after=page[-1]`` visits every account exactly once while holding one page.
+        * With ``shard=(i, n)``, a page holds only ids whose :func:`shard_of` is ``i``;
+          the ``n`` shards partition the accounts exactly.
+
+    Proved by ``AccountStoreContract`` (``test_pages_visit_every_account_once_in_order``,
+    ``test_shards_partition_the_accounts``).
+    """
+
+    def add(self, account: Account) -> None:
+        """Insert ``account``, or replace the account with its id."""
+
+    def add_many(self, accounts: Iterable[Account]) -> None:
+        """:meth:`add` each account, in one round trip where the store can."""
+
+    def get(self, account_id: str) -> Account | None:
+        """The account, or ``None``."""
+
+    def get_many(self, account_ids: Iterable[str]) -> dict[str, Account]:
+        """The accounts found among ``account_ids`` (missing ids are left out)."""
+
+    def iter_ids(
+        self, *, after: str | None = None, limit: int = 500, shard: Shard | None = None
+    ) -> list[str]:
+        """One page of account ids after ``after``, ascending, at most ``limit``."""
+
+    def count(self) -> int:
+        """How many accounts the store holds."""
+
+
+class LedgerStore(Protocol):
+    """Invoices, credit notes, payments, allocations and remittance advices.
+
+    Guarantees:
+        * Amounts come back exact, in their currency (integer minor units or NUMERIC).
+        * Invoices and credit notes are inserted or replaced by number; a record of
+          an unknown account raises :class:`~dunning_core.errors.ConstraintViolation`.
+        * ``add_payment`` stores a payment once: for an id already on file it returns
+          ``False`` and changes nothing, so the caller can treat it as a no-op.
+        * An allocation must name a known invoice (``ConstraintViolation``).
+        * ``load`` returns one :class:`AccountLedger` per id asked, empty ones included,
+          with every allocation that touches the account.
+
+    Proved by ``LedgerStoreContract``.
+    """
+
+    def add_invoices(self, invoices: Iterable[Invoice]) -> None:
+        """Insert or replace each invoice by number."""
+
+    def add_credit_notes(self, credit_notes: Iterable[CreditNote]) -> None:
+        """Insert or replace each credit note by number."""
+
+    def get_invoices(self, numbers: Iterable[str]) -> dict[str, Invoice]:
+        """The invoices found among ``numbers``, by number."""
+
+    def add_payment(self, payment: Payment) -> bool:
+        """Store ``payment``; ``False`` (and no change) when its id is already on file."""
+
+    def get_payment(self, payment_id: str) -> Payment | None:
+        """The payment, or ``None``."""
+
+    def set_payment_status(self, payment_id: str, status: PaymentStatus) -> Payment:
+        """Change a payment's status and return the updated payment.
+
+        Raises:
+            UnknownRecord: no payment has this id.
+        """
+
+    def unidentified_payments(self, *, limit: int = 100) -> list[Payment]:
+        """Payments not yet identified to an account (``account_id is None``), by id."""
+
+    def add_allocations(self, allocations: Iterable[Allocation]) -> None:
+        """Record allocations, after those already recorded."""
+
+    def allocations_of_source(self, source_id: str) -> tuple[Allocation, ...]:
+        """Allocations made from one payment or credit note, in the order recorded."""
+
+    def remove_allocations_of_source(self, source_id: str) -> tuple[Allocation, ...]:
+        """Delete the allocations made from ``source_id`` (a reversal) and return them."""
+
+    def add_advice(self, advice: RemittanceAdvice) -> None:
+        """Insert or replace the remittance advice of a payment (which must exist)."""
+
+    def advice_for(self, payment_id: str) -> RemittanceAdvice | None:
+        """The remittance advice of a payment, or ``None``."""
+
+    def load(self, account_ids: Iterable[str]) -> dict[str, AccountLedger]:
+        """The ledgers of ``account_ids``, one per id, in few round trips."""
+
+
+class FactsStore(Protocol):
+    """Promises to pay, disputes, insolvency proceedings and holds.
+
+    Guarantees: each fact is inserted or replaced by its id (a dispute is resolved by
+    adding it again with ``resolved_on``); ``load`` returns one
+    :class:`~dunning_core.domain.events.AccountFacts` per id asked, every tuple sorted
+    by id. Proved by ``FactsStoreContract``.
+    """
+
+    def add_promise(self, promise: PromiseToPay) -> None:
+        """Insert or replace a promise to pay."""
+
+    def add_dispute(self, dispute: Dispute) -> None:
+        """Insert or replace a dispute."""
+
+    def add_proceeding(self, proceeding: InsolvencyProceeding) -> None:
+        """Insert or replace an insolvency proceeding."""
+
+    def add_hold(self, hold: Hold) -> None:
+        """Insert or replace a hold."""
+
+    def load(self, account_ids: Iterable[str]) -> dict[str, AccountFacts]:
+        """The facts of ``account_ids``, one per id."""
+
+
+class HistoryStore(Protocol):
+    """Executed actions, per-account policy state, and account events.
+
+    Guarantees:
+        * ``add_actions`` and ``add_events`` ignore a record whose key is already on
+          file (the first one wins) and return how many they inserted: a rerun of a
+          cycle inserts nothing.
+        * ``actions_of`` returns one tuple per id asked, by ``(fired_on, key)``;
+          ``events_of`` by ``(occurred_at, key)``.
+        * Suspension and credit-alert states are replaced per account; the getters
+          return only the accounts that have one.
+
+    Proved by ``HistoryStoreContract`` (``test_actions_insert_ignores_a_known_key``).
+    """
+
+    def add_actions(self, records: Iterable[ActionRecord]) -> int:
+        """Insert the records whose key is new; return how many were inserted."""
+
+    def get_action(self, key: str) -> ActionRecord | None:
+        """The action with this key, or ``None``."""
+
+    def actions_of(self, account_ids: Iterable[str]) -> dict[str, tuple[ActionRecord, ...]]:
+        """The actions of each account asked."""
+
+    def suspension_states(self, account_ids: Iterable[str]) -> dict[str, SuspensionState]:
+        """Stored suspension states among ``account_ids``."""
+
+    def put_suspension_states(self, states: Iterable[SuspensionState]) -> None:
+        """Insert or replace suspension states."""
+
+    def credit_alert_states(self, account_ids: Iterable[str]) -> dict[str, CreditAlertState]:
+        """Stored credit-alert states among ``account_ids``."""
+
+    def put_credit_alert_states(self, states: Iterable[CreditAlertState]) -> None:
+        """Insert or replace credit-alert states."""
+
+    def add_events(self, records: Iterable[EventRecord]) -> int:
+        """Insert the events whose key is new; return how many were inserted."""
+
+    def events_of(self, account_ids: Iterable[str]) -> dict[str, tuple[EventRecord, ...]]:
+        """The events of each account asked."""
+
+
+class OutboxStore(Protocol):
+    """Messages waiting to be sent, claimed under leases.
+
+    Guarantees:
+        * ``add_messages`` ignores a message whose key is on file (the first wins).
+        * ``claim_due`` atomically takes up to ``limit`` messages that are due: PENDING
+          with ``next_attempt_at <= now``, or SENDING whose lease expired by ``now``;
+          oldest due first. Each comes back SENDING with ``attempts`` one higher, a
+          fresh unique ``lease_token`` and ``lease_expires_at = now + lease_for``. Two
+          concurrent claims never return the same message.
+        * ``mark_sent``, ``schedule_retry`` and ``mark_dead`` succeed (return ``True``)
+          only while the message is SENDING under ``token``; otherwise they change
+          nothing and return ``False``. A dispatcher whose lease expired and was taken
+          over therefore cannot complete (fencing). SENT and DEAD are final.
+
+    Proved by ``OutboxStoreContract`` (``test_claims_never_overlap``,
+    ``test_a_stale_token_cannot_complete``).
+    """
+
+    def add_messages(self, messages: Iterable[OutboxMessage]) -> int:
+        """Insert the messages whose key is new; return how many were inserted."""
+
+    def get(self, key: str) -> OutboxMessage | None:
+        """The message, or ``None``."""
+
+    def messages_of(self, account_ids: Iterable[str]) -> dict[str, tuple[OutboxMessage, ...]]:
+        """The messages of each account asked, by ``(created_at, key)``."""
+
+    def claim_due(self, now: datetime, limit: int, lease_for: timedelta) -> list[OutboxMessage]:
+        """Claim due messages under fresh leases (see the class docstring)."""
+
+    def mark_sent(self, key: str, token: str, provider_message_id: str, at: datetime) -> bool:
+        """SENDING under ``token`` -> SENT with the provider's id; ``False`` if fenced."""
+
+    def schedule_retry(self, key: str, token: str, at: datetime, error: str) -> bool:
+        """SENDING under ``token`` -> PENDING, due ``at``; ``False`` if fenced."""
+
+    def mark_dead(self, key: str, token: str, error: str) -> bool:
+        """SENDING under ``token`` -> DEAD with ``error``; ``False`` if fenced."""
+
+    def counts(self) -> dict[OutboxStatus, int]:
+        """How many messages are in each status (every status present)."""
+
+
+class CheckpointStore(Protocol):
+    """Cycle progress per (run date, shard label).
+
+    Guarantees: ``put`` inserts or replaces, inside the caller's unit of work, so the
+    checkpoint commits (or rolls back) with the batch it describes. Proved by
+    ``CheckpointStoreContract``.
+    """
+
+    def get(self, run_date: date, shard: str) -> CycleCheckpoint | None:
+        """The checkpoint, or ``None`` when this run has not started."""
+
+    def put(self, checkpoint: CycleCheckpoint) -> None:
+        """Insert or replace the checkpoint of ``(run_date, shard)``."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every store.
+
+    ``with uow_factory() as uow:`` begins it; ``uow.commit()`` makes every write
+    durable and visible at once; leaving the block without committing, or by an
+    exception, discards every write since the last commit. After ``commit()`` the
+    stores may be used again in the same block (a new transaction begins).
+
+    Guarantees:
+        * Atomicity: after a crash or rollback, none of the uncommitted writes exist.
+        * Isolation: no other unit of work sees a write before its commit.
+        * Writers are serialised: a unit of work that may write holds the store's
+          write lock from ``__enter__`` (SQLite's ``BEGIN IMMEDIATE``), so one that
+          reads and then writes never fails for a write that happened in between.
+        * Store errors are the library's own
+          :class:`~dunning_core.errors.StoreError` family.
+
+    Proved by ``UnitOfWorkContract`` (``test_rollback_leaves_nothing``,
+    ``test_uncommitted_writes_are_invisible_to_others``).
+    """
+
+    @property
+    def accounts(self) -> AccountStore:
+        """The account store."""
+
+    @property
+    def ledger(self) -> LedgerStore:
+        """The ledger store."""
+
+    @property
+    def facts(self) -> FactsStore:
+        """The facts store."""
+
+    @property
+    def history(self) -> HistoryStore:
+        """The history store."""
+
+    @property
+    def outbox(self) -> OutboxStore:
+        """The outbox store."""
+
+    @property
+    def checkpoints(self) -> CheckpointStore:
+        """The checkpoint store."""
+
+    def __enter__(self) -> Self:
+        """Begin the transaction."""
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed and release the store."""
+
+    def commit(self) -> None:
+        """Make the writes so far durable and visible."""
+
+    def rollback(self) -> None:
+        """Discard the writes since the last commit."""
+
+
+#: What services take: a callable returning a fresh, not yet entered unit of work.
+UowFactory = Callable[[], UnitOfWork]
+
+
+class Notifier(Protocol):
+    """Sends one outbox message through its channel.
+
+    Guarantees: returns a :class:`~dunning_core.domain.outbox.Delivery` only when the
+    provider accepted the message; raises
+    :class:`~dunning_core.errors.TransientDeliveryError` when a later attempt may
+    succeed and :class:`~dunning_core.errors.PermanentDeliveryError` when none will.
+    Implementations pass ``message.key`` to providers that deduplicate on an
+    idempotency key, which is what makes a resend after a crash harmless.
+    """
+
+    def send(self, message: OutboxMessage) -> Delivery:
+        """Deliver ``message``."""
+
+
+class Clock(Protocol):
+    """The time, for the application layer (the core never reads a clock)."""
+
+    def now(self) -> datetime:
+        """The current instant, timezone-aware."""
+
+
+@attrs.frozen
+class RenderedMessage:
+    """A rendered notice: subject line and plain-text body."""
+
+    subject: str
+    body: str
+
+
+class Renderer(Protocol):
+    """Turns a template key, a locale and a context into a message.
+
+    Guarantees: only ``{name}`` placeholders are substituted (no attribute access, no
+    format specs, nothing executed); an unknown key or a placeholder missing from
+    ``context`` raises :class:`~dunning_core.errors.RenderError`.
+    """
+
+    def render(
+        self, template_key: str, locale: str, context: Mapping[str, object]
+    ) -> RenderedMessage:
+        """Render ``template_key`` in ``locale`` (falling back to the language, then
+        English)."""
+
+
+class PaymentLinks(Protocol):
+    """Builds the pay-now URL a reminder carries."""
+
+    def url_for(self, account_id: str, invoice_numbers: Sequence[str]) -> str:
+        """The URL that lets the customer pay these invoices (all open ones if empty)."""

@@ -1,0 +1,253 @@
+"""Send the outbox: leases, retries with backoff and full jitter, dead letters.
+
+:func:`dispatch` claims due messages in one short transaction, sends each outside any
+transaction (a slow provider never holds the database), and records each outcome in
+its own short transaction that succeeds only while the claim's lease token still holds.
+
+Exactly once, and where it stops: a message is claimed by one dispatcher at a time
+(the claim is atomic), a SENT message is never claimed again, and a dispatcher whose
+lease lapsed and was taken over cannot record anything (fencing). What no outbox can
+rule out is a crash after the provider accepted a message and before SENT was
+committed: the message is then sent again once its lease expires, with the same
+idempotency key (``message.key``), which providers use to drop the duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import attrs
+
+from dunning_core.domain.outbox import OutboxMessage
+from dunning_core.errors import InvalidField, PermanentDeliveryError, TransientDeliveryError
+from dunning_core.ports import Clock, Notifier, UnitOfWork, UowFactory
+
+__all__ = ["DispatchReport", "backoff_delay", "dispatch"]
+
+logger = logging.getLogger("dunning_core")
+
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@attrs.frozen(kw_only=True)
+class DispatchReport:
+    """What one :func:`dispatch` call did.
+
+    Attributes:
+        claimed: Messages claimed (each is one delivery attempt).
+        sent: Messages the provider accepted and that are now SENT.
+        retried: Attempts that failed transiently and were scheduled again.
+        dead: Messages moved to DEAD.
+        fenced: Messages this call gave up on because their lease lapsed: either
+            before their turn to be sent came (not sent), or during the send (the
+            outcome is not recorded). Another claim takes them over.
+        dead_letters: ``(key, reason)`` of each message moved to DEAD.
+    """
+
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+    fenced: int = 0
+    dead_letters: tuple[tuple[str, str], ...] = ()
+
+
+def backoff_delay(
+    attempt: int, *, base: timedelta, cap: timedelta, rng: random.Random
+) -> timedelta:
+    """Full-jitter backoff: uniform in ``(0, min(cap, base * 2**attempt)]``, whole µs.
+
+    Args:
+        attempt: The 0-based number of the attempt that failed (0 for the first).
+        base: The delay bound after the first failure.
+        cap: The largest delay bound.
+        rng: The random source (seed it for reproducible tests).
+
+    Returns:
+        The delay, at least one microsecond, so a retry is never due at the instant
+        it was scheduled.
+    """
+    base_us = base // _MICROSECOND
+    cap_us = cap // _MICROSECOND
+    bound = min(cap_us, base_us << attempt) if attempt < 64 else cap_us
+    return timedelta(microseconds=rng.randint(1, max(bound, 1)))
+
+
+def _check_positive(name: str, value: timedelta) -> None:
+    if not isinstance(value, timedelta) or value < _MICROSECOND:
+        raise InvalidField(name, value, "must be a timedelta of at least one microsecond")
+
+
+def dispatch(
+    uow_factory: UowFactory,
+    notifier: Notifier,
+    now: datetime | Clock,
+    *,
+    max_attempts: int = 8,
+    base_delay: timedelta = timedelta(seconds=30),
+    cap: timedelta = timedelta(hours=6),
+    lease_for: timedelta = timedelta(minutes=5),
+    batch_size: int = 100,
+    rng: random.Random | None = None,
+) -> DispatchReport:
+    """Send every outbox message due at ``now``.
+
+    Each message is claimed under a lease, sent with its idempotency key, and then:
+    marked SENT with the provider's id; or, after a transient error, scheduled again
+    after a full-jitter backoff (:func:`backoff_delay`); or, after a permanent error or
+    a failed last attempt (attempt number ``max_attempts``), moved to DEAD with the
+    reason. Any other exception from the notifier counts as transient (and is logged).
+    A message whose lease expired while an earlier attempt was in flight and whose
+    attempts are already used up goes to DEAD without another send.
+
+    Args:
+        uow_factory: Makes units of work on the store holding the outbox.
+        notifier: Sends one message.
+        now: The instant to dispatch at, or a clock read before each claim and after
+            each send. With a fixed instant each message is attempted at most once
+            per call (a retry is always scheduled after ``now``).
+        max_attempts: Attempts before a message is dead-lettered.
+        base_delay: Backoff bound after the first failure.
+        cap: Largest backoff bound.
+        lease_for: How long a claim stays exclusive; keep it well above the time a
+            batch takes to send. With a clock as ``now``, a message whose lease
+            lapsed before its turn is not sent but left to the next claim.
+        batch_size: Messages claimed per transaction.
+        rng: Random source for the jitter; a fresh ``random.Random()`` by default.
+
+    Returns:
+        What was done.
+
+    Raises:
+        InvalidField: a parameter is out of range, or ``now`` is naive.
+        StoreError: the store failed (messages claimed so far keep their leases and are
+            taken over once those expire).
+    """
+    if not isinstance(max_attempts, int) or max_attempts < 1:
+        raise InvalidField("max_attempts", max_attempts, "must be an int >= 1")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise InvalidField("batch_size", batch_size, "must be an int >= 1")
+    for name, value in (("base_delay", base_delay), ("cap", cap), ("lease_for", lease_for)):
+        _check_positive(name, value)
+    read_clock = _clock(now)
+    jitter = random.Random() if rng is None else rng
+
+    claimed = sent = retried = dead = fenced = 0
+    dead_letters: list[tuple[str, str]] = []
+    while True:
+        with uow_factory() as uow:
+            batch = uow.outbox.claim_due(read_clock(), batch_size, lease_for)
+            uow.commit()
+        if not batch:
+            break
+        claimed += len(batch)
+        for message in batch:
+            outcome, reason = _attempt(
+                uow_factory,
+                notifier,
+                message,
+                read_clock,
+                max_attempts=max_attempts,
+                base_delay=base_delay,
+                cap=cap,
+                rng=jitter,
+            )
+            if outcome == "sent":
+                sent += 1
+            elif outcome == "retried":
+                retried += 1
+            elif outcome == "dead":
+                dead += 1
+                dead_letters.append((message.key, reason))
+            else:
+                fenced += 1
+    return DispatchReport(
+        claimed=claimed,
+        sent=sent,
+        retried=retried,
+        dead=dead,
+        fenced=fenced,
+        dead_letters=tuple(dead_letters),
+    )
+
+
+def _clock(now: datetime | Clock) -> Callable[[], datetime]:
+    if isinstance(now, datetime):
+        if now.utcoffset() is None:
+            raise InvalidField("now", now, "must be a timezone-aware datetime")
+        return lambda: now
+    return now.now
+
+
+def _attempt(
+    uow_factory: UowFactory,
+    notifier: Notifier,
+    message: OutboxMessage,
+    read_clock: Callable[[], datetime],
+    *,
+    max_attempts: int,
+    base_delay: timedelta,
+    cap: timedelta,
+    rng: random.Random,
+) -> tuple[str, str]:
+    key, token = message.key, message.lease_token
+    assert token is not None  # claim_due always hands out a token
+    expires = message.lease_expires_at
+    if expires is not None and read_clock() >= expires:
+        # Its turn came after the lease lapsed (a slow batch): another dispatcher may
+        # hold it now. Sending could duplicate it; leave it to the next claim.
+        return "fenced", "lease expired before the send"
+    if message.attempts > max_attempts:
+        reason = f"attempts exhausted ({max_attempts}); the last one did not report back"
+        return _complete(
+            uow_factory, "dead", reason, lambda uow: uow.outbox.mark_dead(key, token, reason)
+        )
+    try:
+        delivery = notifier.send(message)
+    except PermanentDeliveryError as error:
+        reason = f"permanent: {error.reason}"
+        return _complete(
+            uow_factory, "dead", reason, lambda uow: uow.outbox.mark_dead(key, token, reason)
+        )
+    except Exception as error:
+        if isinstance(error, TransientDeliveryError):
+            reason = f"transient: {error.reason}"
+        else:
+            logger.exception("notifier raised an unexpected error for message %r", key)
+            reason = f"unexpected: {error!r}"
+        if message.attempts >= max_attempts:
+            reason = f"attempts exhausted ({max_attempts}); last error {reason}"
+            return _complete(
+                uow_factory, "dead", reason, lambda uow: uow.outbox.mark_dead(key, token, reason)
+            )
+        delay = backoff_delay(message.attempts - 1, base=base_delay, cap=cap, rng=rng)
+        at = read_clock() + delay
+        return _complete(
+            uow_factory,
+            "retried",
+            reason,
+            lambda uow: uow.outbox.schedule_retry(key, token, at, reason),
+        )
+    provider_id = delivery.provider_message_id
+    at = read_clock()
+    return _complete(
+        uow_factory, "sent", "", lambda uow: uow.outbox.mark_sent(key, token, provider_id, at)
+    )
+
+
+def _complete(
+    uow_factory: UowFactory,
+    outcome: str,
+    reason: str,
+    record: Callable[[UnitOfWork], bool],
+) -> tuple[str, str]:
+    with uow_factory() as uow:
+        held = record(uow)
+        uow.commit()
+    if not held:
+        logger.warning("lease lost before recording %s; another dispatcher holds it", outcome)
+        return "fenced", reason
+    return outcome, reason

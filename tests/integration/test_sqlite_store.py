@@ -1,0 +1,166 @@
+"""What is particular to the SQLite store: pragmas, migrations, locking, errors."""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from dunning_core.adapters.storage.sqlite import SCHEMA_VERSION, SqliteStore
+from dunning_core.domain.account import Account
+from dunning_core.errors import (
+    SchemaVersionError,
+    StoreBusy,
+    StoreError,
+    UnitOfWorkClosed,
+)
+
+
+def _account(account_id: str = "A-1") -> Account:
+    return Account(id=account_id, name="ACME", currency="EUR")
+
+
+def test_connections_run_wal_full_sync_and_foreign_keys(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "db.sqlite3", busy_timeout=2.5)
+    connection = store.connection()
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert connection.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert connection.execute("PRAGMA busy_timeout").fetchone()[0] == 2500
+    store.close()
+
+
+def test_a_new_file_is_migrated_to_the_current_schema(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "db.sqlite3")
+    assert store.schema_version == SCHEMA_VERSION >= 1
+    tables = {
+        row[0]
+        for row in store.connection().execute("SELECT name FROM sqlite_master WHERE type='table'")
+    }
+    assert {"accounts", "invoices", "allocations", "actions", "outbox", "checkpoints"} <= tables
+    store.close()
+    reopened = SqliteStore(tmp_path / "db.sqlite3")  # already current: nothing to do
+    assert reopened.schema_version == SCHEMA_VERSION
+    reopened.close()
+
+
+def test_a_file_from_a_newer_library_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    SqliteStore(path).close()
+    raw = sqlite3.connect(path)
+    raw.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    raw.close()
+    with pytest.raises(SchemaVersionError) as raised:
+        SqliteStore(path)
+    assert raised.value.found == SCHEMA_VERSION + 1
+
+
+def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    path.write_bytes(b"this is not a database, just some text " * 100)
+    with pytest.raises(StoreError):
+        SqliteStore(path)
+
+
+def test_amounts_are_stored_as_integer_minor_units(tmp_path: Path) -> None:
+    from datetime import date
+
+    from dunning_core.domain.invoice import Invoice
+    from dunning_core.money import Money
+
+    store = SqliteStore(tmp_path / "db.sqlite3")
+    with store.unit_of_work() as uow:
+        uow.accounts.add(Account(id="A-1", name="x", currency="BHD"))
+        uow.ledger.add_invoices(
+            [
+                Invoice(
+                    number="I-1",
+                    account_id="A-1",
+                    issued_on=date(2026, 1, 1),
+                    due_on=date(2026, 1, 31),
+                    amount=Money("12.345", "BHD"),
+                )
+            ]
+        )
+        uow.commit()
+    row = (
+        store.connection()
+        .execute("SELECT amount_minor, typeof(amount_minor), currency, due_on FROM invoices")
+        .fetchone()
+    )
+    assert row == (12345, "integer", "BHD", "2026-01-31")
+    store.close()
+
+
+def test_a_second_writer_waits_then_reports_busy(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    holder = SqliteStore(path)
+    waiter = SqliteStore(path, busy_timeout=0.2)
+    with holder.unit_of_work() as uow:
+        uow.accounts.add(_account())
+        with pytest.raises(StoreBusy):
+            waiter.unit_of_work().__enter__()
+        # A reader does not wait for the writer and sees the last committed state.
+        with waiter.unit_of_work(read_only=True) as reader:
+            assert reader.accounts.count() == 0
+    holder.close()
+    waiter.close()
+
+
+def test_a_read_only_unit_of_work_refuses_writes(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "db.sqlite3")
+    with store.unit_of_work(read_only=True) as uow, pytest.raises(StoreError):
+        uow.accounts.add(_account())
+    store.close()
+
+
+def test_one_thread_cannot_nest_units_of_work(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "db.sqlite3")
+    with store.unit_of_work(), pytest.raises(StoreBusy):
+        store.unit_of_work().__enter__()
+    uow = store.unit_of_work()
+    with uow:
+        pass
+    with pytest.raises(UnitOfWorkClosed):
+        uow.__enter__()
+    store.close()
+
+
+def test_each_thread_gets_its_own_connection(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "db.sqlite3")
+    mine = store.connection()
+    theirs: list[sqlite3.Connection] = []
+    thread = threading.Thread(target=lambda: theirs.append(store.connection()))
+    thread.start()
+    thread.join()
+    assert theirs[0] is not mine
+    assert store.connection() is mine
+    store.close()
+
+
+def test_a_store_pickles_as_its_location(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "db.sqlite3", busy_timeout=3.0)
+    with store.unit_of_work() as uow:
+        uow.accounts.add(_account())
+        uow.commit()
+    copy = pickle.loads(pickle.dumps(store.unit_of_work))()
+    with copy as uow:
+        assert uow.accounts.get("A-1") == _account()
+    store.close()
+
+
+def test_integrity_check_reports_a_broken_foreign_key(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "db.sqlite3")
+    assert store.integrity_check() == ["ok"]
+    connection = store.connection()
+    connection.execute("PRAGMA foreign_keys=OFF")
+    connection.execute(
+        "INSERT INTO invoices VALUES ('A-404', 'I-1', '2026-01-01', '2026-01-31', 1, 'EUR', NULL)"
+    )
+    problems = store.integrity_check()
+    assert problems != ["ok"]
+    assert any("foreign key" in p for p in problems)
+    store.close()
