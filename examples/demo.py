@@ -1,29 +1,297 @@
-"""``make demo``: the sample portfolio's statements and aging, in a readable table."""
+"""``make demo``: 60 days of dunning for the sample portfolio, on the SQLite default.
+
+Each simulated day (with a fixed clock, so two runs print the same thing):
+
+1. the scenario's events of the day are recorded: promises to pay, disputes, insolvency
+   proceedings and rulings go to the facts store; payments go through
+   ``record_payment`` (identified, allocated, suspension re-decided at once); a
+   chargeback goes through ``reverse_payment``;
+2. ``run_cycle`` evaluates every account at 07:00 UTC;
+3. ``dispatch`` sends the outbox at 23:00 UTC to a notifier that prints each message.
+
+The run ends with a summary: actions by kind, suspensions and reactivations, amounts
+collected, and the outbox's state.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import random
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
-from dunning_core import AgingBucket, build_statement
-from examples.scenario import load
+import attrs
+
+from dunning_core import (
+    Dispute,
+    InsolvencyProceeding,
+    Money,
+    Payment,
+    PaymentStatus,
+    PromiseToPay,
+)
+from dunning_core.adapters.storage.sqlite import SqliteStore
+from dunning_core.config import CycleConfig
+from dunning_core.domain.outbox import Delivery, OutboxMessage
+from dunning_core.policies.allocation import AllocationPolicy
+from dunning_core.policies.ladder import HandOver, LadderAssignment, presets
+from dunning_core.policies.suspension import AccountReactivated
+from dunning_core.service.cycle import run_cycle
+from dunning_core.service.dispatch import dispatch
+from dunning_core.service.payments import record_payment, reverse_payment
+from examples.scenario import Scenario, load
+
+OUT = Path(__file__).resolve().parents[1] / "demo-out"
+
+
+class PrintingNotifier:
+    """Prints each message as the customer (or the agent, for a call) would get it."""
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self.write = write
+        self.sent: list[OutboxMessage] = []
+
+    def send(self, message: OutboxMessage) -> Delivery:
+        self.sent.append(message)
+        recipient = message.recipient.splitlines()[0] if message.recipient else ""
+        self.write(f"    -> {message.channel:<17} {recipient[:34]:<34} {message.subject}")
+        return Delivery(provider_message_id=f"demo-{len(self.sent)}")
+
+
+@attrs.frozen
+class DemoResult:
+    """The facts the end-to-end test checks."""
+
+    suspended_on: dict[str, list[date]]
+    reactivated: dict[str, list[tuple[date, str]]]
+    actions: Counter[str]
+    collected: dict[str, Money]
+    outbox: dict[str, int]
+    messages: list[OutboxMessage]
+    events: dict[str, list[str]]
+
+
+def _config(scenario: Scenario) -> CycleConfig:
+    assignments = {}
+    for account in scenario.accounts:
+        ladder = getattr(presets, scenario.ladders[account.id])
+        assignments[account.id] = LadderAssignment(
+            account_id=account.id,
+            ladder=ladder.name,
+            hand_over=HandOver.AUTOMATIC,
+            chargebacks_to_collection=False,
+        )
+    # Central billing: the customer with several accounts pays them in one transfer.
+    return CycleConfig(assignments=assignments, allocation=AllocationPolicy(central_billing=True))
+
+
+def _payment(scenario: Scenario, payment_id: str) -> Payment:
+    return next(p for p in scenario.payments if p.id == payment_id)
+
+
+def _apply_event(
+    store: SqliteStore, config: CycleConfig, scenario: Scenario, event: dict[str, Any], at: datetime
+) -> str:
+    kind = event["kind"]
+    on = date.fromisoformat(event["on"])
+    with store.unit_of_work() as uow:
+        if kind == "promise":
+            uow.facts.add_promise(
+                PromiseToPay(
+                    id=event["id"],
+                    account_id=event["account_id"],
+                    made_on=on,
+                    due_on=date.fromisoformat(event["due_on"]),
+                    amount=Money(event["amount"], event["currency"]),
+                    invoice_numbers=event["invoice_numbers"],
+                )
+            )
+            text = f"promise to pay {event['amount']} {event['currency']} by {event['due_on']}"
+        elif kind == "dispute":
+            uow.facts.add_dispute(
+                Dispute(
+                    id=event["id"],
+                    account_id=event["account_id"],
+                    invoice_number=event["invoice_number"],
+                    opened_on=on,
+                    reason=event["reason"],
+                )
+            )
+            text = f"dispute on {event['invoice_number']}: {event['reason']}"
+        elif kind == "dispute_resolved":
+            dispute = uow.facts.load([event["account_id"]])[event["account_id"]].disputes[0]
+            uow.facts.add_dispute(attrs.evolve(dispute, resolved_on=on))
+            text = f"dispute on {dispute.invoice_number} resolved"
+        elif kind == "proceeding":
+            uow.facts.add_proceeding(
+                InsolvencyProceeding(
+                    id=event["id"],
+                    account_id=event["account_id"],
+                    kind=event["proceeding"],
+                    opened_on=on,
+                    reference=event["reference"],
+                    court=event["court"],
+                )
+            )
+            text = f"{event['proceeding'].lower()} opened ({event['reference']})"
+        elif kind == "ruling":
+            proceeding = uow.facts.load([event["account_id"]])[event["account_id"]].proceedings[0]
+            uow.facts.add_proceeding(attrs.evolve(proceeding, ruled_on=on))
+            text = "the court ruled on the proceeding"
+        else:
+            text = ""
+        uow.commit()
+    if kind == "chargeback":
+        outcome = reverse_payment(store.unit_of_work(), event["payment_id"], config=config, at=at)
+        reopened = ", ".join(a.invoice_number for a in outcome.removed)
+        text = f"chargeback of {event['payment_id']}: {reopened} reopened"
+    elif kind == "cleared":
+        payment = attrs.evolve(
+            _payment(scenario, event["payment_id"]), status=PaymentStatus.CLEARED
+        )
+        result = record_payment(store.unit_of_work(), payment, config=config, at=at)
+        paid = (
+            ", ".join(a.invoice_number for a in result.allocation.allocations)
+            if result.allocation
+            else ""
+        )
+        text = f"direct debit {payment.id} cleared, applied to {paid}"
+    account = event.get("account_id") or _payment(scenario, event["payment_id"]).account_id
+    return f"  {account}: {text}"
+
+
+def run_demo(path: Path, write: Callable[[str], None] = print) -> DemoResult:
+    """Run the scenario on a fresh SQLite file at ``path`` and return its key facts."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    scenario = load()
+    config = _config(scenario)
+    store = SqliteStore(path)
+    with store.unit_of_work() as uow:
+        uow.accounts.add_many(scenario.accounts)
+        uow.ledger.add_invoices(scenario.invoices)
+        uow.commit()
+
+    notifier = PrintingNotifier(write)
+    rng = random.Random(20260301)
+    suspended_on: dict[str, list[date]] = defaultdict(list)
+    reactivated: dict[str, list[tuple[date, str]]] = defaultdict(list)
+    actions: Counter[str] = Counter()
+    collected: dict[str, Decimal] = defaultdict(Decimal)
+
+    for offset in range(scenario.days):
+        day = scenario.start + timedelta(days=offset)
+        morning = datetime.combine(day, time(6, 0), tzinfo=UTC)
+        lines: list[str] = []
+        for event in scenario.events:
+            # Events dated before the first day are on file when the run starts.
+            if event["on"] == day.isoformat() or (offset == 0 and event["on"] < day.isoformat()):
+                lines.append(_apply_event(store, config, scenario, event, morning))
+        for payment in scenario.payments:
+            if payment.received_on != day:
+                continue
+            outcome = record_payment(
+                store.unit_of_work(),
+                payment,
+                scenario.advices.get(payment.id),
+                config=config,
+                at=morning,
+            )
+            account = outcome.payment.account_id or "suspense"
+            if outcome.allocation is not None:
+                for allocation in outcome.allocation.allocations:
+                    if allocation.kind.consumes_payment:
+                        collected[allocation.amount.currency] += allocation.amount.amount
+                applied = ", ".join(
+                    f"{a.invoice_number} {a.amount} ({a.kind.value.lower()})"
+                    for a in outcome.allocation.allocations
+                )
+                unapplied = outcome.allocation.unapplied
+                if unapplied:
+                    applied += ("; " if applied else "") + f"{unapplied} kept as credit"
+                how = " (identified from its bank reference)" if outcome.identified_by else ""
+                lines.append(f"  {account}: payment {payment.id}{how} -> {applied}")
+            else:
+                lines.append(f"  {account}: payment {payment.id} recorded ({payment.status.value})")
+            for event in (outcome.event, *outcome.entity_events):
+                if isinstance(event, AccountReactivated):
+                    reactivated[event.account_id].append((day, payment.id))
+                    lines.append(f"  {event.account_id}: REACTIVATED by {payment.id}")
+
+        report = run_cycle(
+            store.unit_of_work, config, datetime.combine(day, time(7, 0), tzinfo=UTC)
+        )
+        actions.update(report.actions)
+        for account_id in report.suspended:
+            suspended_on[account_id].append(day)
+            lines.append(f"  {account_id}: SUSPENDED")
+        for account_id in report.reactivated:
+            reactivated[account_id].append((day, "cycle"))
+            lines.append(f"  {account_id}: reactivated")
+        for error in report.errors:
+            lines.append(f"  {error.account_id}: skipped ({error.error}: {error.message})")
+
+        write(
+            f"{day.isoformat()}  cycle: {report.actions_total} action(s), {report.messages} message(s)"
+        )
+        for line in lines:
+            write(line)
+        dispatch(
+            store.unit_of_work,
+            notifier,
+            datetime.combine(day, time(23, 0), tzinfo=UTC),
+            rng=rng,
+        )
+
+    with store.unit_of_work() as uow:
+        counts = {str(status): n for status, n in uow.outbox.counts().items()}
+        ids = [a.id for a in scenario.accounts]
+        events = {
+            account_id: [e.kind for e in records]
+            for account_id, records in uow.history.events_of(ids).items()
+        }
+    return DemoResult(
+        suspended_on=dict(suspended_on),
+        reactivated=dict(reactivated),
+        actions=actions,
+        collected={code: Money(amount, code) for code, amount in sorted(collected.items())},
+        outbox=counts,
+        messages=notifier.sent,
+        events=events,
+    )
+
+
+def _summary(result: DemoResult, write: Callable[[str], None]) -> None:
+    write("")
+    write("Summary")
+    write("=======")
+    write("Ladder actions by kind:")
+    for kind, count in sorted(result.actions.items()):
+        write(f"  {kind:<26} {count:>4}")
+    write("Suspended (day):")
+    for account_id, days in sorted(result.suspended_on.items()):
+        write(f"  {account_id}  {', '.join(d.isoformat() for d in days)}")
+    write("Reactivated (day, by):")
+    for account_id, items in sorted(result.reactivated.items()):
+        write(f"  {account_id}  {', '.join(f'{d.isoformat()} {by}' for d, by in items)}")
+    write("Collected (cash applied to invoices):")
+    for money in result.collected.values():
+        write(f"  {money.format('en_US'):>16}")
+    write("Outbox:")
+    for status, count in sorted(result.outbox.items()):
+        write(f"  {status:<8} {count:>4}")
+    write(f"Messages sent: {len(result.messages)}")
 
 
 def main() -> None:
-    scenario = load()
-    as_of = scenario.start + timedelta(days=30)
-    print(f"Statements on {as_of.isoformat()} (before any payment is applied)\n")
-    header = f"{'account':<7} {'name':<34} {'balance':>16} {'overdue':>16} {'oldest':>6}  "
-    header += " ".join(f"{bucket.value:>12}" for bucket in AgingBucket)
-    print(header)
-    print("-" * len(header))
-    for account in scenario.accounts:
-        invoices = [i for i in scenario.invoices if i.account_id == account.id]
-        statement = build_statement(account, as_of, invoices=invoices)
-        aging = " ".join(f"{statement.aging[b].amount:>12}" for b in AgingBucket)
-        print(
-            f"{account.id:<7} {account.name[:34]:<34} {statement.balance!s:>16} "
-            f"{statement.overdue_balance!s:>16} {statement.oldest_days_past_due:>6}  {aging}"
-        )
+    OUT.mkdir(exist_ok=True)
+    result = run_demo(OUT / "demo.sqlite3")
+    _summary(result, print)
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -148,8 +148,10 @@ class AccountStore(Protocol):
         * With ``shard=(i, n)``, a page holds only ids whose :func:`shard_of` is ``i``;
           the ``n`` shards partition the accounts exactly.
 
+        * ``ids_of_entity`` returns every account of one billing entity, ascending.
+
     Proved by ``AccountStoreContract`` (``test_pages_visit_every_account_once_in_order``,
-    ``test_shards_partition_the_accounts``).
+    ``test_shards_partition_the_accounts``, ``test_accounts_of_an_entity``).
     """
 
     def add(self, account: Account) -> None:
@@ -168,6 +170,9 @@ class AccountStore(Protocol):
         self, *, after: str | None = None, limit: int = 500, shard: Shard | None = None
     ) -> list[str]:
         """One page of account ids after ``after``, ascending, at most ``limit``."""
+
+    def ids_of_entity(self, billing_entity_id: str) -> list[str]:
+        """The ids of the accounts of one billing entity (central billing), ascending."""
 
     def count(self) -> int:
         """How many accounts the store holds."""

@@ -47,8 +47,8 @@ _FR_CLOSING = (
     "Si vous avez déjà réglé, merci de ne pas tenir compte de ce message."
 )
 
-#: ``(template key, language) -> (subject, body)``.
-DEFAULT_TEMPLATES: Final[Mapping[tuple[str, str], tuple[str, str]]] = {
+# The generic texts, ``(template key, language) -> (subject, body)``.
+_GENERIC_TEMPLATES: Final[Mapping[tuple[str, str], tuple[str, str]]] = {
     ("reminder.before_due", "en"): (
         "Invoice {invoice_numbers} is due on {due_on}",
         "Dear {customer_name},\n\nA friendly reminder that {amount_due} for invoice "
@@ -163,6 +163,94 @@ DEFAULT_TEMPLATES: Final[Mapping[tuple[str, str], tuple[str, str]]] = {
         "votre limite de crédit de {credit_limit}.",
     ),
 }
+
+
+# The preset ladders' template keys (their stage keys, see
+# dunning_core.policies.ladder.presets), mapped to the texts above or their own.
+_PRESET_ALIASES: Final[dict[str, tuple[str, dict[str, str]]]] = {
+    "due_soon": ("reminder.before_due", {}),
+    "due_today": ("reminder.due_today", {}),
+    "overdue": ("reminder.overdue", {}),
+    "first_notice": ("notice.first", {}),
+    "second_notice": ("notice.second", {}),
+    "termination_in_10_days": ("notice.termination_warning", {"days": "10"}),
+    "termination_in_5_days": ("notice.termination_warning", {"days": "5"}),
+    "account_terminated": ("notice.terminated", {}),
+    "reminder_1": ("reminder.overdue", {}),
+    "reminder_2": ("notice.second", {}),
+    "relance_email": ("reminder.overdue", {}),
+}
+
+_PRESET_TEXTS: Final[dict[tuple[str, str], tuple[str, str]]] = {
+    ("relance_sms", "en"): (
+        "Payment reminder",
+        "{customer_name}: {amount_due} unpaid on invoice {invoice_numbers}. Pay: {pay_url}",
+    ),
+    ("relance_sms", "fr"): (
+        "Rappel de paiement",
+        "{customer_name} : {amount_due} impayés (facture {invoice_numbers}). Payer : {pay_url}",
+    ),
+    ("appel", "en"): (
+        "Call {customer_name} about {amount_due} overdue",
+        "Call {customer_name} about invoice {invoice_numbers}: {amount_due}, "
+        "{days_overdue} days overdue (due {due_on}). Write the call report when done.",
+    ),
+    ("appel", "fr"): (
+        "Appeler {customer_name} : {amount_due} impayés",
+        "Appeler {customer_name} au sujet de la facture {invoice_numbers} : {amount_due}, "
+        "en retard de {days_overdue} jours (échéance du {due_on}). Rédiger le compte rendu "
+        "d'appel.",
+    ),
+    ("mise_en_demeure", "en"): (
+        "Formal notice to pay",
+        "{customer_name},\n\nDespite our reminders, {amount_due} remains unpaid on invoice "
+        "{invoice_numbers}, due on {due_on}. We hereby give you formal notice to pay this "
+        "sum within eight days of receiving this letter, failing which we will take legal "
+        "action to recover it without further notice.",
+    ),
+    ("mise_en_demeure", "fr"): (
+        "Mise en demeure de payer",
+        "{customer_name},\n\nMalgré nos relances, la somme de {amount_due} (facture "
+        "{invoice_numbers}, échue le {due_on}) reste impayée. Par la présente, nous vous "
+        "mettons en demeure de régler cette somme sous huit jours à compter de la "
+        "réception de ce courrier, faute de quoi nous engagerons sans autre préavis une "
+        "procédure judiciaire de recouvrement.",
+    ),
+    ("order_cancelled", "en"): (
+        "Your order is cancelled",
+        "Dear {customer_name},\n\nAs {amount_due} remains unpaid on invoice "
+        "{invoice_numbers} after our reminders and the collection procedure, your order "
+        "is cancelled.",
+    ),
+    ("order_cancelled", "fr"): (
+        "Votre commande est annulée",
+        "Bonjour {customer_name},\n\nLa somme de {amount_due} (facture {invoice_numbers}) "
+        "restant impayée malgré nos relances et la procédure de recouvrement, votre "
+        "commande est annulée.",
+    ),
+}
+
+
+def _with_presets(
+    base: Mapping[tuple[str, str], tuple[str, str]],
+) -> dict[tuple[str, str], tuple[str, str]]:
+    table = dict(base)
+    for alias, (key, fixed) in _PRESET_ALIASES.items():
+        for language in ("en", "fr"):
+            subject, body = base[(key, language)]
+            for name, value in fixed.items():
+                subject = subject.replace("{" + name + "}", value)
+                body = body.replace("{" + name + "}", value)
+            table[(alias, language)] = (subject, body)
+    table.update(_PRESET_TEXTS)
+    return table
+
+
+#: ``(template key, language) -> (subject, body)``: the generic keys and the preset
+#: ladders' template keys.
+DEFAULT_TEMPLATES: Final[Mapping[tuple[str, str], tuple[str, str]]] = _with_presets(
+    _GENERIC_TEMPLATES
+)
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

@@ -212,4 +212,10 @@ CREATE TABLE checkpoints (
 """
 
 #: Migration scripts; the database's ``user_version`` is how many have been applied.
-MIGRATIONS: Final[tuple[str, ...]] = (_V1,)
+# Version 2: central billing looks accounts up by billing entity.
+_V2: Final = """
+CREATE INDEX accounts_by_entity ON accounts(billing_entity_id)
+    WHERE billing_entity_id IS NOT NULL;
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2)

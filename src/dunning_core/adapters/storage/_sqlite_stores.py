@@ -169,6 +169,11 @@ class SqliteAccounts(_Part):
         return [row[0] for row in self._read().execute(sql, (*params, limit))]
 
     @translated
+    def ids_of_entity(self, billing_entity_id: str) -> list[str]:
+        sql = "SELECT id FROM accounts WHERE billing_entity_id = ? ORDER BY id"
+        return [row[0] for row in self._read().execute(sql, (billing_entity_id,))]
+
+    @translated
     def count(self) -> int:
         return int(self._read().execute("SELECT count(*) FROM accounts").fetchone()[0])
 

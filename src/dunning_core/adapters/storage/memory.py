@@ -252,6 +252,10 @@ class _Accounts(_Part):
                     break
         return page
 
+    def ids_of_entity(self, billing_entity_id: str) -> list[str]:
+        rows = self._uow._data().accounts.rows
+        return sorted(i for i, a in rows.items() if a.billing_entity_id == billing_entity_id)
+
     def count(self) -> int:
         return len(self._uow._data().accounts)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -44,6 +45,18 @@ class AccountStoreContract(StoreContractBase):
         with uow_factory() as uow:
             assert uow.accounts.get("A-1") == renamed
             assert uow.accounts.count() == 1
+
+    def test_accounts_of_an_entity(self, uow_factory: UowFactory) -> None:
+        entity = self.unique("E")
+        seed_accounts(
+            uow_factory,
+            attrs.evolve(make_account(entity + "-b"), billing_entity_id=entity),
+            attrs.evolve(make_account(entity + "-a"), billing_entity_id=entity),
+            make_account(entity + "-alone"),
+        )
+        with uow_factory() as uow:
+            assert uow.accounts.ids_of_entity(entity) == [entity + "-a", entity + "-b"]
+            assert uow.accounts.ids_of_entity(entity + "-none") == []
 
     def test_missing_account_is_none(self, uow_factory: UowFactory) -> None:
         with uow_factory() as uow:

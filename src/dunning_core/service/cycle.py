@@ -1,0 +1,385 @@
+"""The dunning cycle: evaluate every account, record decisions and messages atomically.
+
+:func:`run_cycle` streams the accounts (of one shard, if asked) in batches of
+``batch_size``. For each account it builds the statement, decides suspension, evaluates
+the account's ladder and checks credit alerts; then, per batch and in one transaction,
+it records the ladder's actions in the history, writes one outbox message per notice,
+stores suspension and credit-alert state changes with their events, and moves the
+run's checkpoint forward.
+
+Why it is safe to run again, or after a crash:
+
+- every action, message and event has a deterministic key and the stores ignore a
+  second insert of the same key;
+- the ladder reads the history the previous run wrote, so a stage never fires twice;
+- suspension and credit alerts compare with the state stored by the previous run, so a
+  repeated decision yields no event;
+- the checkpoint is written in the same transaction as the batch's effects: after a
+  crash the rerun resumes after the last committed batch, and a finished run (``done``)
+  is not evaluated again unless ``resume=False``.
+
+An account whose data is invalid (a :class:`~dunning_core.errors.DunningError` while
+loading or evaluating it) is reported in :attr:`CycleReport.errors` and skipped; nothing
+of it is written, and the rest of its batch proceeds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import attrs
+
+from dunning_core.config import CycleConfig
+from dunning_core.domain.account import Account
+from dunning_core.domain.dates import AsOf
+from dunning_core.domain.events import AccountFacts
+from dunning_core.domain.history import ActionRecord, CycleCheckpoint
+from dunning_core.domain.payment import PaymentStatus
+from dunning_core.domain.state import CreditAlertState, SuspensionState
+from dunning_core.domain.statement import build_statement
+from dunning_core.errors import DunningError, InvalidField
+from dunning_core.policies.credit import credit_alerts, credit_exposure
+from dunning_core.policies.ladder import evaluate_ladder
+from dunning_core.policies.suspension import (
+    AccountReactivated,
+    AccountSuspended,
+    decide_suspension,
+    transition,
+)
+from dunning_core.ports import AccountLedger, Shard, UnitOfWork, UowFactory, check_shard
+from dunning_core.ports import shard_label as label_of
+from dunning_core.service._effects import (
+    Effects,
+    credit_alert_effects,
+    history_from_records,
+    instant,
+    ladder_effects,
+    run_date,
+    suspension_effects,
+)
+
+__all__ = ["AccountError", "CycleReport", "run_cycle"]
+
+logger = logging.getLogger("dunning_core")
+
+
+@attrs.frozen(kw_only=True)
+class AccountError:
+    """An account the cycle skipped, and why.
+
+    Attributes:
+        account_id: The account.
+        error: The exception's class name (``"CurrencyMismatch"``).
+        message: Its message, naming the field and the value.
+    """
+
+    account_id: str
+    error: str
+    message: str
+
+
+@attrs.frozen(kw_only=True)
+class CycleReport:
+    """What a cycle did.
+
+    Attributes:
+        run_date: The run's date (``as_of``, or its UTC date for a datetime).
+        shard: The shard label (``"all"`` or ``"i/n"``).
+        dry_run: True when nothing was written.
+        resumed_after: The last account of a previous, interrupted run of the same date
+            and shard that this run resumed after, or ``None``.
+        already_done: True when the run found its date and shard finished and did
+            nothing.
+        accounts: Accounts evaluated (errors excluded).
+        batches: Batches processed.
+        actions: New ladder actions by kind (``{"REMIND": 12, "TERMINATE": 1}``).
+        messages: New outbox messages.
+        suspended: Accounts suspended by this run, in id order.
+        reactivated: Accounts reactivated by this run, in id order.
+        credit_alerts: Credit-limit alerts raised.
+        errors: Accounts skipped because their data is invalid.
+    """
+
+    run_date: object
+    shard: str
+    dry_run: bool = False
+    resumed_after: str | None = None
+    already_done: bool = False
+    accounts: int = 0
+    batches: int = 0
+    actions: Mapping[str, int] = attrs.field(factory=dict)
+    messages: int = 0
+    suspended: tuple[str, ...] = ()
+    reactivated: tuple[str, ...] = ()
+    credit_alerts: int = 0
+    errors: tuple[AccountError, ...] = ()
+
+    @property
+    def actions_total(self) -> int:
+        """The number of new ladder actions."""
+        return sum(self.actions.values())
+
+
+@attrs.define
+class _Tally:
+    accounts: int = 0
+    batches: int = 0
+    actions: Counter[str] = attrs.field(factory=Counter)
+    messages: int = 0
+    suspended: list[str] = attrs.field(factory=list)
+    reactivated: list[str] = attrs.field(factory=list)
+    credit_alerts: int = 0
+    errors: list[AccountError] = attrs.field(factory=list)
+
+
+@attrs.define
+class _Outcome:
+    """One account's effects and state changes, kept apart until the batch commits."""
+
+    effects: Effects
+    suspension: SuspensionState | None
+    credit: CreditAlertState | None
+    event: AccountSuspended | AccountReactivated | None
+    alerts: int
+    action_kinds: list[str]
+
+
+def run_cycle(
+    uow_factory: UowFactory,
+    config: CycleConfig,
+    as_of: AsOf,
+    *,
+    shard: Shard | None = None,
+    batch_size: int = 500,
+    dry_run: bool = False,
+    resume: bool = True,
+) -> CycleReport:
+    """Run one dunning cycle for ``as_of``.
+
+    Args:
+        uow_factory: Opens a unit of work on the store (``store.unit_of_work``).
+        config: Ladders, suspension and allocation policies, renderer, links.
+        as_of: The run's day (each account's local day), or an aware datetime (each
+            account sees its own local day at that instant; messages are dated with it).
+        shard: ``(i, n)`` to run only the accounts whose stable hash falls in shard
+            ``i`` of ``n``; ``None`` for every account.
+        batch_size: Accounts per batch (and per transaction); memory stays bounded by it.
+        dry_run: Evaluate and report, write nothing.
+        resume: Resume after the last committed batch of an interrupted run of the same
+            date and shard (and do nothing if that run finished). ``False`` evaluates
+            every account again; the keys still keep the effects exactly-once.
+
+    Returns:
+        The :class:`CycleReport`.
+
+    Raises:
+        InvalidField: ``shard`` or ``batch_size`` is invalid.
+        InvalidAsOf: ``as_of`` is a naive datetime.
+        StoreError: the store failed; the batch in progress is rolled back, and a rerun
+            resumes after the last committed batch.
+    """
+    checked = check_shard(shard)
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise InvalidField("batch_size", batch_size, "must be a positive int")
+    at = instant(as_of)
+    day = run_date(as_of)
+    label = label_of(checked)
+    tally = _Tally()
+
+    with uow_factory() as uow:
+        checkpoint = uow.checkpoints.get(day, label) if resume else None
+    if checkpoint is not None and checkpoint.done:
+        logger.info("cycle %s shard %s already done", day, label)
+        return CycleReport(run_date=day, shard=label, dry_run=dry_run, already_done=True)
+    resumed_after = None if checkpoint is None else checkpoint.last_account_id
+    after = resumed_after
+
+    while True:
+        with uow_factory() as uow:
+            ids = uow.accounts.iter_ids(after=after, limit=batch_size, shard=checked)
+            done = len(ids) < batch_size
+            if ids:
+                _run_batch(uow, config, as_of, at, ids, tally)
+                after = ids[-1]
+            tally.batches += bool(ids)
+            if not dry_run:
+                uow.checkpoints.put(
+                    CycleCheckpoint(run_date=day, shard=label, last_account_id=after, done=done)
+                )
+                uow.commit()
+        if done:
+            break
+
+    logger.info(
+        "cycle %s shard %s: %d accounts, %d actions, %d messages, %d errors",
+        day,
+        label,
+        tally.accounts,
+        sum(tally.actions.values()),
+        tally.messages,
+        len(tally.errors),
+    )
+    return CycleReport(
+        run_date=day,
+        shard=label,
+        dry_run=dry_run,
+        resumed_after=resumed_after,
+        accounts=tally.accounts,
+        batches=tally.batches,
+        actions=dict(sorted(tally.actions.items())),
+        messages=tally.messages,
+        suspended=tuple(sorted(tally.suspended)),
+        reactivated=tuple(sorted(tally.reactivated)),
+        credit_alerts=tally.credit_alerts,
+        errors=tuple(tally.errors),
+    )
+
+
+def _load(
+    uow: UnitOfWork, ids: Sequence[str], tally: _Tally
+) -> tuple[dict[str, Account], dict[str, AccountLedger], dict[str, AccountFacts]]:
+    """Load a batch; if a row is invalid, load account by account and report the bad ones."""
+    try:
+        return uow.accounts.get_many(ids), uow.ledger.load(ids), uow.facts.load(ids)
+    except DunningError:
+        accounts: dict[str, Account] = {}
+        ledgers: dict[str, AccountLedger] = {}
+        facts: dict[str, AccountFacts] = {}
+        for account_id in ids:
+            try:
+                account = uow.accounts.get_many([account_id])
+                ledger = uow.ledger.load([account_id])
+                fact = uow.facts.load([account_id])
+            except DunningError as error:
+                tally.errors.append(_error(account_id, error))
+                continue
+            accounts.update(account)
+            ledgers.update(ledger)
+            facts.update(fact)
+        return accounts, ledgers, facts
+
+
+def _error(account_id: str, error: Exception) -> AccountError:
+    logger.warning("account %s skipped: %s", account_id, error)
+    return AccountError(account_id=account_id, error=type(error).__name__, message=str(error))
+
+
+def _run_batch(
+    uow: UnitOfWork,
+    config: CycleConfig,
+    as_of: AsOf,
+    at: datetime,
+    ids: Sequence[str],
+    tally: _Tally,
+) -> None:
+    accounts, ledgers, facts = _load(uow, ids, tally)
+    present = [account_id for account_id in ids if account_id in accounts]
+    history = uow.history.actions_of(present)
+    suspension_states = uow.history.suspension_states(present)
+    credit_states = uow.history.credit_alert_states(present)
+
+    batch = Effects()
+    new_suspension: list[SuspensionState] = []
+    new_credit: list[CreditAlertState] = []
+    for account_id in present:
+        try:
+            outcome = _evaluate(
+                config,
+                accounts[account_id],
+                ledgers[account_id],
+                facts.get(account_id),
+                history.get(account_id, ()),
+                suspension_states.get(account_id),
+                credit_states.get(account_id),
+                as_of,
+                at,
+            )
+        except DunningError as error:
+            tally.errors.append(_error(account_id, error))
+            continue
+        tally.accounts += 1
+        batch.extend(outcome.effects)
+        if outcome.suspension is not None:
+            new_suspension.append(outcome.suspension)
+        if outcome.credit is not None:
+            new_credit.append(outcome.credit)
+        if isinstance(outcome.event, AccountSuspended):
+            tally.suspended.append(account_id)
+        elif isinstance(outcome.event, AccountReactivated):
+            tally.reactivated.append(account_id)
+        tally.credit_alerts += outcome.alerts
+        tally.actions.update(outcome.action_kinds)
+
+    uow.history.add_actions(batch.actions)
+    tally.messages += uow.outbox.add_messages(batch.messages)
+    uow.history.add_events(batch.events)
+    uow.history.put_suspension_states(new_suspension)
+    uow.history.put_credit_alert_states(new_credit)
+
+
+def _evaluate(
+    config: CycleConfig,
+    account: Account,
+    ledger: AccountLedger,
+    facts: AccountFacts | None,
+    history_rows: Sequence[ActionRecord],
+    suspension_state: SuspensionState | None,
+    credit_state: CreditAlertState | None,
+    as_of: AsOf,
+    at: datetime,
+) -> _Outcome:
+    statement = build_statement(
+        account,
+        as_of,
+        invoices=ledger.invoices,
+        credit_notes=ledger.credit_notes,
+        payments=ledger.payments,
+        allocations=ledger.allocations,
+    )
+    pending = [p for p in ledger.payments if p.status is PaymentStatus.PENDING]
+
+    decision = decide_suspension(config.suspension, statement, facts, as_of, pending=pending)
+    event = transition(suspension_state, decision, at)
+    next_state = decision.next_state(suspension_state)
+    changed_state = None if next_state == suspension_state else next_state
+    effects = suspension_effects(config, account, decision, event, at)
+
+    ladder, assignment = config.ladder_of(account.id)
+    history = history_from_records(account.id, history_rows)
+    actions = evaluate_ladder(
+        ladder,
+        statement,
+        history,
+        as_of,
+        facts=facts,
+        payments=ledger.payments,
+        allocations=ledger.allocations,
+        assignment=assignment,
+    )
+    effects.extend(ladder_effects(config, account, actions, at))
+
+    exposure = credit_exposure(statement)
+    alerts, credit_next = credit_alerts(
+        account,
+        exposure,
+        credit_state,
+        as_of,
+        config.credit_thresholds,
+        hysteresis=config.credit_hysteresis,
+    )
+    effects.extend(credit_alert_effects(config, account, statement, alerts, exposure, at))
+    changed_credit = None if credit_next == credit_state else credit_next
+    if changed_credit is None and credit_state is None and account.credit_limit is not None:
+        changed_credit = credit_next  # remember that the account has been evaluated
+
+    return _Outcome(
+        effects=effects,
+        suspension=changed_state,
+        credit=changed_credit,
+        event=event,
+        alerts=len(alerts),
+        action_kinds=[str(action.kind) for action in actions],
+    )

@@ -1,0 +1,386 @@
+"""Recording payments: store, identify, allocate, re-decide suspension, in one transaction.
+
+:func:`record_payment` is what a bank-file import or a payment-provider webhook calls for
+each payment. It stores the payment (a repeated id is a no-op), identifies an
+unidentified payment by the invoice numbers in its bank reference when exactly one
+account matches, allocates a cleared payment (the remittance advice first, then oldest
+first), re-decides suspension and, when the account is reactivated, writes the event and
+the customer's notice to the outbox in the same transaction. Service comes back the
+moment the money is allocated, not at the next cycle.
+
+:func:`reverse_payment` is the other way: a chargeback, a returned direct debit or a
+failed card payment removes that payment's allocations, reopens exactly those invoices
+and re-decides suspension.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from datetime import date, datetime
+
+import attrs
+
+from dunning_core.config import CycleConfig
+from dunning_core.domain.account import Account
+from dunning_core.domain.dates import AsOf, local_date
+from dunning_core.domain.events import AccountFacts
+from dunning_core.domain.payment import Allocation, Payment, PaymentStatus
+from dunning_core.domain.remittance import RemittanceAdvice
+from dunning_core.domain.statement import AccountStatement, OpenItem, build_statement
+from dunning_core.errors import DuplicatePayment, InvalidField, UnknownRecord
+from dunning_core.policies.allocation import (
+    AllocationResult,
+    Eligibility,
+    PaymentMatch,
+    allocate,
+    match_payment,
+)
+from dunning_core.policies.suspension import (
+    AccountReactivated,
+    AccountSuspended,
+    SuspensionDecision,
+    decide_suspension,
+    transition,
+)
+from dunning_core.ports import AccountLedger, UnitOfWork
+from dunning_core.service._effects import instant, suspension_effects
+
+__all__ = ["PaymentOutcome", "ReversalOutcome", "record_payment", "reverse_payment"]
+
+logger = logging.getLogger("dunning_core")
+
+# Words of a bank reference that may be invoice numbers: letters, digits and the
+# separators invoice numbers use, starting with a letter or a digit.
+_TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_./-]*[0-9A-Za-z]|[0-9A-Za-z]")
+
+
+@attrs.frozen(kw_only=True)
+class PaymentOutcome:
+    """What :func:`record_payment` did.
+
+    Attributes:
+        payment: The payment as stored (with its account once identified).
+        repeated: True when the payment was already recorded and nothing changed.
+        identified_by: For a payment that arrived unidentified, the match that
+            identified it; ``None`` otherwise.
+        candidates: The ranked matches of an unidentified payment (empty if identified
+            from the start); several accounts matching leaves it in suspense.
+        allocation: The allocation result, or ``None`` when the payment could not be
+            allocated (not cleared, or still unidentified).
+        decision: The suspension decision after the payment, or ``None``.
+        event: ``AccountReactivated`` (naming this payment) or ``AccountSuspended`` when
+            the payment changed the account's state, else ``None``.
+        entity_events: Under central billing, the events of the other accounts of the
+            billing entity whose invoices the payment settled.
+    """
+
+    payment: Payment
+    repeated: bool = False
+    identified_by: PaymentMatch | None = None
+    candidates: tuple[PaymentMatch, ...] = ()
+    allocation: AllocationResult | None = None
+    decision: SuspensionDecision | None = None
+    event: AccountSuspended | AccountReactivated | None = None
+    entity_events: tuple[AccountSuspended | AccountReactivated, ...] = ()
+
+    @property
+    def in_suspense(self) -> bool:
+        """True while the payment is not identified to an account."""
+        return self.payment.account_id is None
+
+
+@attrs.frozen(kw_only=True)
+class ReversalOutcome:
+    """What :func:`reverse_payment` did.
+
+    Attributes:
+        payment: The payment with its new status.
+        repeated: True when it already had that status (nothing changed).
+        removed: The allocations removed (the invoices reopen by exactly these amounts).
+        decision: The suspension decision afterwards, or ``None`` for an unidentified
+            payment.
+        event: ``AccountSuspended`` when the reversal suspends the account, else ``None``.
+    """
+
+    payment: Payment
+    repeated: bool = False
+    removed: tuple[Allocation, ...] = ()
+    decision: SuspensionDecision | None = None
+    event: AccountSuspended | AccountReactivated | None = None
+
+
+def record_payment(
+    uow: UnitOfWork,
+    payment: Payment,
+    advice: RemittanceAdvice | None = None,
+    *,
+    config: CycleConfig | None = None,
+    at: AsOf | None = None,
+) -> PaymentOutcome:
+    """Record, identify and allocate ``payment``, and re-decide suspension, atomically.
+
+    A payment id seen before with the same amount is a no-op (``repeated=True``), except
+    for a PENDING payment now CLEARED (a direct debit arriving), which is allocated then.
+
+    Args:
+        uow: A unit of work not yet entered (``store.unit_of_work()``); this function
+            enters it and commits.
+        payment: The payment; ``account_id=None`` for one the bank could not attach.
+        advice: The customer's remittance advice for it, if any.
+        config: Allocation and suspension policies, renderer; the defaults if ``None``.
+        at: When it is recorded (a date, or an aware datetime); the payment's value
+            date by default. Suspension is re-decided on that day.
+
+    Returns:
+        A :class:`PaymentOutcome`.
+
+    Raises:
+        DuplicatePayment: the id is on file with another amount or another account.
+        InvalidRemittance, CurrencyMismatch: ``advice`` describes another payment, or
+            is in another currency.
+        UnknownRecord: the payment names an account the store does not know.
+    """
+    config = CycleConfig() if config is None else config
+    when = payment.received_on if at is None else at
+    if advice is not None:
+        advice.check_payment(payment)
+    with uow:
+        existing = uow.ledger.get_payment(payment.id)
+        if existing is not None:
+            _check_same(existing, payment)
+            if existing.status is payment.status or not (
+                existing.status is PaymentStatus.PENDING and payment.status is PaymentStatus.CLEARED
+            ):
+                return PaymentOutcome(payment=existing, repeated=True)
+            stored = uow.ledger.set_payment_status(payment.id, PaymentStatus.CLEARED)
+            advice = advice or uow.ledger.advice_for(payment.id)
+            outcome = _allocate_and_decide(uow, config, stored, advice, when)
+            uow.commit()
+            return outcome
+
+        identified_by: PaymentMatch | None = None
+        candidates: tuple[PaymentMatch, ...] = ()
+        if payment.account_id is None:
+            identified_by, candidates = _identify(uow, payment, when)
+            if identified_by is not None:
+                payment = attrs.evolve(payment, account_id=identified_by.account_id)
+        uow.ledger.add_payment(payment)
+        if advice is not None:
+            uow.ledger.add_advice(advice)
+        if payment.account_id is None or payment.status is not PaymentStatus.CLEARED:
+            uow.commit()
+            return PaymentOutcome(payment=payment, candidates=candidates)
+        outcome = _allocate_and_decide(uow, config, payment, advice, when)
+        uow.commit()
+    return attrs.evolve(outcome, identified_by=identified_by, candidates=candidates)
+
+
+def reverse_payment(
+    uow: UnitOfWork,
+    payment_id: str,
+    status: PaymentStatus = PaymentStatus.CHARGED_BACK,
+    *,
+    config: CycleConfig | None = None,
+    at: AsOf,
+) -> ReversalOutcome:
+    """Reverse a payment: a chargeback, a returned direct debit, a failed card payment.
+
+    Exactly the allocations made from this payment are removed, so exactly those
+    invoices reopen by exactly those amounts; nothing else moves. Suspension is
+    re-decided on ``at`` (a chargeback can suspend the account again).
+
+    Args:
+        uow: A unit of work not yet entered.
+        payment_id: The payment.
+        status: CHARGED_BACK (default) or FAILED.
+        config: Policies and renderer; the defaults if ``None``.
+        at: When the reversal is recorded (a date or an aware datetime).
+
+    Returns:
+        A :class:`ReversalOutcome`.
+
+    Raises:
+        UnknownRecord: no payment has this id.
+        InvalidField: ``status`` is not CHARGED_BACK or FAILED.
+    """
+    config = CycleConfig() if config is None else config
+    if status not in (PaymentStatus.CHARGED_BACK, PaymentStatus.FAILED):
+        raise InvalidField("status", status, "a reversal is CHARGED_BACK or FAILED")
+    with uow:
+        payment = uow.ledger.get_payment(payment_id)
+        if payment is None:
+            raise UnknownRecord("payment", payment_id)
+        if payment.status is status:
+            return ReversalOutcome(payment=payment, repeated=True)
+        payment = uow.ledger.set_payment_status(payment_id, status)
+        removed = uow.ledger.remove_allocations_of_source(payment_id)
+        if payment.account_id is None:
+            uow.commit()
+            return ReversalOutcome(payment=payment, removed=removed)
+        account, ledger, facts = _account_data(uow, payment.account_id)
+        statement = _statement(account, ledger, at)
+        decision, event = _decide(uow, config, account, statement, ledger, facts, at, None)
+        uow.commit()
+    logger.info(
+        "payment %s reversed (%s): %d allocations removed", payment_id, status, len(removed)
+    )
+    return ReversalOutcome(payment=payment, removed=removed, decision=decision, event=event)
+
+
+# -- steps ----------------------------------------------------------------------------------
+
+
+def _check_same(existing: Payment, payment: Payment) -> None:
+    if existing.amount != payment.amount:
+        raise DuplicatePayment(
+            payment.id, f"on file with amount {existing.amount}, now {payment.amount}"
+        )
+    if (
+        existing.account_id is not None
+        and payment.account_id is not None
+        and existing.account_id != payment.account_id
+    ):
+        raise DuplicatePayment(
+            payment.id,
+            f"on file for account {existing.account_id!r}, now {payment.account_id!r}",
+        )
+
+
+def _account_data(uow: UnitOfWork, account_id: str) -> tuple[Account, AccountLedger, AccountFacts]:
+    account = uow.accounts.get(account_id)
+    if account is None:
+        raise UnknownRecord("account", account_id)
+    ledger = uow.ledger.load([account_id])[account_id]
+    facts = uow.facts.load([account_id]).get(account_id) or AccountFacts(account_id=account_id)
+    return account, ledger, facts
+
+
+def _statement(account: Account, ledger: AccountLedger, at: AsOf) -> AccountStatement:
+    return build_statement(
+        account,
+        at,
+        invoices=ledger.invoices,
+        credit_notes=ledger.credit_notes,
+        payments=ledger.payments,
+        allocations=ledger.allocations,
+    )
+
+
+def _identify(
+    uow: UnitOfWork, payment: Payment, at: AsOf
+) -> tuple[PaymentMatch | None, tuple[PaymentMatch, ...]]:
+    """Look up the invoice numbers a bank reference may hold; identify the payment when
+    the best candidates all belong to one account."""
+    tokens = set(_TOKEN.findall(payment.bank_reference))
+    tokens |= {token.upper() for token in tokens}
+    invoices = uow.ledger.get_invoices(sorted(tokens))
+    if not invoices:
+        return None, ()
+    items: list[OpenItem] = []
+    for account_id in sorted({invoice.account_id for invoice in invoices.values()}):
+        account, ledger, _ = _account_data(uow, account_id)
+        items.extend(_statement(account, ledger, at).items)
+    matches = match_payment(payment, items)
+    if not matches:
+        return None, ()
+    best = [m for m in matches if m.rank == 1]
+    accounts = {m.account_id for m in best}
+    return (best[0] if len(accounts) == 1 else None), matches
+
+
+def _allocate_and_decide(
+    uow: UnitOfWork,
+    config: CycleConfig,
+    payment: Payment,
+    advice: RemittanceAdvice | None,
+    at: AsOf,
+) -> PaymentOutcome:
+    payer_id = payment.account_id
+    assert payer_id is not None  # the callers checked it
+    payer, _, _ = _account_data(uow, payer_id)
+    account_ids = [payer_id]
+    if config.allocation.central_billing and payer.billing_entity_id is not None:
+        account_ids += [
+            i for i in uow.accounts.ids_of_entity(payer.billing_entity_id) if i != payer_id
+        ]
+    data = {account_id: _account_data(uow, account_id) for account_id in account_ids}
+    day = _day(payer, at, payment.received_on)
+    items: list[OpenItem] = []
+    for account, ledger, _ in data.values():
+        items.extend(_statement(account, _without(ledger, payment.id), day).items)
+    eligibility = Eligibility.from_facts(
+        [facts for _, _, facts in data.values()],
+        day,
+        accounts=[account for account, _, _ in data.values()],
+    )
+    result = allocate(
+        payment, items, advice=advice, policy=config.allocation, eligibility=eligibility
+    )
+    uow.ledger.add_allocations(result.allocations)
+
+    # Re-decide every account the payment touched: the payer, and under central billing
+    # the sister accounts whose invoices it settled.
+    owner = {item.invoice.number: item.invoice.account_id for item in items}
+    touched = {payer_id} | {owner[a.invoice_number] for a in result.allocations}
+    decision, event, others = None, None, []
+    for account_id in account_ids:
+        if account_id not in touched:
+            continue
+        account, ledger, facts = data[account_id]
+        payments = _without(ledger, payment.id).payments
+        if account_id == payer_id:
+            payments = (*payments, payment)
+        after = attrs.evolve(
+            ledger, payments=payments, allocations=(*ledger.allocations, *result.allocations)
+        )
+        statement = _statement(account, after, day)
+        decided, happened = _decide(uow, config, account, statement, after, facts, at, payment.id)
+        if account_id == payer_id:
+            decision, event = decided, happened
+        elif happened is not None:
+            others.append(happened)
+    return PaymentOutcome(
+        payment=payment,
+        allocation=result,
+        decision=decision,
+        event=event,
+        entity_events=tuple(others),
+    )
+
+
+def _day(account: Account, at: AsOf, received_on: date) -> date:
+    """The allocation day: the recording day, but never before the money arrived."""
+    day = local_date(at, account.tz)
+    return max(day, received_on)
+
+
+def _without(ledger: AccountLedger, payment_id: str) -> AccountLedger:
+    return attrs.evolve(ledger, payments=tuple(p for p in ledger.payments if p.id != payment_id))
+
+
+def _decide(
+    uow: UnitOfWork,
+    config: CycleConfig,
+    account: Account,
+    statement: AccountStatement,
+    ledger: AccountLedger,
+    facts: AccountFacts,
+    at: AsOf,
+    cleared_by: str | None,
+) -> tuple[SuspensionDecision, AccountSuspended | AccountReactivated | None]:
+    pending: Sequence[Payment] = [p for p in ledger.payments if p.status is PaymentStatus.PENDING]
+    decision = decide_suspension(
+        config.suspension, statement, facts, statement.as_of, pending=pending
+    )
+    previous = uow.history.suspension_states([account.id]).get(account.id)
+    moment: datetime = instant(at)
+    event = transition(previous, decision, moment, cleared_by=cleared_by)
+    state = decision.next_state(previous)
+    if state != previous:
+        uow.history.put_suspension_states([state])
+    effects = suspension_effects(config, account, decision, event, moment, cleared_by=cleared_by)
+    uow.history.add_events(effects.events)
+    uow.outbox.add_messages(effects.messages)
+    return decision, event
