@@ -236,7 +236,8 @@ def run_demo(path: Path, write: Callable[[str], None] = print) -> DemoResult:
             lines.append(f"  {error.account_id}: skipped ({error.error}: {error.message})")
 
         write(
-            f"{day.isoformat()}  cycle: {report.actions_total} action(s), {report.messages} message(s)"
+            f"{day.isoformat()}  cycle: {report.actions_total} action(s), "
+            f"{report.messages} message(s)"
         )
         for line in lines:
             write(line)
