@@ -18,7 +18,7 @@ from dunning_core.domain.account import Account, Channel
 from dunning_core.domain.dates import AsOf
 from dunning_core.domain.history import ActionRecord, EventRecord
 from dunning_core.domain.outbox import OutboxMessage
-from dunning_core.domain.statement import AccountStatement
+from dunning_core.domain.statement import AccountStatement, build_statement
 from dunning_core.errors import DunningError
 from dunning_core.money import Money
 from dunning_core.policies.credit import CreditAlert
@@ -28,7 +28,7 @@ from dunning_core.policies.suspension import (
     AccountSuspended,
     SuspensionDecision,
 )
-from dunning_core.ports import RenderedMessage
+from dunning_core.ports import AccountLedger, RenderedMessage
 
 __all__ = [
     "Effects",
@@ -38,6 +38,7 @@ __all__ = [
     "instant",
     "ladder_effects",
     "recipient_for",
+    "statement_of",
     "suspension_effects",
 ]
 
@@ -72,6 +73,18 @@ def run_date(as_of: AsOf) -> date:
     if isinstance(as_of, datetime):
         return instant(as_of).astimezone(UTC).date()
     return as_of
+
+
+def statement_of(account: Account, ledger: AccountLedger, as_of: AsOf) -> AccountStatement:
+    """The statement of ``account`` from its ledger as the store loaded it."""
+    return build_statement(
+        account,
+        as_of,
+        invoices=ledger.invoices,
+        credit_notes=ledger.credit_notes,
+        payments=ledger.payments,
+        allocations=ledger.allocations,
+    )
 
 
 # -- history --------------------------------------------------------------------------------

@@ -39,7 +39,6 @@ from dunning_core.domain.events import AccountFacts
 from dunning_core.domain.history import ActionRecord, CycleCheckpoint
 from dunning_core.domain.payment import PaymentStatus
 from dunning_core.domain.state import CreditAlertState, SuspensionState
-from dunning_core.domain.statement import build_statement
 from dunning_core.errors import DunningError, InvalidField
 from dunning_core.policies.credit import credit_alerts, credit_exposure
 from dunning_core.policies.ladder import evaluate_ladder
@@ -58,6 +57,7 @@ from dunning_core.service._effects import (
     instant,
     ladder_effects,
     run_date,
+    statement_of,
     suspension_effects,
 )
 
@@ -331,14 +331,7 @@ def _evaluate(
     as_of: AsOf,
     at: datetime,
 ) -> _Outcome:
-    statement = build_statement(
-        account,
-        as_of,
-        invoices=ledger.invoices,
-        credit_notes=ledger.credit_notes,
-        payments=ledger.payments,
-        allocations=ledger.allocations,
-    )
+    statement = statement_of(account, ledger, as_of)
     pending = [p for p in ledger.payments if p.status is PaymentStatus.PENDING]
 
     decision = decide_suspension(config.suspension, statement, facts, as_of, pending=pending)

@@ -28,13 +28,14 @@ from dunning_core.domain.dates import AsOf, local_date
 from dunning_core.domain.events import AccountFacts
 from dunning_core.domain.payment import Allocation, Payment, PaymentStatus
 from dunning_core.domain.remittance import RemittanceAdvice
-from dunning_core.domain.statement import AccountStatement, OpenItem, build_statement
-from dunning_core.errors import DuplicatePayment, InvalidField, UnknownRecord
+from dunning_core.domain.statement import AccountStatement, OpenItem
+from dunning_core.errors import InvalidField, UnknownRecord
 from dunning_core.policies.allocation import (
     AllocationResult,
     Eligibility,
     PaymentMatch,
     allocate,
+    is_repeat,
     match_payment,
 )
 from dunning_core.policies.suspension import (
@@ -45,7 +46,7 @@ from dunning_core.policies.suspension import (
     transition,
 )
 from dunning_core.ports import AccountLedger, UnitOfWork
-from dunning_core.service._effects import instant, suspension_effects
+from dunning_core.service._effects import instant, statement_of, suspension_effects
 
 __all__ = ["PaymentOutcome", "ReversalOutcome", "record_payment", "reverse_payment"]
 
@@ -149,8 +150,8 @@ def record_payment(
     with uow:
         existing = uow.ledger.get_payment(payment.id)
         if existing is not None:
-            _check_same(existing, payment)
-            if existing.status is payment.status or not (
+            # Raises DuplicatePayment on another amount or account.
+            if is_repeat(payment, existing) or not (
                 existing.status is PaymentStatus.PENDING and payment.status is PaymentStatus.CLEARED
             ):
                 return PaymentOutcome(payment=existing, repeated=True)
@@ -220,7 +221,7 @@ def reverse_payment(
             uow.commit()
             return ReversalOutcome(payment=payment, removed=removed)
         account, ledger, facts = _account_data(uow, payment.account_id)
-        statement = _statement(account, ledger, at)
+        statement = statement_of(account, ledger, at)
         decision, event = _decide(uow, config, account, statement, ledger, facts, at, None)
         uow.commit()
     logger.info(
@@ -232,22 +233,6 @@ def reverse_payment(
 # -- steps ----------------------------------------------------------------------------------
 
 
-def _check_same(existing: Payment, payment: Payment) -> None:
-    if existing.amount != payment.amount:
-        raise DuplicatePayment(
-            payment.id, f"on file with amount {existing.amount}, now {payment.amount}"
-        )
-    if (
-        existing.account_id is not None
-        and payment.account_id is not None
-        and existing.account_id != payment.account_id
-    ):
-        raise DuplicatePayment(
-            payment.id,
-            f"on file for account {existing.account_id!r}, now {payment.account_id!r}",
-        )
-
-
 def _account_data(uow: UnitOfWork, account_id: str) -> tuple[Account, AccountLedger, AccountFacts]:
     account = uow.accounts.get(account_id)
     if account is None:
@@ -255,17 +240,6 @@ def _account_data(uow: UnitOfWork, account_id: str) -> tuple[Account, AccountLed
     ledger = uow.ledger.load([account_id])[account_id]
     facts = uow.facts.load([account_id]).get(account_id) or AccountFacts(account_id=account_id)
     return account, ledger, facts
-
-
-def _statement(account: Account, ledger: AccountLedger, at: AsOf) -> AccountStatement:
-    return build_statement(
-        account,
-        at,
-        invoices=ledger.invoices,
-        credit_notes=ledger.credit_notes,
-        payments=ledger.payments,
-        allocations=ledger.allocations,
-    )
 
 
 def _identify(
@@ -281,7 +255,7 @@ def _identify(
     items: list[OpenItem] = []
     for account_id in sorted({invoice.account_id for invoice in invoices.values()}):
         account, ledger, _ = _account_data(uow, account_id)
-        items.extend(_statement(account, ledger, at).items)
+        items.extend(statement_of(account, ledger, at).items)
     matches = match_payment(payment, items)
     if not matches:
         return None, ()
@@ -309,7 +283,7 @@ def _allocate_and_decide(
     day = _day(payer, at, payment.received_on)
     items: list[OpenItem] = []
     for account, ledger, _ in data.values():
-        items.extend(_statement(account, _without(ledger, payment.id), day).items)
+        items.extend(statement_of(account, _without(ledger, payment.id), day).items)
     eligibility = Eligibility.from_facts(
         [facts for _, _, facts in data.values()],
         day,
@@ -335,7 +309,7 @@ def _allocate_and_decide(
         after = attrs.evolve(
             ledger, payments=payments, allocations=(*ledger.allocations, *result.allocations)
         )
-        statement = _statement(account, after, day)
+        statement = statement_of(account, after, day)
         decided, happened = _decide(uow, config, account, statement, after, facts, at, payment.id)
         if account_id == payer_id:
             decision, event = decided, happened

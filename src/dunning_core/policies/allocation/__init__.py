@@ -26,7 +26,12 @@ waiting too long. Instalment plans are out of scope.
 [('F-1', '100.00 EUR'), ('F-2', '100.00 EUR'), ('F-3', '50.00 EUR')]
 """
 
-from dunning_core.policies.allocation._engine import allocate, allocate_many, apply_credit
+from dunning_core.policies.allocation._engine import (
+    allocate,
+    allocate_many,
+    apply_credit,
+    is_repeat,
+)
 from dunning_core.policies.allocation._matching import (
     MatchEvidence,
     PaymentMatch,
@@ -71,6 +76,7 @@ __all__ = [
     "allocate_many",
     "apply_credit",
     "find_invoice_numbers",
+    "is_repeat",
     "match_payment",
     "principal_only",
     "reverse",

@@ -80,7 +80,7 @@ def allocate(
         InvalidField: an open item is not an ``OpenItem`` or an invoice appears twice.
     """
     _check_payment(payment)
-    if _is_repeat(payment, _prior(applied, payment.id)):
+    if is_repeat(payment, _prior(applied, payment.id)):
         return _repeat(payment)
     notes = _notes(credit_notes)
     return _apply_payment(Book(open_items, policy, eligibility), payment, advice, notes)
@@ -129,7 +129,7 @@ def allocate_many(
         prior = seen.get(payment.id)
         if prior is None:
             prior = _prior(applied, payment.id)
-        if _is_repeat(payment, prior):
+        if is_repeat(payment, prior):
             results.append(_repeat(payment))
             continue
         results.append(_apply_payment(book, payment, by_payment.get(payment.id), ()))
@@ -321,8 +321,19 @@ def _prior(applied: Applied, payment_id: str) -> Payment | None:
     return None
 
 
-def _is_repeat(payment: Payment, prior: Payment | None) -> bool:
-    """True when ``prior`` is this payment already applied; raise when it conflicts."""
+def is_repeat(payment: Payment, prior: Payment | None) -> bool:
+    """True when ``prior`` (the record on file with this id) is ``payment`` already applied.
+
+    An unidentified or uncleared record settled nothing: identifying or clearing the
+    payment later is its first application, not a repeat.
+
+    Args:
+        payment: The payment arriving.
+        prior: The payment on file with the same id, or ``None``.
+
+    Raises:
+        DuplicatePayment: ``prior`` has another amount, or another account.
+    """
     if prior is None:
         return False
     if prior.amount != payment.amount:
