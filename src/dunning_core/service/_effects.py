@@ -260,14 +260,22 @@ def suspension_effects(
     at: datetime,
     *,
     cleared_by: str | None = None,
+    cause: str | None = None,
 ) -> Effects:
-    """The event (and the customer's notice) of a suspension or a reactivation."""
+    """The event (and the customer's notice) of a suspension or a reactivation.
+
+    The key is the kind, the account and the instant, plus ``cause`` (the payment, or
+    the reversal) for a transition a payment service makes: a payment and its
+    chargeback recorded the same day are two transitions, each with its own event.
+    """
     effects = Effects()
     if event is None:
         return effects
     suspended = isinstance(event, AccountSuspended)
     kind = "account.suspended" if suspended else "account.reactivated"
     key = f"{kind}:{account.id}:{at.isoformat()}"
+    if cause is not None:
+        key = f"{key}:{cause}"
     effects.events.append(
         EventRecord(
             key=key,

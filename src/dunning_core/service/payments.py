@@ -33,6 +33,7 @@ from dunning_core.errors import InvalidField, UnknownRecord
 from dunning_core.policies.allocation import (
     AllocationResult,
     Eligibility,
+    MatchEvidence,
     PaymentMatch,
     allocate,
     is_repeat,
@@ -55,6 +56,12 @@ logger = logging.getLogger("dunning_core")
 # Words of a bank reference that may be invoice numbers: letters, digits and the
 # separators invoice numbers use, starting with a letter or a digit.
 _TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_./-]*[0-9A-Za-z]|[0-9A-Za-z]")
+_WORD = re.compile(r"[0-9A-Za-z]+")
+# A token such as "INV-12/INV-13" names two invoices: every run of at most this many
+# words of a token is looked up ("INV", "INV-12", "12/INV", ...), which bounds the
+# look-up for a pathological reference ("1-2-3-...-70") while any real invoice number
+# (a prefix, a year, a sequence) fits.
+_MAX_WORDS = 6
 
 
 @attrs.frozen(kw_only=True)
@@ -103,6 +110,8 @@ class ReversalOutcome:
         decision: The suspension decision afterwards, or ``None`` for an unidentified
             payment.
         event: ``AccountSuspended`` when the reversal suspends the account, else ``None``.
+        entity_events: Under central billing, the events of the other accounts whose
+            invoices the payment had settled and now reopen.
     """
 
     payment: Payment
@@ -110,6 +119,7 @@ class ReversalOutcome:
     removed: tuple[Allocation, ...] = ()
     decision: SuspensionDecision | None = None
     event: AccountSuspended | AccountReactivated | None = None
+    entity_events: tuple[AccountSuspended | AccountReactivated, ...] = ()
 
 
 def record_payment(
@@ -156,6 +166,9 @@ def record_payment(
             ):
                 return PaymentOutcome(payment=existing, repeated=True)
             stored = uow.ledger.set_payment_status(payment.id, PaymentStatus.CLEARED)
+            if stored.account_id is None:  # cleared, but still waiting in suspense
+                uow.commit()
+                return PaymentOutcome(payment=stored)
             advice = advice or uow.ledger.advice_for(payment.id)
             outcome = _allocate_and_decide(uow, config, stored, advice, when)
             uow.commit()
@@ -167,6 +180,8 @@ def record_payment(
             identified_by, candidates = _identify(uow, payment, when)
             if identified_by is not None:
                 payment = attrs.evolve(payment, account_id=identified_by.account_id)
+        elif uow.accounts.get(payment.account_id) is None:
+            raise UnknownRecord("account", payment.account_id)
         uow.ledger.add_payment(payment)
         if advice is not None:
             uow.ledger.add_advice(advice)
@@ -220,14 +235,32 @@ def reverse_payment(
         if payment.account_id is None:
             uow.commit()
             return ReversalOutcome(payment=payment, removed=removed)
-        account, ledger, facts = _account_data(uow, payment.account_id)
-        statement = statement_of(account, ledger, at)
-        decision, event = _decide(uow, config, account, statement, ledger, facts, at, None)
+        # The payer, then (central billing) every other account whose invoices reopen.
+        reopened = uow.ledger.get_invoices({a.invoice_number for a in removed})
+        others = sorted({i.account_id for i in reopened.values()} - {payment.account_id})
+        cause = f"{payment_id}:{status}"
+        decision, event, entity_events = None, None, []
+        for account_id in (payment.account_id, *others):
+            account, ledger, facts = _account_data(uow, account_id)
+            statement = statement_of(account, ledger, at)
+            decided, happened = _decide(
+                uow, config, account, statement, ledger, facts, at, None, cause=cause
+            )
+            if account_id == payment.account_id:
+                decision, event = decided, happened
+            elif happened is not None:
+                entity_events.append(happened)
         uow.commit()
     logger.info(
         "payment %s reversed (%s): %d allocations removed", payment_id, status, len(removed)
     )
-    return ReversalOutcome(payment=payment, removed=removed, decision=decision, event=event)
+    return ReversalOutcome(
+        payment=payment,
+        removed=removed,
+        decision=decision,
+        event=event,
+        entity_events=tuple(entity_events),
+    )
 
 
 # -- steps ----------------------------------------------------------------------------------
@@ -246,10 +279,12 @@ def _identify(
     uow: UnitOfWork, payment: Payment, at: AsOf
 ) -> tuple[PaymentMatch | None, tuple[PaymentMatch, ...]]:
     """Look up the invoice numbers a bank reference may hold; identify the payment when
-    the best candidates all belong to one account."""
-    tokens = set(_TOKEN.findall(payment.bank_reference))
-    tokens |= {token.upper() for token in tokens}
-    invoices = uow.ledger.get_invoices(sorted(tokens))
+    every invoice the reference names belongs to one account.
+
+    Naming invoices of two accounts leaves the payment in suspense with the ranked
+    candidates, even when one of them also matches the amount: a person decides.
+    """
+    invoices = uow.ledger.get_invoices(sorted(_reference_numbers(payment.bank_reference)))
     if not invoices:
         return None, ()
     items: list[OpenItem] = []
@@ -257,11 +292,22 @@ def _identify(
         account, ledger, _ = _account_data(uow, account_id)
         items.extend(statement_of(account, ledger, at).items)
     matches = match_payment(payment, items)
-    if not matches:
-        return None, ()
-    best = [m for m in matches if m.rank == 1]
-    accounts = {m.account_id for m in best}
-    return (best[0] if len(accounts) == 1 else None), matches
+    named = {m.account_id for m in matches if MatchEvidence.NUMBER_IN_REFERENCE in m.evidence}
+    if len(named) != 1:
+        return None, matches
+    return next(m for m in matches if m.account_id in named), matches
+
+
+def _reference_numbers(reference: str) -> set[str]:
+    """What in a bank reference may be an invoice number: every run of up to
+    ``_MAX_WORDS`` words of each token, as written and upper-cased."""
+    numbers: set[str] = set()
+    for token in _TOKEN.findall(reference):
+        words = [(word.start(), word.end()) for word in _WORD.finditer(token)]
+        for first, (start, _) in enumerate(words):
+            for _, end in words[first : first + _MAX_WORDS]:
+                numbers.add(token[start:end])
+    return numbers | {number.upper() for number in numbers}
 
 
 def _allocate_and_decide(
@@ -310,7 +356,9 @@ def _allocate_and_decide(
             ledger, payments=payments, allocations=(*ledger.allocations, *result.allocations)
         )
         statement = statement_of(account, after, day)
-        decided, happened = _decide(uow, config, account, statement, after, facts, at, payment.id)
+        decided, happened = _decide(
+            uow, config, account, statement, after, facts, at, payment.id, cause=payment.id
+        )
         if account_id == payer_id:
             decision, event = decided, happened
         elif happened is not None:
@@ -343,6 +391,8 @@ def _decide(
     facts: AccountFacts,
     at: AsOf,
     cleared_by: str | None,
+    *,
+    cause: str,
 ) -> tuple[SuspensionDecision, AccountSuspended | AccountReactivated | None]:
     pending: Sequence[Payment] = [p for p in ledger.payments if p.status is PaymentStatus.PENDING]
     decision = decide_suspension(
@@ -354,7 +404,9 @@ def _decide(
     state = decision.next_state(previous)
     if state != previous:
         uow.history.put_suspension_states([state])
-    effects = suspension_effects(config, account, decision, event, moment, cleared_by=cleared_by)
+    effects = suspension_effects(
+        config, account, decision, event, moment, cleared_by=cleared_by, cause=cause
+    )
     uow.history.add_events(effects.events)
     uow.outbox.add_messages(effects.messages)
     return decision, event
