@@ -7,6 +7,7 @@ carries ``Class.field`` and the rejected value.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -122,3 +123,32 @@ def to_enum(enum_cls: type[E], field: str, value: object) -> E:
     except ValueError:
         choices = ", ".join(str(member.value) for member in enum_cls)
         raise InvalidField(field, value, f"must be one of {choices}") from None
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class FrozenMapping(Mapping[K, V]):
+    """A read-only mapping that pickles (``types.MappingProxyType`` does not), so frozen
+    policies holding one can be sent to worker processes."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> None:
+        self._data: dict[K, V] = dict(data)
+
+    def __getitem__(self, key: K) -> V:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"FrozenMapping({self._data!r})"
+
+    def __reduce__(self) -> tuple[type[FrozenMapping[K, V]], tuple[dict[K, V]]]:
+        return (type(self), (self._data,))

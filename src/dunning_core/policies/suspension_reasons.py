@@ -15,12 +15,12 @@ import enum
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Any, Protocol
 
 import attrs
 
 from dunning_core.domain._checks import (
+    FrozenMapping,
     non_empty_text,
     optional_date,
     plain_text,
@@ -142,7 +142,7 @@ def _code(value: str) -> str:
 def _facts(value: Mapping[str, FactValue]) -> Mapping[str, FactValue]:
     if not isinstance(value, Mapping):
         raise InvalidField("Reason.facts", value, "must be a mapping of names to values")
-    return MappingProxyType(dict(sorted(value.items())))
+    return FrozenMapping(dict(sorted(value.items())))
 
 
 def _effect(value: object) -> Effect:

@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from decimal import Decimal
-from types import MappingProxyType
 
 import attrs
 
+from dunning_core.domain._checks import FrozenMapping
 from dunning_core.domain.account import Segment
 from dunning_core.domain.statement import OpenItem
 from dunning_core.errors import CurrencyMismatch, InvalidPolicy
@@ -63,7 +63,7 @@ def _days_by_segment(value: Mapping[Segment | str, int]) -> Mapping[str, int]:
         if not isinstance(key, str) or not key:
             raise InvalidPolicy("OverdueDays.after_days", segment, "not a segment")
         converted[key] = _non_negative_days(f"OverdueDays.after_days[{key!r}]", days)
-    return MappingProxyType(converted)
+    return FrozenMapping(converted)
 
 
 def _default_days(value: object) -> int:
@@ -82,7 +82,7 @@ def _minimums(value: Mapping[str, Money] | Iterable[Money]) -> Mapping[str, Mone
         if minimum.currency in converted:
             raise InvalidPolicy(field, minimum, "a second minimum for the same currency")
         converted[minimum.currency] = minimum
-    return MappingProxyType(converted)
+    return FrozenMapping(converted)
 
 
 def _open_total(items: Iterable[OpenItem], currency: str) -> Money:
@@ -93,7 +93,7 @@ def _open_total(items: Iterable[OpenItem], currency: str) -> Money:
 
 
 #: The seeds' delays: small customers after 15 days, large ones after 30.
-STANDARD_DAYS: Mapping[str, int] = MappingProxyType({Segment.SMALL.key: 15, Segment.LARGE.key: 30})
+STANDARD_DAYS: Mapping[str, int] = FrozenMapping({Segment.SMALL.key: 15, Segment.LARGE.key: 30})
 
 
 @attrs.frozen(kw_only=True)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 import attrs
 
@@ -103,7 +103,7 @@ class CycleReport:
         errors: Accounts skipped because their data is invalid.
     """
 
-    run_date: object
+    run_date: date
     shard: str
     dry_run: bool = False
     resumed_after: str | None = None
