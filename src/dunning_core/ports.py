@@ -216,6 +216,15 @@ class LedgerStore(Protocol):
             UnknownRecord: no payment has this id.
         """
 
+    def identify_payment(self, payment_id: str, account_id: str) -> Payment:
+        """Attach an unidentified payment to ``account_id`` and return it.
+
+        Raises:
+            UnknownRecord: no payment has this id.
+            ConstraintViolation: the payment is already identified, or the account is
+                unknown.
+        """
+
     def unidentified_payments(self, *, limit: int = 100) -> list[Payment]:
         """Payments not yet identified to an account (``account_id is None``), by id."""
 

@@ -732,3 +732,52 @@ def test_reversing_a_central_billing_payment_suspends_the_sister_again(
     assert isinstance(sister, AccountSuspended) and sister.account_id == "B-1"
     assert is_suspended(any_store, "B-1")
     assert len(events(any_store, "B-1", "account.suspended")) == 2
+
+
+# --- identifying a payment in suspense by hand -------------------------------------------
+
+
+def test_a_payment_in_suspense_is_assigned_by_hand_and_allocated(any_store: Store) -> None:
+    from dunning_core.service.payments import assign_payment
+
+    seed(any_store, [account("A-1")], [invoice("F-1", "A-1", date(2026, 3, 1), "80.00")])
+    mystery = payment("P-7", None, "80.00", date(2026, 3, 5), bank_reference="VIREMENT")
+    parked = record_payment(any_store.unit_of_work(), mystery)
+    assert parked.in_suspense and parked.allocation is None
+
+    outcome = assign_payment(any_store.unit_of_work(), "P-7", "A-1")
+    assert outcome.payment.account_id == "A-1"
+    assert outcome.allocation is not None
+    assert [(a.invoice_number, a.amount) for a in outcome.allocation.allocations] == [
+        ("F-1", eur("80.00"))
+    ]
+    assert open_amounts(any_store, "A-1", date(2026, 3, 5)) == {"F-1": eur("0.00")}
+    again = assign_payment(any_store.unit_of_work(), "P-7", "A-1")
+    assert again.repeated
+    assert allocations_of(any_store, "P-7") == set(outcome.allocation.allocations)
+
+
+def test_assigning_to_an_unknown_account_or_payment_raises(memory: MemoryStore) -> None:
+    from dunning_core.service.payments import assign_payment
+
+    seed(memory, [account("A-1")], [])
+    record_payment(memory.unit_of_work(), payment("P-7", None, "5.00", date(2026, 3, 5)))
+    with pytest.raises(UnknownRecord, match="account"):
+        assign_payment(memory.unit_of_work(), "P-7", "A-404")
+    with pytest.raises(UnknownRecord, match="payment"):
+        assign_payment(memory.unit_of_work(), "P-404", "A-1")
+    with memory.unit_of_work() as uow:
+        assert uow.ledger.get_payment("P-7").account_id is None  # type: ignore[union-attr]
+
+
+def test_recording_a_suspense_payment_again_with_its_account_allocates_it(
+    memory: MemoryStore,
+) -> None:
+    seed(memory, [account("A-1")], [invoice("F-1", "A-1", date(2026, 3, 1), "50.00")])
+    record_payment(memory.unit_of_work(), payment("P-8", None, "50.00", date(2026, 3, 5)))
+    outcome = record_payment(
+        memory.unit_of_work(), payment("P-8", "A-1", "50.00", date(2026, 3, 5))
+    )
+    assert not outcome.repeated
+    assert outcome.allocation is not None
+    assert outcome.allocation.allocations[0].invoice_number == "F-1"

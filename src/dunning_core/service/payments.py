@@ -49,7 +49,13 @@ from dunning_core.policies.suspension import (
 from dunning_core.ports import AccountLedger, UnitOfWork
 from dunning_core.service._effects import instant, statement_of, suspension_effects
 
-__all__ = ["PaymentOutcome", "ReversalOutcome", "record_payment", "reverse_payment"]
+__all__ = [
+    "PaymentOutcome",
+    "ReversalOutcome",
+    "assign_payment",
+    "record_payment",
+    "reverse_payment",
+]
 
 logger = logging.getLogger("dunning_core")
 
@@ -133,7 +139,9 @@ def record_payment(
     """Record, identify and allocate ``payment``, and re-decide suspension, atomically.
 
     A payment id seen before with the same amount is a no-op (``repeated=True``), except
-    for a PENDING payment now CLEARED (a direct debit arriving), which is allocated then.
+    for a PENDING payment now CLEARED (a direct debit arriving) and a payment in suspense
+    now arriving with its account (identified by a person): those are allocated then.
+    :func:`assign_payment` does the latter by id.
 
     Args:
         uow: A unit of work not yet entered (``store.unit_of_work()``); this function
@@ -161,13 +169,24 @@ def record_payment(
         existing = uow.ledger.get_payment(payment.id)
         if existing is not None:
             # Raises DuplicatePayment on another amount or account.
-            if is_repeat(payment, existing) or not (
-                existing.status is PaymentStatus.PENDING and payment.status is PaymentStatus.CLEARED
-            ):
+            if is_repeat(payment, existing):
                 return PaymentOutcome(payment=existing, repeated=True)
-            stored = uow.ledger.set_payment_status(payment.id, PaymentStatus.CLEARED)
-            if stored.account_id is None:  # cleared, but still waiting in suspense
-                uow.commit()
+            clears = (
+                existing.status is PaymentStatus.PENDING and payment.status is PaymentStatus.CLEARED
+            )
+            identifies = existing.account_id is None and payment.account_id is not None
+            if not (clears or identifies):
+                return PaymentOutcome(payment=existing, repeated=True)
+            stored = existing
+            if identifies:
+                assert payment.account_id is not None  # for mypy: identifies says so
+                if uow.accounts.get(payment.account_id) is None:
+                    raise UnknownRecord("account", payment.account_id)
+                stored = uow.ledger.identify_payment(payment.id, payment.account_id)
+            if clears:
+                stored = uow.ledger.set_payment_status(payment.id, PaymentStatus.CLEARED)
+            if stored.account_id is None or stored.status is not PaymentStatus.CLEARED:
+                uow.commit()  # cleared but still in suspense, or identified but pending
                 return PaymentOutcome(payment=stored)
             advice = advice or uow.ledger.advice_for(payment.id)
             outcome = _allocate_and_decide(uow, config, stored, advice, when)
@@ -191,6 +210,54 @@ def record_payment(
         outcome = _allocate_and_decide(uow, config, payment, advice, when)
         uow.commit()
     return attrs.evolve(outcome, identified_by=identified_by, candidates=candidates)
+
+
+def assign_payment(
+    uow: UnitOfWork,
+    payment_id: str,
+    account_id: str,
+    *,
+    config: CycleConfig | None = None,
+    at: AsOf | None = None,
+) -> PaymentOutcome:
+    """Attach a payment waiting in suspense to an account (a person identified it from
+    a proof of payment, say), then allocate it with its stored advice and re-decide
+    suspension, in one transaction.
+
+    Args:
+        uow: A unit of work not yet entered.
+        payment_id: The unidentified payment.
+        account_id: The account it belongs to.
+        config: Policies and renderer; the defaults if ``None``.
+        at: When it is recorded; the payment's value date by default.
+
+    Returns:
+        A :class:`PaymentOutcome`; ``repeated=True`` when the payment was already
+        identified to this account.
+
+    Raises:
+        UnknownRecord: no such payment, or no such account.
+        ConstraintViolation: the payment is identified to another account.
+    """
+    config = CycleConfig() if config is None else config
+    with uow:
+        payment = uow.ledger.get_payment(payment_id)
+        if payment is None:
+            raise UnknownRecord("payment", payment_id)
+        if payment.account_id == account_id:
+            return PaymentOutcome(payment=payment, repeated=True)
+        if uow.accounts.get(account_id) is None:
+            raise UnknownRecord("account", account_id)
+        payment = uow.ledger.identify_payment(payment_id, account_id)
+        if payment.status is not PaymentStatus.CLEARED:
+            uow.commit()
+            return PaymentOutcome(payment=payment)
+        advice = uow.ledger.advice_for(payment_id)
+        outcome = _allocate_and_decide(
+            uow, config, payment, advice, payment.received_on if at is None else at
+        )
+        uow.commit()
+    return outcome
 
 
 def reverse_payment(

@@ -255,6 +255,21 @@ class SqliteLedger(_Part):
         return payment
 
     @translated
+    def identify_payment(self, payment_id: str, account_id: str) -> Payment:
+        payment = self.get_payment(payment_id)
+        if payment is None:
+            raise UnknownRecord("payment", payment_id)
+        if payment.account_id is not None:
+            raise ConstraintViolation(
+                f"payment {payment_id!r} is already identified to {payment.account_id!r}"
+            )
+        self._write().execute(
+            "UPDATE payments SET account_id = ? WHERE id = ? AND account_id IS NULL",
+            (account_id, payment_id),
+        )
+        return attrs.evolve(payment, account_id=account_id)
+
+    @translated
     def unidentified_payments(self, *, limit: int = 100) -> list[Payment]:
         page_limit(limit)
         cursor = self._read().execute(

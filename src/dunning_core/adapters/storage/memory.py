@@ -304,6 +304,21 @@ class _Ledger(_Part):
         data.payments.put(payment_id, updated)
         return updated
 
+    def identify_payment(self, payment_id: str, account_id: str) -> Payment:
+        data = self._uow._writable()
+        payment = data.payments.get(payment_id)
+        if payment is None:
+            raise UnknownRecord("payment", payment_id)
+        if payment.account_id is not None:
+            raise ConstraintViolation(
+                f"payment {payment_id!r} is already identified to {payment.account_id!r}"
+            )
+        if account_id not in data.accounts:
+            raise ConstraintViolation(f"payment {payment_id!r}: no account {account_id!r}")
+        updated = attrs.evolve(payment, account_id=account_id)
+        data.payments.put(payment_id, updated)
+        return updated
+
     def unidentified_payments(self, *, limit: int = 100) -> list[Payment]:
         page_limit(limit)
         rows = self._uow._data().payments.rows

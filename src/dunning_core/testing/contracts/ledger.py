@@ -157,6 +157,25 @@ class LedgerStoreContract(StoreContractBase):
             with pytest.raises(UnknownRecord):
                 uow.ledger.set_payment_status("P-404", PaymentStatus.FAILED)
 
+    def test_a_payment_in_suspense_is_identified_once(self, uow_factory: UowFactory) -> None:
+        seed_accounts(uow_factory, make_account("A-1"))
+        with uow_factory() as uow:
+            uow.ledger.add_payment(_payment("P-9", None, Money("5.00", "EUR")))
+            identified = uow.ledger.identify_payment("P-9", "A-1")
+            uow.commit()
+        assert identified.account_id == "A-1"
+        with uow_factory() as uow:
+            assert uow.ledger.get_payment("P-9") == identified
+            assert uow.ledger.unidentified_payments() == []
+            with pytest.raises(ConstraintViolation):
+                uow.ledger.identify_payment("P-9", "A-1")
+            with pytest.raises(UnknownRecord):
+                uow.ledger.identify_payment("P-404", "A-1")
+        with uow_factory() as uow:
+            uow.ledger.add_payment(_payment("P-8", None, Money("5.00", "EUR")))
+            with pytest.raises(ConstraintViolation):
+                uow.ledger.identify_payment("P-8", "A-404")
+
     def test_unidentified_payments_wait_in_suspense(self, uow_factory: UowFactory) -> None:
         seed_accounts(uow_factory, make_account("A-1"))
         with uow_factory() as uow:
