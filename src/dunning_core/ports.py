@@ -26,6 +26,7 @@ from typing import Protocol, Self
 import attrs
 
 from dunning_core.domain.account import Account
+from dunning_core.domain.charges import Charge
 from dunning_core.domain.events import (
     AccountFacts,
     Dispute,
@@ -128,6 +129,8 @@ class AccountLedger:
             allocations made from its payments and credit notes (to any account's
             invoices, for central billing). Exactly what
             :func:`~dunning_core.domain.statement.build_statement` takes.
+        charges: Its booked charges (stage fees, interest, recovery compensation), by
+            key.
     """
 
     account_id: str
@@ -135,6 +138,7 @@ class AccountLedger:
     credit_notes: tuple[CreditNote, ...] = ()
     payments: tuple[Payment, ...] = ()
     allocations: tuple[Allocation, ...] = ()
+    charges: tuple[Charge, ...] = ()
 
 
 class AccountStore(Protocol):
@@ -236,6 +240,10 @@ class LedgerStore(Protocol):
 
     def remove_allocations_of_source(self, source_id: str) -> tuple[Allocation, ...]:
         """Delete the allocations made from ``source_id`` (a reversal) and return them."""
+
+    def add_charges(self, charges: Iterable[Charge]) -> int:
+        """Book charges, ignoring any whose key is already booked; return how many were
+        new. A charge of an unknown account raises ``ConstraintViolation``."""
 
     def add_advice(self, advice: RemittanceAdvice) -> None:
         """Insert or replace the remittance advice of a payment (which must exist)."""

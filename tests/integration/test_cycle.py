@@ -341,3 +341,42 @@ def test_an_aware_datetime_is_each_accounts_own_day() -> None:
     # due_today at 0, overdue at +1: Noumea is one day further on.
     assert stages["NC"] == ["due_soon", "due_today", "overdue"]
     assert stages["FR"] == ["due_soon", "due_today"]
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_stage_fees_are_booked_once_and_shown_on_the_statement(kind: str) -> None:
+    from dunning_core.domain.statement import build_statement
+    from dunning_core.policies.ladder import Ladder, Stage
+
+    with_fee = Ladder(
+        name="with-fee",
+        stages=(
+            Stage(key="first", offset=1, channels="EMAIL", template="first_notice"),
+            Stage(
+                key="second",
+                offset=10,
+                channels="EMAIL",
+                template="second_notice",
+                fee=Money("15.00", "EUR"),
+            ),
+        ),
+    )
+    config = CycleConfig(ladders={"with-fee": with_fee}, default_ladder="with-fee")
+    portfolios = overdue_portfolio(1)  # C00: invoices 7, 2 and 11 days past due on AS_OF
+    portfolio = portfolios[0]
+    with open_store(kind) as store:
+        seed(store, portfolios)
+        for _ in range(2):
+            run_cycle(store.unit_of_work, config, AS_OF, resume=False)
+        run_cycle(store.unit_of_work, config, AS_OF + timedelta(days=1))
+        with store.unit_of_work() as uow:
+            charges = uow.ledger.load(["C00"])["C00"].charges
+    # Only C00-F2 (due 11 days before AS_OF) has reached the second stage: one fee of 15.00.
+    assert [(c.invoice_number, c.stage, c.amount) for c in charges] == [
+        ("C00-F2", "second", Money("15.00", "EUR"))
+    ]
+    statement = build_statement(
+        portfolio.account, AS_OF, invoices=portfolio.invoices, charges=charges
+    )
+    assert statement.charges_total == Money("15.00", "EUR")
+    assert statement.total_due == statement.balance + Money("15.00", "EUR")

@@ -15,6 +15,7 @@ import attrs
 
 from dunning_core.config import CycleConfig
 from dunning_core.domain.account import Account, Channel
+from dunning_core.domain.charges import Charge
 from dunning_core.domain.dates import AsOf
 from dunning_core.domain.history import ActionRecord, EventRecord
 from dunning_core.domain.outbox import OutboxMessage
@@ -53,12 +54,14 @@ class Effects:
     actions: list[ActionRecord] = attrs.field(factory=list)
     messages: list[OutboxMessage] = attrs.field(factory=list)
     events: list[EventRecord] = attrs.field(factory=list)
+    charges: list[Charge] = attrs.field(factory=list)
 
     def extend(self, other: Effects) -> None:
         """Add another account's effects to this batch's."""
         self.actions.extend(other.actions)
         self.messages.extend(other.messages)
         self.events.extend(other.events)
+        self.charges.extend(other.charges)
 
 
 def instant(as_of: AsOf) -> datetime:
@@ -84,6 +87,7 @@ def statement_of(account: Account, ledger: AccountLedger, as_of: AsOf) -> Accoun
         credit_notes=ledger.credit_notes,
         payments=ledger.payments,
         allocations=ledger.allocations,
+        charges=ledger.charges,
     )
 
 
@@ -214,10 +218,12 @@ def ladder_effects(
     created_at: datetime,
 ) -> Effects:
     """History rows for every action, an outbox message per notice, an event per
-    account-level operation (suspend, terminate, hand over, declare a claim, ...)."""
+    account-level operation (suspend, terminate, hand over, declare a claim, ...), and the
+    stage fees the actions book (their keys make each fee booked once)."""
     effects = Effects()
     for action in actions:
         effects.actions.extend(action_records(action))
+        effects.charges.extend(action.fee_charges())
         if action.channel is None:
             effects.events.append(
                 EventRecord(

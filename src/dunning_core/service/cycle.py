@@ -314,6 +314,7 @@ def _run_batch(
         tally.actions.update(outcome.action_kinds)
 
     uow.history.add_actions(batch.actions)
+    uow.ledger.add_charges(batch.charges)
     tally.messages += uow.outbox.add_messages(batch.messages)
     uow.history.add_events(batch.events)
     uow.history.put_suspension_states(new_suspension)

@@ -20,6 +20,7 @@ from dunning_core.domain.account import (
     Segment,
     TermsKind,
 )
+from dunning_core.domain.charges import Charge
 from dunning_core.domain.events import Dispute, Hold, InsolvencyProceeding, PromiseToPay
 from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord
 from dunning_core.domain.invoice import CreditNote, Invoice
@@ -179,6 +180,38 @@ def invoice_from_row(row: Row) -> Invoice:
         due_on=_day(row[3]),
         amount=_from_minor(row[4], row[5]),
         purchase_order=row[6],
+    )
+
+
+CHARGE_COLUMNS = (
+    "account_id, key, kind, amount_minor, currency, booked_on, invoice_number, stage, detail"
+)
+
+
+def charge_row(charge: Charge) -> tuple[Any, ...]:
+    return (
+        charge.account_id,
+        charge.key,
+        charge.kind.value,
+        charge.amount.minor_units,
+        charge.amount.currency,
+        charge.booked_on.isoformat(),
+        charge.invoice_number,
+        charge.stage,
+        charge.detail,
+    )
+
+
+def charge_from_row(row: Row) -> Charge:
+    return Charge(
+        account_id=row[0],
+        key=row[1],
+        kind=row[2],
+        amount=_from_minor(row[3], row[4]),
+        booked_on=_day(row[5]),
+        invoice_number=row[6],
+        stage=row[7],
+        detail=row[8],
     )
 
 

@@ -218,4 +218,21 @@ CREATE INDEX accounts_by_entity ON accounts(billing_entity_id)
     WHERE billing_entity_id IS NOT NULL;
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2)
+# Version 3: booked charges (stage fees, interest, recovery compensation), clustered by
+# account like the other per-account tables.
+_V3: Final = """
+CREATE TABLE charges (
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    booked_on TEXT NOT NULL,
+    invoice_number TEXT,
+    stage TEXT,
+    detail TEXT NOT NULL,
+    PRIMARY KEY (account_id, key)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3)

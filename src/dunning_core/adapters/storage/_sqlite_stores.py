@@ -19,6 +19,7 @@ import attrs
 from dunning_core.adapters.storage import _sqlite_rows as rows
 from dunning_core.adapters.storage._checks import claim_arguments, page_limit
 from dunning_core.domain.account import Account
+from dunning_core.domain.charges import Charge
 from dunning_core.domain.events import (
     AccountFacts,
     Dispute,
@@ -217,6 +218,15 @@ class SqliteLedger(_Part):
         self._write().executemany(self._NOTE_UPSERT, map(rows.credit_note_row, credit_notes))
 
     @translated
+    def add_charges(self, charges: Iterable[Charge]) -> int:
+        cursor = self._write().executemany(
+            f"INSERT INTO charges ({rows.CHARGE_COLUMNS}) VALUES ({_marks(9)}) "
+            "ON CONFLICT(key) DO NOTHING",
+            map(rows.charge_row, charges),
+        )
+        return max(cursor.rowcount, 0)
+
+    @translated
     def get_invoices(self, numbers: Iterable[str]) -> dict[str, Invoice]:
         sql = f"SELECT {rows.INVOICE_COLUMNS} FROM invoices WHERE number IN ({{ids}})"
         return {
@@ -356,6 +366,13 @@ class SqliteLedger(_Part):
         for row in self._select_in(payment_sql, ids):
             payments[row[1]].append(rows.payment_from_row(row))
         built: dict[int, Allocation] = {}
+        charges: dict[str, list[Charge]] = {i: [] for i in ids}
+        charge_sql = (
+            f"SELECT {rows.CHARGE_COLUMNS} FROM charges WHERE account_id IN ({{ids}}) "
+            "ORDER BY account_id, key"
+        )
+        for row in self._select_in(charge_sql, ids):
+            charges[row[0]].append(rows.charge_from_row(row))
         for row in self._select_in(self._ALLOCATIONS_OF_ACCOUNTS, ids, repeat=3):
             seq = row[1]
             allocation = built.get(seq)
@@ -369,6 +386,7 @@ class SqliteLedger(_Part):
                 credit_notes=tuple(notes[i]),
                 payments=tuple(payments[i]),
                 allocations=tuple(allocations[i][seq] for seq in sorted(allocations[i])),
+                charges=tuple(charges[i]),
             )
             for i in ids
         }

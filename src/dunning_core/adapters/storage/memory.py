@@ -33,6 +33,7 @@ import attrs
 from dunning_core.adapters.storage._checks import claim_arguments, page_limit
 from dunning_core.adapters.storage._undo import Table, UndoLog
 from dunning_core.domain.account import Account
+from dunning_core.domain.charges import Charge
 from dunning_core.domain.events import (
     AccountFacts,
     Dispute,
@@ -79,6 +80,7 @@ class _Data:
         )
         self.allocation_seq = itertools.count(1)
         self.advices: Table[str, RemittanceAdvice] = Table(log)
+        self.charges: Table[str, Charge] = Table(log, account=lambda c: c.account_id)
         self.promises: Table[str, PromiseToPay] = Table(log, account=lambda f: f.account_id)
         self.disputes: Table[str, Dispute] = Table(log, account=lambda f: f.account_id)
         self.proceedings: Table[str, InsolvencyProceeding] = Table(
@@ -304,6 +306,17 @@ class _Ledger(_Part):
         data.payments.put(payment_id, updated)
         return updated
 
+    def add_charges(self, charges: Iterable[Charge]) -> int:
+        data = self._uow._writable()
+        inserted = 0
+        for charge in charges:
+            if charge.key in data.charges:
+                continue
+            _require_account(data, charge.account_id, f"charge {charge.key!r}")
+            data.charges.put(charge.key, charge)
+            inserted += 1
+        return inserted
+
     def identify_payment(self, payment_id: str, account_id: str) -> Payment:
         data = self._uow._writable()
         payment = data.payments.get(payment_id)
@@ -364,6 +377,7 @@ class _Ledger(_Part):
         invoices = _by_account(data.invoices, ids)
         notes = _by_account(data.credit_notes, ids)
         payments = _by_account(data.payments, ids)
+        charges = _by_account(data.charges, ids)
         table = data.allocations
         result = {}
         for account_id in ids:
@@ -381,6 +395,7 @@ class _Ledger(_Part):
                 credit_notes=tuple(sorted(cns, key=_by_number)),
                 payments=tuple(sorted(pays, key=_by_id)),
                 allocations=tuple(table.rows[seq] for seq in sorted(seqs)),
+                charges=tuple(sorted(charges.get(account_id, []), key=_by_key)),
             )
         return result
 
@@ -391,6 +406,10 @@ def _by_number(record: Invoice | CreditNote) -> str:
 
 def _by_id(record: Payment) -> str:
     return record.id
+
+
+def _by_key(record: Charge) -> str:
+    return record.key
 
 
 class _Facts(_Part):

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dunning_core.domain.charges import Charge, ChargeKind
 from dunning_core.domain.invoice import CreditNote
 from dunning_core.domain.payment import Allocation, AllocationKind, Payment, PaymentStatus
 from dunning_core.domain.remittance import RemittanceAdvice, RemittanceLine
@@ -156,6 +157,36 @@ class LedgerStoreContract(StoreContractBase):
             assert uow.ledger.get_payment("P-1") == updated
             with pytest.raises(UnknownRecord):
                 uow.ledger.set_payment_status("P-404", PaymentStatus.FAILED)
+
+    @pytest.mark.parametrize("amount", EXACT_AMOUNTS, ids=lambda m: m.currency)
+    def test_charges_are_booked_once_and_round_trip(
+        self, uow_factory: UowFactory, amount: Money
+    ) -> None:
+        seed_accounts(uow_factory, make_account("A-1", currency=amount.currency))
+        fee = Charge(
+            key="fee/A-1/second_notice/F-1",
+            account_id="A-1",
+            kind=ChargeKind.STAGE_FEE,
+            amount=amount,
+            booked_on=D0,
+            invoice_number="F-1",
+            stage="second_notice",
+            detail=AWKWARD_TEXT,
+        )
+        interest = attrs.evolve(
+            fee, key="interest/F-1", kind=ChargeKind.LATE_INTEREST, stage=None, detail=""
+        )
+        with uow_factory() as uow:
+            assert uow.ledger.add_charges([fee, interest]) == 2
+            assert uow.ledger.add_charges([attrs.evolve(fee, detail="again")]) == 0
+            uow.commit()
+        with uow_factory() as uow:
+            ledger = uow.ledger.load(["A-1"])["A-1"]
+            assert sorted(ledger.charges, key=lambda c: c.key) == sorted(
+                [fee, interest], key=lambda c: c.key
+            )
+            with pytest.raises(ConstraintViolation):
+                uow.ledger.add_charges([attrs.evolve(fee, key="x", account_id="A-404")])
 
     def test_a_payment_in_suspense_is_identified_once(self, uow_factory: UowFactory) -> None:
         seed_accounts(uow_factory, make_account("A-1"))
