@@ -126,7 +126,7 @@ def floor(path: Path, *, history_rows: int | None = None) -> tuple[float, float,
     )
     connection.execute("COMMIT")
     total = time.perf_counter() - start
-    connection.execute("DELETE FROM actions")
+    connection.execute("DELETE FROM actions WHERE key >= 'floor:' AND key < 'floor;'")
     connection.close()
     return total, read_only, rows
 
