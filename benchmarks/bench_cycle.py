@@ -399,6 +399,8 @@ def fingerprint() -> str:
         *(
             inspect.getsource(f)
             for f in (
+                account_id_of,
+                ladder_of,
                 _profile,
                 generate,
                 _add_payments,
