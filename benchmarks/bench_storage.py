@@ -97,8 +97,12 @@ def build(path: Path, accounts: int) -> None:
     print(f"built {path.name}: {time.perf_counter() - start:.1f} s", flush=True)
 
 
-def floor(path: Path) -> tuple[float, float, int]:
-    """Raw sqlite3: (read+insert+commit seconds, read-only seconds, rows read)."""
+def floor(path: Path, *, history_rows: int | None = None) -> tuple[float, float, int]:
+    """Raw sqlite3: (read+insert+commit seconds, read-only seconds, rows read).
+
+    Inserts ``history_rows`` history rows (one per account by default), spread over
+    the accounts; ``bench_cycle`` passes the number of actions its cycle recorded.
+    """
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA synchronous=FULL")
     connection.execute("PRAGMA cache_size=-65536")
@@ -113,15 +117,16 @@ def floor(path: Path) -> tuple[float, float, int]:
     for _ in connection.execute("SELECT * FROM invoices"):
         pass
     ids = [row[0] for row in connection.execute("SELECT id FROM accounts")]
+    count = len(ids) if history_rows is None else history_rows
     connection.executemany(
         "INSERT INTO actions (account_id, key, ladder, stage, action, channel, "
         "invoice_numbers, fired_on, skipped, payload) VALUES (?, ?, 'l', 's', 'a', '', '[]', "
         "?, 0, '')",
-        ((i, f"floor:{i}", RUN_DAY.isoformat()) for i in ids),
+        ((ids[n % len(ids)], f"floor:{n}", RUN_DAY.isoformat()) for n in range(count)),
     )
     connection.execute("COMMIT")
     total = time.perf_counter() - start
-    connection.execute("DELETE FROM actions")
+    connection.execute("DELETE FROM actions WHERE key >= 'floor:' AND key < 'floor;'")
     connection.close()
     return total, read_only, rows
 

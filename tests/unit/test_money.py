@@ -284,6 +284,36 @@ def test_format_shows_the_iso_minor_unit_not_cldr_display_digits() -> None:
     assert Money("0.125", "BHD").format("en_US") == "BHD0.125"
 
 
+# Locales with the currency before or after the number, spaces, RTL marks, Indian
+# grouping, non-Latin symbols and patterns quoting literal text.
+_FORMAT_LOCALES = (
+    "en_US", "en_IE", "en_IN", "fr_FR", "fr_CH", "de_CH", "de_AT", "nl_NL", "sv_SE",
+    "ja_JP", "ar_BH", "ar_EG", "he_IL", "fa_IR", "hi_IN", "pt_BR", "es_MX", "tr_TR",
+)  # fmt: skip
+
+
+@given(
+    locale=st.sampled_from(_FORMAT_LOCALES),
+    currency=st.sampled_from(sorted(MINOR_UNITS)),
+    units=st.integers(min_value=-(10**12), max_value=10**12),
+)
+def test_format_equals_babel_applying_the_currency_pattern(
+    locale: str, currency: str, units: int
+) -> None:
+    # The reference is babel itself, given the currency: the library resolves the
+    # symbol into the pattern once instead, and must not change a character.
+    from babel import Locale
+    from babel.numbers import parse_pattern
+
+    parsed = Locale.parse(locale)
+    pattern = parse_pattern(parsed.currency_formats["standard"])
+    digits = MINOR_UNITS[currency]
+    pattern.frac_prec = (digits, digits)
+    money = Money.from_minor(units, currency)
+    expected = pattern.apply(money.amount, parsed, currency=currency, currency_digits=False)
+    assert money.format(locale) == expected
+
+
 def test_format_rejects_unknown_locale() -> None:
     with pytest.raises(InvalidLocale, match="xx_YY"):
         Money("1", "EUR").format("xx_YY")
