@@ -380,3 +380,47 @@ def test_stage_fees_are_booked_once_and_shown_on_the_statement(kind: str) -> Non
     )
     assert statement.charges_total == Money("15.00", "EUR")
     assert statement.total_due == statement.balance + Money("15.00", "EUR")
+
+
+def test_fired_and_skipped_records_of_one_stage_are_both_kept() -> None:
+    # One run: F1 fires due_today on its due day while F0 (already overdue) fires
+    # "overdue", and F0's catch-up skips due_soon and due_today. The same action can then
+    # carry due_today both fired (F1) and skipped (F0): both records must be stored.
+    from dunning_core.policies.ladder import DunningHistory, evaluate_ladder, presets
+    from dunning_core.service._effects import action_records, history_from_records
+
+    account = Account(id="K", name="K", currency="EUR", contacts=[Contact(email="k@x.example")])
+    invoices = (
+        Invoice(
+            number="K-F0",
+            account_id="K",
+            issued_on=date(2026, 3, 1),
+            due_on=AS_OF - timedelta(days=1),
+            amount=Money("10.00", "EUR"),
+        ),
+        Invoice(
+            number="K-F1",
+            account_id="K",
+            issued_on=date(2026, 3, 1),
+            due_on=AS_OF,
+            amount=Money("20.00", "EUR"),
+        ),
+    )
+    from dunning_core.domain.statement import build_statement
+
+    statement = build_statement(account, AS_OF, invoices=invoices)
+    actions = evaluate_ladder(
+        presets.DUE_DATE_REMINDERS, statement, DunningHistory.empty("K"), AS_OF
+    )
+    expected = [record for action in actions for record in action.to_records()]
+    rows = [row for action in actions for row in action_records(action)]
+    assert len({row.key for row in rows}) == len(rows) == len(expected)
+    store = MemoryStore()
+    seed(store, [Portfolio(account=account, invoices=invoices)])
+    with store.unit_of_work() as uow:
+        assert uow.history.add_actions(rows) == len(rows)
+        uow.commit()
+    with store.unit_of_work() as uow:
+        stored = uow.history.actions_of(["K"])["K"]
+    rebuilt = history_from_records("K", stored)
+    assert sorted(rebuilt, key=repr) == sorted(expected, key=repr)

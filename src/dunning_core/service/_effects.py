@@ -43,7 +43,9 @@ __all__ = [
     "suspension_effects",
 ]
 
-# "<action key>/<stage>": action keys are hex digests, so the first "/" separates them.
+# History row keys are "<action key>/fired|skipped/<stage>": one action can carry a stage
+# fired for some invoices and skipped (caught up) for others, and both records are kept.
+# Action keys are hex digests, so the first "/" ends them.
 _SEPARATOR = "/"
 
 
@@ -95,10 +97,13 @@ def statement_of(account: Account, ledger: AccountLedger, as_of: AsOf) -> Accoun
 
 
 def action_records(action: DunningAction) -> list[ActionRecord]:
-    """The storage rows for an action's stage records (one per stage, fired or skipped)."""
+    """The storage rows for an action's stage records: one per stage fired and one per
+    stage skipped, each with its own key."""
     return [
         ActionRecord(
-            key=f"{record.action_key}{_SEPARATOR}{record.stage}",
+            key=_SEPARATOR.join(
+                (record.action_key, "skipped" if record.skipped else "fired", record.stage)
+            ),
             account_id=record.account_id,
             ladder=record.ladder,
             stage=record.stage,
