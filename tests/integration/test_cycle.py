@@ -424,3 +424,20 @@ def test_fired_and_skipped_records_of_one_stage_are_both_kept() -> None:
         stored = uow.history.actions_of(["K"])["K"]
     rebuilt = history_from_records("K", stored)
     assert sorted(rebuilt, key=repr) == sorted(expected, key=repr)
+
+
+@pytest.mark.parametrize("as_of", [datetime(2026, 4, 15, 7, 0), "2026-04-15"])
+def test_a_naive_or_non_date_as_of_is_refused_before_anything_is_written(as_of: object) -> None:
+    from dunning_core.errors import InvalidAsOf
+
+    store = MemoryStore()
+    seed(store, overdue_portfolio(2))
+    with pytest.raises(InvalidAsOf, match="as_of"):
+        run_cycle(store.unit_of_work, CycleConfig(), as_of)  # type: ignore[arg-type]
+    assert snapshot(store, ["C00", "C01"]) == {
+        "actions": {},
+        "messages": {},
+        "events": {},
+        "suspension": {},
+        "credit": {},
+    }

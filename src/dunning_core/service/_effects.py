@@ -20,7 +20,7 @@ from dunning_core.domain.dates import AsOf
 from dunning_core.domain.history import ActionRecord, EventRecord
 from dunning_core.domain.outbox import OutboxMessage
 from dunning_core.domain.statement import AccountStatement, build_statement
-from dunning_core.errors import DunningError
+from dunning_core.errors import DunningError, InvalidAsOf
 from dunning_core.money import Money
 from dunning_core.policies.credit import CreditAlert
 from dunning_core.policies.ladder import DunningAction, DunningHistory, StageRecord
@@ -67,9 +67,18 @@ class Effects:
 
 
 def instant(as_of: AsOf) -> datetime:
-    """An aware instant for ``as_of``: itself if a datetime, else 00:00 UTC of the day."""
+    """An aware instant for ``as_of``: itself if a datetime, else 00:00 UTC of the day.
+
+    Raises:
+        InvalidAsOf: ``as_of`` is a naive datetime (its meaning would depend on the
+            machine's timezone) or not a date at all.
+    """
     if isinstance(as_of, datetime):
+        if as_of.tzinfo is None or as_of.utcoffset() is None:
+            raise InvalidAsOf("as_of", as_of, "a datetime must be timezone-aware")
         return as_of
+    if not isinstance(as_of, date):
+        raise InvalidAsOf("as_of", as_of, "must be a date or an aware datetime")
     return datetime.combine(as_of, time(0, 0), tzinfo=UTC)
 
 
