@@ -781,3 +781,16 @@ def test_recording_a_suspense_payment_again_with_its_account_allocates_it(
     assert not outcome.repeated
     assert outcome.allocation is not None
     assert outcome.allocation.allocations[0].invoice_number == "F-1"
+
+
+def test_a_naive_datetime_is_refused_before_anything_is_written(memory: MemoryStore) -> None:
+    from dunning_core.errors import InvalidAsOf
+
+    seed(memory, [account("A-1")], [invoice("F-1", "A-1", date(2026, 3, 1), "10.00")])
+    pending = payment("P-1", "A-1", "10.00", date(2026, 3, 2), status=PaymentStatus.PENDING)
+    with pytest.raises(InvalidAsOf, match="as_of"):
+        record_payment(memory.unit_of_work(), pending, at=datetime(2026, 3, 2, 9, 0))
+    with pytest.raises(InvalidAsOf, match="as_of"):
+        reverse_payment(memory.unit_of_work(), "P-1", at=datetime(2026, 3, 2, 9, 0))
+    with memory.unit_of_work() as uow:
+        assert uow.ledger.get_payment("P-1") is None

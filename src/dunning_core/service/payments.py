@@ -163,6 +163,7 @@ def record_payment(
     """
     config = CycleConfig() if config is None else config
     when = payment.received_on if at is None else at
+    instant(when)  # refuses a naive datetime before anything is written
     if advice is not None:
         advice.check_payment(payment)
     with uow:
@@ -240,6 +241,8 @@ def assign_payment(
         ConstraintViolation: the payment is identified to another account.
     """
     config = CycleConfig() if config is None else config
+    if at is not None:
+        instant(at)  # refuses a naive datetime before anything is written
     with uow:
         payment = uow.ledger.get_payment(payment_id)
         if payment is None:
@@ -289,6 +292,7 @@ def reverse_payment(
         InvalidField: ``status`` is not CHARGED_BACK or FAILED.
     """
     config = CycleConfig() if config is None else config
+    instant(at)  # refuses a naive datetime before anything is written
     if status not in (PaymentStatus.CHARGED_BACK, PaymentStatus.FAILED):
         raise InvalidField("status", status, "a reversal is CHARGED_BACK or FAILED")
     with uow:
