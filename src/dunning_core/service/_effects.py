@@ -17,8 +17,11 @@ from dunning_core.config import CycleConfig
 from dunning_core.domain.account import Account, Channel
 from dunning_core.domain.charges import Charge
 from dunning_core.domain.dates import AsOf
+from dunning_core.domain.events import AccountFacts
 from dunning_core.domain.history import ActionRecord, EventRecord
 from dunning_core.domain.outbox import OutboxMessage
+from dunning_core.domain.payment import Payment, PaymentStatus
+from dunning_core.domain.state import SuspensionState
 from dunning_core.domain.statement import AccountStatement, build_statement
 from dunning_core.errors import DunningError, InvalidAsOf
 from dunning_core.money import Money
@@ -28,6 +31,8 @@ from dunning_core.policies.suspension import (
     AccountReactivated,
     AccountSuspended,
     SuspensionDecision,
+    decide_suspension,
+    transition,
 )
 from dunning_core.ports import AccountLedger, RenderedMessage
 
@@ -41,6 +46,7 @@ __all__ = [
     "recipient_for",
     "statement_of",
     "suspension_effects",
+    "suspension_step",
 ]
 
 # History row keys are "<action key>/fired|skipped/<stage>": one action can carry a stage
@@ -270,6 +276,54 @@ def ladder_effects(
         if message is not None:
             effects.messages.append(message)
     return effects
+
+
+@attrs.frozen
+class SuspensionStep:
+    """A suspension decision with what follows from it, before anything is written.
+
+    Attributes:
+        decision: The decision.
+        event: The suspension or reactivation it causes, or ``None``.
+        state: The state to store, or ``None`` when it did not change.
+        effects: The event record and the customer's notice.
+    """
+
+    decision: SuspensionDecision
+    event: AccountSuspended | AccountReactivated | None
+    state: SuspensionState | None
+    effects: Effects
+
+
+def suspension_step(
+    config: CycleConfig,
+    account: Account,
+    statement: AccountStatement,
+    payments: Iterable[Payment],
+    facts: AccountFacts | None,
+    previous: SuspensionState | None,
+    at: datetime,
+    *,
+    cleared_by: str | None = None,
+    cause: str | None = None,
+) -> SuspensionStep:
+    """Decide suspension on the statement's day (pending payments hold off overdue days)
+    and work out the event, the state to store and the notice, all against ``previous``."""
+    pending = [p for p in payments if p.status is PaymentStatus.PENDING]
+    decision = decide_suspension(
+        config.suspension, statement, facts, statement.as_of, pending=pending
+    )
+    event = transition(previous, decision, at, cleared_by=cleared_by)
+    state = decision.next_state(previous)
+    effects = suspension_effects(
+        config, account, decision, event, at, cleared_by=cleared_by, cause=cause
+    )
+    return SuspensionStep(
+        decision=decision,
+        event=event,
+        state=None if state == previous else state,
+        effects=effects,
+    )
 
 
 def suspension_effects(

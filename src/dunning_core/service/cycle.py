@@ -37,7 +37,6 @@ from dunning_core.domain.account import Account
 from dunning_core.domain.dates import AsOf
 from dunning_core.domain.events import AccountFacts
 from dunning_core.domain.history import ActionRecord, CycleCheckpoint
-from dunning_core.domain.payment import PaymentStatus
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.errors import DunningError, InvalidField
 from dunning_core.policies.credit import credit_alerts, credit_exposure
@@ -45,8 +44,6 @@ from dunning_core.policies.ladder import evaluate_ladder
 from dunning_core.policies.suspension import (
     AccountReactivated,
     AccountSuspended,
-    decide_suspension,
-    transition,
 )
 from dunning_core.ports import AccountLedger, Shard, UnitOfWork, UowFactory, check_shard
 from dunning_core.ports import shard_label as label_of
@@ -58,7 +55,7 @@ from dunning_core.service._effects import (
     ladder_effects,
     run_date,
     statement_of,
-    suspension_effects,
+    suspension_step,
 )
 
 __all__ = ["AccountError", "CycleReport", "run_cycle"]
@@ -333,13 +330,8 @@ def _evaluate(
     at: datetime,
 ) -> _Outcome:
     statement = statement_of(account, ledger, as_of)
-    pending = [p for p in ledger.payments if p.status is PaymentStatus.PENDING]
-
-    decision = decide_suspension(config.suspension, statement, facts, as_of, pending=pending)
-    event = transition(suspension_state, decision, at)
-    next_state = decision.next_state(suspension_state)
-    changed_state = None if next_state == suspension_state else next_state
-    effects = suspension_effects(config, account, decision, event, at)
+    step = suspension_step(config, account, statement, ledger.payments, facts, suspension_state, at)
+    effects = step.effects
 
     ladder, assignment = config.ladder_of(account.id)
     history = history_from_records(account.id, history_rows)
@@ -371,9 +363,9 @@ def _evaluate(
 
     return _Outcome(
         effects=effects,
-        suspension=changed_state,
+        suspension=step.state,
         credit=changed_credit,
-        event=event,
+        event=step.event,
         alerts=len(alerts),
         action_kinds=[str(action.kind) for action in actions],
     )

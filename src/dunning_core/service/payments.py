@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 
 import attrs
 
@@ -43,11 +42,9 @@ from dunning_core.policies.suspension import (
     AccountReactivated,
     AccountSuspended,
     SuspensionDecision,
-    decide_suspension,
-    transition,
 )
 from dunning_core.ports import AccountLedger, UnitOfWork
-from dunning_core.service._effects import instant, statement_of, suspension_effects
+from dunning_core.service._effects import instant, statement_of, suspension_step
 
 __all__ = [
     "PaymentOutcome",
@@ -465,19 +462,20 @@ def _decide(
     *,
     cause: str,
 ) -> tuple[SuspensionDecision, AccountSuspended | AccountReactivated | None]:
-    pending: Sequence[Payment] = [p for p in ledger.payments if p.status is PaymentStatus.PENDING]
-    decision = decide_suspension(
-        config.suspension, statement, facts, statement.as_of, pending=pending
-    )
     previous = uow.history.suspension_states([account.id]).get(account.id)
-    moment: datetime = instant(at)
-    event = transition(previous, decision, moment, cleared_by=cleared_by)
-    state = decision.next_state(previous)
-    if state != previous:
-        uow.history.put_suspension_states([state])
-    effects = suspension_effects(
-        config, account, decision, event, moment, cleared_by=cleared_by, cause=cause
+    step = suspension_step(
+        config,
+        account,
+        statement,
+        ledger.payments,
+        facts,
+        previous,
+        instant(at),
+        cleared_by=cleared_by,
+        cause=cause,
     )
-    uow.history.add_events(effects.events)
-    uow.outbox.add_messages(effects.messages)
-    return decision, event
+    if step.state is not None:
+        uow.history.put_suspension_states([step.state])
+    uow.history.add_events(step.effects.events)
+    uow.outbox.add_messages(step.effects.messages)
+    return step.decision, step.event
