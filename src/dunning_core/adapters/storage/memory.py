@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterable
 from datetime import date, datetime, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import attrs
 
@@ -594,68 +594,34 @@ class _Outbox(_Part):
             claimed.append(message)
         return claimed
 
-    def _holding(self, key: str, token: str) -> tuple[_Data, OutboxMessage] | None:
+    def _release(self, key: str, token: str, **changes: Any) -> bool:
+        """Apply ``changes`` and drop the lease, if ``token`` still holds it (fencing)."""
         data = self._uow._writable()
         row = data.outbox.get(key)
         if row is None:
-            return None
+            return False
         message = row[0]
         if message.status is not OutboxStatus.SENDING or message.lease_token != token:
-            return None
-        return data, message
+            return False
+        self._put(data, attrs.evolve(message, lease_token=None, lease_expires_at=None, **changes))
+        return True
 
     def mark_sent(self, key: str, token: str, provider_message_id: str, at: datetime) -> bool:
-        held = self._holding(key, token)
-        if held is None:
-            return False
-        data, message = held
-        self._put(
-            data,
-            attrs.evolve(
-                message,
-                status=OutboxStatus.SENT,
-                provider_message_id=provider_message_id,
-                sent_at=at,
-                lease_token=None,
-                lease_expires_at=None,
-            ),
+        return self._release(
+            key,
+            token,
+            status=OutboxStatus.SENT,
+            provider_message_id=provider_message_id,
+            sent_at=at,
         )
-        return True
 
     def schedule_retry(self, key: str, token: str, at: datetime, error: str) -> bool:
-        held = self._holding(key, token)
-        if held is None:
-            return False
-        data, message = held
-        self._put(
-            data,
-            attrs.evolve(
-                message,
-                status=OutboxStatus.PENDING,
-                next_attempt_at=at,
-                last_error=error,
-                lease_token=None,
-                lease_expires_at=None,
-            ),
+        return self._release(
+            key, token, status=OutboxStatus.PENDING, next_attempt_at=at, last_error=error
         )
-        return True
 
     def mark_dead(self, key: str, token: str, error: str) -> bool:
-        held = self._holding(key, token)
-        if held is None:
-            return False
-        data, message = held
-        self._put(
-            data,
-            attrs.evolve(
-                message,
-                status=OutboxStatus.DEAD,
-                last_error=error,
-                lease_token=None,
-                lease_expires_at=None,
-            ),
-        )
-        return True
+        return self._release(key, token, status=OutboxStatus.DEAD, last_error=error)
 
     def counts(self) -> dict[OutboxStatus, int]:
         counts = dict.fromkeys(OutboxStatus, 0)
