@@ -35,14 +35,14 @@ from dunning_core import (
     PromiseToPay,
 )
 from dunning_core.adapters.storage.sqlite import SqliteStore
-from dunning_core.config import CycleConfig
+from dunning_core.domain.events import AccountReactivated
 from dunning_core.domain.outbox import Delivery, OutboxMessage
 from dunning_core.policies.allocation import AllocationPolicy
 from dunning_core.policies.ladder import HandOver, LadderAssignment, presets
-from dunning_core.policies.suspension import AccountReactivated
 from dunning_core.service.cycle import run_cycle
 from dunning_core.service.dispatch import dispatch
 from dunning_core.service.payments import record_payment, reverse_payment
+from dunning_core.service.settings import CycleConfig
 from examples.scenario import Scenario, load
 
 OUT = Path(__file__).resolve().parents[1] / "demo-out"

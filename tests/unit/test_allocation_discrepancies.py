@@ -97,7 +97,7 @@ def by_invoice(result) -> dict[str, str]:
 
 
 def only(result, code: Code):
-    found = [d for d in result.discrepancies if d.code is code]
+    found = [d for d in result.discrepancies if d.code == code]
     assert len(found) == 1, result.discrepancies
     assert found[0].message.endswith(".")
     return found[0]

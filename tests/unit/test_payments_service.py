@@ -29,8 +29,8 @@ from dunning_core import (
 )
 from dunning_core.adapters.storage.memory import MemoryStore
 from dunning_core.adapters.storage.sqlite import SqliteStore
-from dunning_core.config import CycleConfig
 from dunning_core.domain.account import Contact
+from dunning_core.domain.events import AccountReactivated, AccountSuspended
 from dunning_core.domain.payment import Allocation, AllocationKind
 from dunning_core.errors import (
     DuplicatePayment,
@@ -38,9 +38,9 @@ from dunning_core.errors import (
     UnknownRecord,
 )
 from dunning_core.policies.allocation import AllocationPolicy
-from dunning_core.policies.suspension import AccountReactivated, AccountSuspended
 from dunning_core.service.cycle import run_cycle
 from dunning_core.service.payments import record_payment, reverse_payment
+from dunning_core.service.settings import CycleConfig
 from dunning_core.testing.fakes import FaultInjector, InjectedFault
 
 Store = MemoryStore | SqliteStore
@@ -461,7 +461,7 @@ def test_the_payment_that_clears_a_suspended_account_reactivates_it(any_store: S
     assert isinstance(outcome.event, AccountReactivated)
     assert outcome.event.account_id == "A-1"
     assert outcome.event.payment_id == "P-9"
-    assert outcome.event.cleared_reason_codes == ("overdue_days",)
+    assert outcome.event.cleared_reason_codes == ("OVERDUE_DAYS",)
     assert outcome.decision is not None and not outcome.decision.suspended
     assert not is_suspended(any_store, "A-1")
     [event] = events(any_store, "A-1", "account.reactivated")
@@ -589,7 +589,7 @@ def test_a_reversal_suspends_again_when_the_reopened_invoice_is_overdue(
     # F-1 reopens for 300.00, 19 days past due on 20 February.
     assert open_amounts(any_store, "A-1", date(2026, 2, 20)) == {"F-1": eur("300.00")}
     assert isinstance(outcome.event, AccountSuspended)
-    assert outcome.event.reason_codes == ("overdue_days",)
+    assert outcome.event.reason_codes == ("OVERDUE_DAYS",)
     assert outcome.payment.status is PaymentStatus.FAILED
     assert is_suspended(any_store, "A-1")
     suspended = events(any_store, "A-1", "account.suspended")

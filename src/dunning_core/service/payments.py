@@ -21,10 +21,10 @@ from datetime import date
 
 import attrs
 
-from dunning_core.config import CycleConfig
 from dunning_core.domain.account import Account
-from dunning_core.domain.dates import AsOf, local_date
-from dunning_core.domain.events import AccountFacts
+from dunning_core.domain.dates import AsOf, as_instant, local_date
+from dunning_core.domain.events import AccountReactivated, AccountSuspended
+from dunning_core.domain.facts import AccountFacts
 from dunning_core.domain.payment import Allocation, Payment, PaymentStatus
 from dunning_core.domain.remittance import RemittanceAdvice
 from dunning_core.domain.statement import AccountStatement, OpenItem
@@ -38,13 +38,10 @@ from dunning_core.policies.allocation import (
     is_repeat,
     match_payment,
 )
-from dunning_core.policies.suspension import (
-    AccountReactivated,
-    AccountSuspended,
-    SuspensionDecision,
-)
+from dunning_core.policies.suspension import SuspensionDecision
 from dunning_core.ports import AccountLedger, UnitOfWork
-from dunning_core.service._effects import instant, statement_of, suspension_step
+from dunning_core.service._steps import account_data, decide_and_write, statement_of
+from dunning_core.service.settings import CycleConfig
 
 __all__ = [
     "PaymentOutcome",
@@ -160,7 +157,7 @@ def record_payment(
     """
     config = CycleConfig() if config is None else config
     when = payment.received_on if at is None else at
-    instant(when)  # refuses a naive datetime before anything is written
+    as_instant(when)  # refuses a naive datetime before anything is written
     if advice is not None:
         advice.check_payment(payment)
     with uow:
@@ -239,7 +236,7 @@ def assign_payment(
     """
     config = CycleConfig() if config is None else config
     if at is not None:
-        instant(at)  # refuses a naive datetime before anything is written
+        as_instant(at)  # refuses a naive datetime before anything is written
     with uow:
         payment = uow.ledger.get_payment(payment_id)
         if payment is None:
@@ -289,7 +286,7 @@ def reverse_payment(
         InvalidField: ``status`` is not CHARGED_BACK or FAILED.
     """
     config = CycleConfig() if config is None else config
-    instant(at)  # refuses a naive datetime before anything is written
+    as_instant(at)  # refuses a naive datetime before anything is written
     if status not in (PaymentStatus.CHARGED_BACK, PaymentStatus.FAILED):
         raise InvalidField("status", status, "a reversal is CHARGED_BACK or FAILED")
     with uow:
@@ -309,7 +306,7 @@ def reverse_payment(
         cause = f"{payment_id}:{status}"
         decision, event, entity_events = None, None, []
         for account_id in (payment.account_id, *others):
-            account, ledger, facts = _account_data(uow, account_id)
+            account, ledger, facts = account_data(uow, account_id)
             statement = statement_of(account, ledger, at)
             decided, happened = _decide(
                 uow, config, account, statement, ledger, facts, at, None, cause=cause
@@ -334,15 +331,6 @@ def reverse_payment(
 # -- steps ----------------------------------------------------------------------------------
 
 
-def _account_data(uow: UnitOfWork, account_id: str) -> tuple[Account, AccountLedger, AccountFacts]:
-    account = uow.accounts.get(account_id)
-    if account is None:
-        raise UnknownRecord("account", account_id)
-    ledger = uow.ledger.load([account_id])[account_id]
-    facts = uow.facts.load([account_id]).get(account_id) or AccountFacts(account_id=account_id)
-    return account, ledger, facts
-
-
 def _identify(
     uow: UnitOfWork, payment: Payment, at: AsOf
 ) -> tuple[PaymentMatch | None, tuple[PaymentMatch, ...]]:
@@ -357,7 +345,7 @@ def _identify(
         return None, ()
     items: list[OpenItem] = []
     for account_id in sorted({invoice.account_id for invoice in invoices.values()}):
-        account, ledger, _ = _account_data(uow, account_id)
+        account, ledger, _ = account_data(uow, account_id)
         items.extend(statement_of(account, ledger, at).items)
     matches = match_payment(payment, items)
     named = {m.account_id for m in matches if MatchEvidence.NUMBER_IN_REFERENCE in m.evidence}
@@ -387,13 +375,13 @@ def _allocate_and_decide(
 ) -> PaymentOutcome:
     payer_id = payment.account_id
     assert payer_id is not None  # the callers checked it
-    payer, _, _ = _account_data(uow, payer_id)
+    payer, _, _ = account_data(uow, payer_id)
     account_ids = [payer_id]
     if config.allocation.central_billing and payer.billing_entity_id is not None:
         account_ids += [
             i for i in uow.accounts.ids_of_entity(payer.billing_entity_id) if i != payer_id
         ]
-    data = {account_id: _account_data(uow, account_id) for account_id in account_ids}
+    data = {account_id: account_data(uow, account_id) for account_id in account_ids}
     day = _day(payer, at, payment.received_on)
     items: list[OpenItem] = []
     for account, ledger, _ in data.values():
@@ -462,20 +450,15 @@ def _decide(
     *,
     cause: str,
 ) -> tuple[SuspensionDecision, AccountSuspended | AccountReactivated | None]:
-    previous = uow.history.suspension_states([account.id]).get(account.id)
-    step = suspension_step(
+    step = decide_and_write(
+        uow,
         config,
         account,
         statement,
-        ledger.payments,
+        ledger,
         facts,
-        previous,
-        instant(at),
+        as_instant(at),
         cleared_by=cleared_by,
         cause=cause,
     )
-    if step.state is not None:
-        uow.history.put_suspension_states([step.state])
-    uow.history.add_events(step.effects.events)
-    uow.outbox.add_messages(step.effects.messages)
     return step.decision, step.event

@@ -21,7 +21,7 @@ from dunning_core.domain.account import (
     TermsKind,
 )
 from dunning_core.domain.charges import Charge
-from dunning_core.domain.events import Dispute, Hold, InsolvencyProceeding, PromiseToPay
+from dunning_core.domain.facts import Dispute, Hold, InsolvencyProceeding, PromiseToPay
 from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord
 from dunning_core.domain.invoice import CreditNote, Invoice
 from dunning_core.domain.outbox import OutboxMessage, OutboxStatus
@@ -29,7 +29,7 @@ from dunning_core.domain.payment import Allocation, Payment
 from dunning_core.domain.remittance import RemittanceAdvice, RemittanceLine
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.money import Money
-from dunning_core.ports import shard_key
+from dunning_core.sharding import shard_key
 
 Row = Sequence[Any]
 

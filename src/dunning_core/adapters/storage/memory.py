@@ -34,7 +34,7 @@ from dunning_core.adapters.storage._checks import claim_arguments, page_limit
 from dunning_core.adapters.storage._undo import Table, UndoLog
 from dunning_core.domain.account import Account
 from dunning_core.domain.charges import Charge
-from dunning_core.domain.events import (
+from dunning_core.domain.facts import (
     AccountFacts,
     Dispute,
     Hold,
@@ -54,7 +54,8 @@ from dunning_core.errors import (
     UnitOfWorkClosed,
     UnknownRecord,
 )
-from dunning_core.ports import AccountLedger, Shard, UowFactory, check_shard, shard_key
+from dunning_core.ports import AccountLedger, UowFactory
+from dunning_core.sharding import Shard, check_shard, shard_key
 
 __all__ = ["MemoryStore", "MemoryUnitOfWork"]
 

@@ -26,6 +26,7 @@ waiting too long. Instalment plans are out of scope.
 [('F-1', '100.00 EUR'), ('F-2', '100.00 EUR'), ('F-3', '50.00 EUR')]
 """
 
+from dunning_core._exports import publish
 from dunning_core.policies.allocation._engine import (
     allocate,
     allocate_many,
@@ -82,3 +83,5 @@ __all__ = [
     "reverse",
     "unidentified_payments",
 ]
+
+publish(__name__, globals(), __all__)

@@ -13,7 +13,7 @@ import attrs
 
 from dunning_core.domain._checks import to_enum
 from dunning_core.domain.account import Account
-from dunning_core.domain.events import AccountFacts
+from dunning_core.domain.facts import AccountFacts
 from dunning_core.domain.statement import OpenItem
 from dunning_core.errors import InvalidField
 from dunning_core.money import Money
@@ -106,6 +106,7 @@ class Tolerance:
     Each limit given applies; with both, the lower wins. With neither (the default)
     nothing is tolerated.
 
+    >>> from dunning_core import Money
     >>> t = Tolerance(percent="2", max_amount=Money("15.00", "EUR"))
     >>> t.limit(Money("500.00", "EUR")), t.limit(Money("5000.00", "EUR"))
     (Money('10.00', 'EUR'), Money('15.00', 'EUR'))

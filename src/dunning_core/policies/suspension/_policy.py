@@ -1,106 +1,49 @@
-"""Suspension and automatic reactivation, with reasons.
-
-An account's service stops (campaigns paused, line cut, subscription stopped) while at
-least one reason holds: an invoice too far overdue, a broken promise to pay, an open
-insolvency proceeding, a manual hold, optionally exposure over the credit limit. It
-resumes by itself the moment no reason remains, typically right after a payment is
-allocated.
-
-- :class:`SuspensionPolicy` is a tuple of rules (see
-  :mod:`~dunning_core.policies.suspension_rules`) and the grace given to payments in
-  flight (:class:`InFlightGrace`).
-- :func:`decide_suspension` returns a :class:`SuspensionDecision`: suspended or not,
-  the reasons, whether prepayment is required, and what clears it.
-- :func:`transition` compares a decision with the persisted
-  :class:`~dunning_core.domain.state.SuspensionState` and returns the event to
-  publish, :class:`AccountSuspended` or :class:`AccountReactivated`, or ``None``.
-- :func:`decide_entity_suspension` decides for a billing entity as a whole.
-
-Pure: no clock, no I/O. Pending payments are an explicit argument (see
-:func:`decide_suspension`).
-
->>> from datetime import date
->>> from dunning_core import Account, Invoice, Money, build_statement
->>> acct = Account(id="A-1", name="ACME", currency="EUR")  # a small customer
->>> inv = Invoice(number="F-1", account_id="A-1", issued_on=date(2026, 1, 2),
-...               due_on=date(2026, 2, 1), amount=Money("80.00", "EUR"))
->>> on = date(2026, 2, 17)  # 16 days past due
->>> decision = decide_suspension(SuspensionPolicy(), build_statement(acct, on, invoices=[inv]),
-...                              None, on)
->>> decision.suspended, decision.reason_codes
-(True, ('overdue_days',))
->>> decision.resumes_when
-'Service resumes once you pay €80.00 on invoice F-1.'
-"""
+"""The suspension policy and the decision (private; see
+:mod:`dunning_core.policies.suspension`)."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
 import attrs
 
 from dunning_core.domain._checks import to_frozenset, to_tuple
 from dunning_core.domain.account import Account, BillingEntity
 from dunning_core.domain.dates import AsOf, local_date
-from dunning_core.domain.events import AccountFacts
+from dunning_core.domain.facts import AccountFacts
 from dunning_core.domain.payment import Payment, PaymentStatus
 from dunning_core.domain.statement import AccountStatement
 from dunning_core.errors import AccountMismatch, CurrencyMismatch, InvalidAsOf, InvalidPolicy
 from dunning_core.money import Money
-from dunning_core.policies.suspension_decision import (
+from dunning_core.policies.suspension._decision import (
     SuspensionDecision,
     _payment_needed,
     _resumes_when,
 )
-from dunning_core.policies.suspension_entity import merge_facts, merge_statements
-from dunning_core.policies.suspension_events import (
-    AccountReactivated,
-    AccountSuspended,
-    transition,
-)
-from dunning_core.policies.suspension_reasons import (
+from dunning_core.policies.suspension._entity import merge_facts, merge_statements
+from dunning_core.policies.suspension._reasons import (
     Effect,
-    FactValue,
-    Reason,
     ReasonCode,
-    Remedy,
     RemedyKind,
     SuspensionContext,
+    SuspensionReason,
     SuspensionRule,
 )
-from dunning_core.policies.suspension_rules import (
+from dunning_core.policies.suspension._rules import (
     BrokenPromise,
-    CreditLimitExceeded,
     ManualHold,
     OpenInsolvency,
     OverdueDays,
 )
 
 __all__ = [
-    "AccountReactivated",
-    "AccountSuspended",
-    "BrokenPromise",
-    "CreditLimitExceeded",
-    "Effect",
-    "FactValue",
     "InFlightGrace",
-    "ManualHold",
-    "OpenInsolvency",
-    "OverdueDays",
-    "Reason",
-    "ReasonCode",
-    "Remedy",
-    "RemedyKind",
-    "SuspensionContext",
-    "SuspensionDecision",
     "SuspensionPolicy",
-    "SuspensionRule",
     "decide_entity_suspension",
     "decide_suspension",
-    "merge_facts",
-    "merge_statements",
-    "transition",
 ]
 
 
@@ -135,7 +78,7 @@ class InFlightGrace:
 
     Args:
         clearing_days: Business days a pending payment stays credible (10).
-        applies_to: Reason codes it can hold off (``overdue_days`` only, by default).
+        applies_to: Reason codes it can hold off (``OVERDUE_DAYS`` only, by default).
         holidays: Bank holidays that are not business days.
 
     Raises:
@@ -210,12 +153,29 @@ def _in_flight(payments: Iterable[Payment], account: Account) -> tuple[Payment, 
     return tuple(sorted(kept, key=lambda p: p.id))
 
 
+def _legacy_facts(
+    function: str, as_of: Any, legacy: tuple[Any, ...], facts: Any, missing: Any
+) -> tuple[Any, AsOf]:
+    """``f(policy, statement, facts, as_of)`` (0.1): facts third, as_of fourth."""
+    if not legacy:
+        return facts, as_of
+    if len(legacy) > 1 or facts is not missing:
+        raise TypeError(f"{function}() takes as_of as its third argument and facts by keyword")
+    warnings.warn(
+        f"{function}(policy, statement, facts, as_of) is deprecated; "
+        f"use {function}(policy, statement, as_of, facts=facts)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return as_of, legacy[0]
+
+
 def decide_suspension(
     policy: SuspensionPolicy,
     statement: AccountStatement,
-    facts: AccountFacts | None,
     as_of: AsOf,
-    *,
+    *legacy: AsOf,
+    facts: AccountFacts | None = None,
     pending: Iterable[Payment] = (),
     unbilled: Money | None = None,
 ) -> SuspensionDecision:
@@ -236,11 +196,16 @@ def decide_suspension(
         facts: The account's promises, disputes, proceedings and holds (``None``: none).
         as_of: The decision day: a date, or an aware datetime converted to the account's
             timezone.
+        legacy: Deprecated: the 0.1 order ``(policy, statement, facts, as_of)`` still
+            works for one release, with a warning.
         pending: The account's payments in flight (status PENDING).
         unbilled: Service used and not yet invoiced, for :class:`CreditLimitExceeded`.
 
     Returns:
         The decision, with ``resumes_when`` written in the account's locale.
+
+    .. versionchanged:: 0.2
+       ``facts`` is a keyword argument with a default (it was third and required).
 
     Raises:
         InvalidAsOf: ``as_of`` is a naive datetime, or falls on another day than the
@@ -248,6 +213,7 @@ def decide_suspension(
         AccountMismatch: ``facts`` or a pending payment belongs to another account.
         CurrencyMismatch: ``unbilled`` or a promise is in another currency.
     """
+    facts, as_of = _legacy_facts("decide_suspension", as_of, legacy, facts, None)
     account = statement.account
     on = local_date(as_of, account.tz)
     if on != statement.as_of:
@@ -267,7 +233,7 @@ def decide_suspension(
         pending=_in_flight(pending, account),
         unbilled=unbilled,
     )
-    found: list[Reason] = []
+    found: list[SuspensionReason] = []
     for rule in policy.rules:
         found.extend(rule.reasons(context))
     if not found:
@@ -275,7 +241,7 @@ def decide_suspension(
 
     suspending = [r for r in found if r.effect is Effect.SUSPEND]
     prepayment = [r for r in found if r.effect is Effect.REQUIRE_PREPAYMENT]
-    deferred: list[Reason] = []
+    deferred: list[SuspensionReason] = []
     used: tuple[str, ...] = ()
     grace = policy.in_flight
     if grace is not None and context.pending and suspending:
@@ -312,9 +278,9 @@ def decide_suspension(
 def decide_entity_suspension(
     policy: SuspensionPolicy,
     statements: Iterable[AccountStatement],
-    facts: Iterable[AccountFacts],
     as_of: AsOf,
-    *,
+    *legacy: AsOf,
+    facts: Iterable[AccountFacts] = (),
     entity: BillingEntity,
     account: Account | None = None,
     pending: Iterable[Payment] = (),
@@ -345,6 +311,7 @@ def decide_entity_suspension(
         InvalidField, CurrencyMismatch, InvalidAsOf: see :func:`merge_statements` and
             :func:`decide_suspension`.
     """
+    facts, as_of = _legacy_facts("decide_entity_suspension", as_of, legacy, facts, ())
     members = list(statements)
     merged = merge_statements(members, entity=entity, account=account)
     member_ids = frozenset(s.account.id for s in members)
@@ -360,8 +327,8 @@ def decide_entity_suspension(
     return decide_suspension(
         policy,
         merged,
-        merge_facts(every_facts, entity_id=merged.account.id),
         as_of,
+        facts=merge_facts(every_facts, entity_id=merged.account.id),
         pending=moved,
         unbilled=unbilled,
     )
