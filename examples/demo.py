@@ -146,14 +146,16 @@ def _apply_event(
             text = ""
         uow.commit()
     if kind == "chargeback":
-        outcome = reverse_payment(store.unit_of_work(), event["payment_id"], config=config, at=at)
+        outcome = reverse_payment(
+            store.unit_of_work(), event["payment_id"], config=config, as_of=at
+        )
         reopened = ", ".join(a.invoice_number for a in outcome.removed)
         text = f"chargeback of {event['payment_id']}: {reopened} reopened"
     elif kind == "cleared":
         payment = attrs.evolve(
             _payment(scenario, event["payment_id"]), status=PaymentStatus.CLEARED
         )
-        result = record_payment(store.unit_of_work(), payment, config=config, at=at)
+        result = record_payment(store.unit_of_work(), payment, config=config, as_of=at)
         paid = (
             ", ".join(a.invoice_number for a in result.allocation.allocations)
             if result.allocation
@@ -199,7 +201,7 @@ def run_demo(path: Path, write: Callable[[str], None] = print) -> DemoResult:
                 payment,
                 scenario.advices.get(payment.id),
                 config=config,
-                at=morning,
+                as_of=morning,
             )
             account = outcome.payment.account_id or "suspense"
             if outcome.allocation is not None:

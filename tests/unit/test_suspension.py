@@ -22,6 +22,7 @@ from dunning_core import (
     Hold,
     InsolvencyProceeding,
     InvalidAsOf,
+    InvalidPolicy,
     Invoice,
     Money,
     Payment,
@@ -534,3 +535,41 @@ def test_paying_the_whole_overdue_balance_clears_overdue_and_promise_reasons_onl
     assert {(r.code, r.subject) for r in decision.reasons if r.code in kept} == {
         (r.code, r.subject) for r in paid.reasons if r.code in kept
     }
+
+
+def test_one_rule_of_the_policy_changes_without_rebuilding_the_others() -> None:
+    policy = attrs.evolve(POLICY, overdue_days=OverdueDays(after_days={Segment.SMALL: 5}))
+    assert policy.broken_promise == POLICY.broken_promise
+    assert [type(rule).__name__ for rule in policy.rules] == [
+        "OverdueDays",
+        "BrokenPromise",
+        "OpenInsolvency",
+        "ManualHold",
+    ]
+    on = DUE + timedelta(days=6)
+    assert decide(account(), on, [invoice("F-1")], policy=policy).suspended
+    assert not decide(account(), on, [invoice("F-1")]).suspended
+
+
+def test_rules_given_as_a_list_fill_the_named_fields() -> None:
+    custom = SuspensionPolicy(rules=[OverdueDays(default_days=3), CreditLimitExceeded()])
+    assert custom.overdue_days == OverdueDays(default_days=3)
+    assert custom.credit_limit == CreditLimitExceeded()
+    assert custom.broken_promise is None and custom.extra_rules == ()
+    with pytest.raises(InvalidPolicy, match="either rules"):
+        SuspensionPolicy(rules=[], overdue_days=None)
+
+
+def test_a_scheduled_debit_dated_after_the_decision_day_is_in_flight_as_in_the_ladder() -> None:
+    on = DUE + timedelta(days=16)
+    debit = _direct_debit("100.00", on + timedelta(days=2))
+    decision = decide(account(), on, [invoice("F-1")], pending=[debit])
+    assert not decision.suspended
+    assert decision.in_flight_payments == ("DD-1",)
+
+
+def test_the_clearing_window_has_one_name_in_the_ladder_and_the_grace() -> None:
+    assert InFlightGrace(clearing_window_days=3).clearing_window_days == 3
+    with pytest.deprecated_call(match="clearing_window_days"):
+        old = InFlightGrace(clearing_days=3)  # type: ignore[call-arg]
+    assert old == InFlightGrace(clearing_window_days=3)

@@ -34,11 +34,13 @@ from dunning_core.policies.allocation._engine import (
     is_repeat,
 )
 from dunning_core.policies.allocation._matching import (
+    MAX_WORDS_PER_NUMBER,
     MatchEvidence,
     PaymentMatch,
     SuspenseEntry,
     find_invoice_numbers,
     match_payment,
+    reference_candidates,
     unidentified_payments,
 )
 from dunning_core.policies.allocation._policy import (
@@ -59,6 +61,7 @@ from dunning_core.policies.allocation._result import (
 from dunning_core.policies.allocation._reversal import Reversal, reverse
 
 __all__ = [
+    "MAX_WORDS_PER_NUMBER",
     "AllocationOrder",
     "AllocationPolicy",
     "AllocationResult",
@@ -80,6 +83,7 @@ __all__ = [
     "is_repeat",
     "match_payment",
     "principal_only",
+    "reference_candidates",
     "reverse",
     "unidentified_payments",
 ]

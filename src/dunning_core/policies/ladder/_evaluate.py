@@ -26,10 +26,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from dunning_core.domain.calendar import BusinessCalendar
-from dunning_core.domain.dates import AsOf, local_date
+from dunning_core.domain.dates import AsOf, localize
 from dunning_core.domain.facts import AccountFacts
 from dunning_core.domain.payment import Allocation, AllocationKind, Payment, PaymentStatus
 from dunning_core.domain.statement import AccountStatement, ItemStatus
@@ -182,16 +182,12 @@ def _evaluate(
     trace: list[StageTrace] | None,
 ) -> tuple[DunningAction, ...]:
     account = statement.account
-    tz = account.tz
-    day = local_date(as_of, tz)
+    local = localize(as_of, account.tz)  # a no-op when the caller converted already
+    day, now = local.day, local.instant
     _check_inputs(ladder, statement, history, day, as_of, facts, assignment)
     paid = None if payments is None else tuple(payments)
     allocated = None if allocations is None else tuple(allocations)
     plan = plan_for(ladder, calendar)
-    if isinstance(as_of, datetime):
-        now = as_of.astimezone(tz)
-    else:
-        now = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC).astimezone(tz)
 
     # -- the whole account ----------------------------------------------------------------
     if facts is not None and facts.proceedings:

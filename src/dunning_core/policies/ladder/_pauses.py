@@ -14,9 +14,9 @@ from decimal import Decimal
 from dunning_core.domain.account import Account
 from dunning_core.domain.calendar import BusinessCalendar
 from dunning_core.domain.facts import AccountFacts
-from dunning_core.domain.payment import Payment, PaymentStatus
+from dunning_core.domain.payment import Payment
 from dunning_core.domain.statement import AccountStatement
-from dunning_core.errors import AccountMismatch
+from dunning_core.policies.in_flight import payments_in_flight
 from dunning_core.policies.ladder._actions import Reason, ReasonCode, format_day, ladder_reason
 
 __all__ = ["account_pause", "invoice_pauses"]
@@ -155,16 +155,7 @@ def _in_flight(
 ) -> tuple[Decimal, str]:
     total = Decimal(0)
     names: list[str] = []
-    for payment in payments:
-        if payment.account_id != account.id:
-            raise AccountMismatch("Payment.account_id", account.id, payment.account_id)
-        if payment.status is not PaymentStatus.PENDING or payment.currency != account.currency:
-            continue
-        if (
-            on > payment.received_on
-            and calendar.add_business_days(payment.received_on, window) < on
-        ):
-            continue  # past its clearing window: it will not arrive
+    for payment in payments_in_flight(payments, account, on, window_days=window, calendar=calendar):
         total += payment.amount.amount
         names.append(
             f"{payment.method.value.lower().replace('_', ' ')} {payment.id} of {payment.amount} "

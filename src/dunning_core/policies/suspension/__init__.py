@@ -44,8 +44,8 @@ Pure: no clock, no I/O. Pending payments are an explicit argument (see
 from dunning_core._exports import moved, publish
 from dunning_core.policies.suspension._decision import SuspensionDecision
 from dunning_core.policies.suspension._entity import merge_facts, merge_statements
+from dunning_core.policies.suspension._grace import InFlightGrace
 from dunning_core.policies.suspension._policy import (
-    InFlightGrace,
     SuspensionPolicy,
     decide_entity_suspension,
     decide_suspension,

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
-from datetime import date, timedelta
 from typing import Any
 
 import attrs
 
-from dunning_core.domain._checks import to_frozenset, to_tuple
+from dunning_core.domain._checks import to_tuple
 from dunning_core.domain.account import Account, BillingEntity
 from dunning_core.domain.dates import AsOf, local_date
 from dunning_core.domain.facts import AccountFacts
@@ -18,15 +17,16 @@ from dunning_core.domain.payment import Payment, PaymentStatus
 from dunning_core.domain.statement import AccountStatement
 from dunning_core.errors import AccountMismatch, CurrencyMismatch, InvalidAsOf, InvalidPolicy
 from dunning_core.money import Money
+from dunning_core.policies.in_flight import payments_in_flight
 from dunning_core.policies.suspension._decision import (
     SuspensionDecision,
     _payment_needed,
     _resumes_when,
 )
 from dunning_core.policies.suspension._entity import merge_facts, merge_statements
+from dunning_core.policies.suspension._grace import InFlightGrace
 from dunning_core.policies.suspension._reasons import (
     Effect,
-    ReasonCode,
     RemedyKind,
     SuspensionContext,
     SuspensionReason,
@@ -34,13 +34,13 @@ from dunning_core.policies.suspension._reasons import (
 )
 from dunning_core.policies.suspension._rules import (
     BrokenPromise,
+    CreditLimitExceeded,
     ManualHold,
     OpenInsolvency,
     OverdueDays,
 )
 
 __all__ = [
-    "InFlightGrace",
     "SuspensionPolicy",
     "decide_entity_suspension",
     "decide_suspension",
@@ -50,62 +50,17 @@ __all__ = [
 # -- policy ---------------------------------------------------------------------------
 
 
-def _business_days(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InvalidPolicy("InFlightGrace.clearing_days", value, "must be an int >= 0")
-    return value
+def _rule(field: str, kind: type) -> Any:
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None and not isinstance(value, kind):
+            raise InvalidPolicy(
+                f"SuspensionPolicy.{field}", value, f"must be a {kind.__name__} or None"
+            )
+
+    return check
 
 
-def _holidays(value: Iterable[date]) -> frozenset[date]:
-    days = to_frozenset(value)
-    for day in days:
-        if not isinstance(day, date):
-            raise InvalidPolicy("InFlightGrace.holidays", day, "must be a datetime.date")
-    return days
-
-
-@attrs.frozen(kw_only=True)
-class InFlightGrace:
-    """Hold off some reasons while a PENDING payment that covers them is in flight.
-
-    A direct debit can take up to 10 business days to arrive (the seeds' telephony
-    provider says so): suspending a customer whose money is on its way is wrong. A
-    pending payment counts from its ``received_on`` through ``clearing_days`` business
-    days after it (Monday to Friday, minus ``holidays``). When the payments in flight
-    add up to at least the amount that clears the reasons whose codes are in
-    ``applies_to``, those reasons are deferred: they appear in
-    ``SuspensionDecision.deferred`` instead of suspending.
-
-    Args:
-        clearing_days: Business days a pending payment stays credible (10).
-        applies_to: Reason codes it can hold off (``OVERDUE_DAYS`` only, by default).
-        holidays: Bank holidays that are not business days.
-
-    Raises:
-        InvalidPolicy: ``clearing_days`` is negative or a holiday is not a date.
-    """
-
-    clearing_days: int = attrs.field(default=10, converter=_business_days)
-    applies_to: frozenset[str] = attrs.field(
-        default=frozenset({ReasonCode.OVERDUE_DAYS.value}), converter=to_frozenset
-    )
-    holidays: frozenset[date] = attrs.field(default=frozenset(), converter=_holidays)
-
-    def last_day(self, received_on: date) -> date:
-        """The last day a payment initiated on ``received_on`` counts as in flight."""
-        day, left = received_on, self.clearing_days
-        while left:
-            day += timedelta(days=1)
-            if day.weekday() < 5 and day not in self.holidays:
-                left -= 1
-        return day
-
-
-def _standard_rules() -> tuple[SuspensionRule, ...]:
-    return (OverdueDays(), BrokenPromise(), OpenInsolvency(), ManualHold())
-
-
-def _rules(value: Iterable[SuspensionRule]) -> tuple[SuspensionRule, ...]:
+def _extra_rules(value: Iterable[SuspensionRule]) -> tuple[SuspensionRule, ...]:
     rules = to_tuple(value)
     for rule in rules:
         if not callable(getattr(rule, "reasons", None)):
@@ -113,25 +68,129 @@ def _rules(value: Iterable[SuspensionRule]) -> tuple[SuspensionRule, ...]:
     return rules
 
 
-@attrs.frozen(kw_only=True)
+def _grace(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not isinstance(value, InFlightGrace):
+        raise InvalidPolicy("SuspensionPolicy.in_flight", value, "must be an InFlightGrace or None")
+
+
+#: The built-in rules and the field of :class:`SuspensionPolicy` each one fills.
+_SLOTS: tuple[tuple[str, type], ...] = (
+    ("overdue_days", OverdueDays),
+    ("broken_promise", BrokenPromise),
+    ("insolvency", OpenInsolvency),
+    ("manual_hold", ManualHold),
+    ("credit_limit", CreditLimitExceeded),
+)
+_UNSET: Any = object()
+
+
+@attrs.frozen(kw_only=True, init=False)
 class SuspensionPolicy:
     """The rules that suspend an account, and the grace for payments in flight.
 
     ``SuspensionPolicy()`` is the seeds' policy: :class:`OverdueDays` (15 days for
     small customers, 30 for large ones), :class:`BrokenPromise`,
     :class:`OpenInsolvency` and :class:`ManualHold`, with a 10-business-day grace for
-    pending payments that cover the overdue amount.
+    pending payments that cover the overdue amount. Each built-in rule has its own
+    field, so changing one parameter is one call:
+
+    >>> import attrs
+    >>> from dunning_core import Segment
+    >>> from dunning_core.policies.suspension import OverdueDays, SuspensionPolicy
+    >>> policy = attrs.evolve(
+    ...     SuspensionPolicy(), overdue_days=OverdueDays(after_days={Segment.SMALL: 10})
+    ... )
+    >>> policy.overdue_days.days_for(Segment.SMALL), len(policy.rules)
+    (10, 4)
 
     Args:
-        rules: The rules, each a :class:`SuspensionRule`.
+        overdue_days: The :class:`OverdueDays` rule, or ``None`` to leave it out.
+        broken_promise: The :class:`BrokenPromise` rule, or ``None``.
+        insolvency: The :class:`OpenInsolvency` rule, or ``None``.
+        manual_hold: The :class:`ManualHold` rule, or ``None``.
+        credit_limit: The :class:`CreditLimitExceeded` rule; ``None`` (not applied) by
+            default.
+        extra_rules: Your own rules (:class:`SuspensionRule`), applied after these.
         in_flight: The grace for pending payments, or ``None`` for none.
+        rules: Instead of the fields above, the whole list of rules: each built-in rule
+            fills its field (the others are left out), anything else goes to
+            ``extra_rules``.
 
     Raises:
-        InvalidPolicy: a rule has no ``reasons`` method.
+        InvalidPolicy: a field holds something else than its rule, or a rule has no
+            ``reasons`` method.
+
+    .. versionchanged:: 0.2
+       One field per built-in rule (``rules`` is derived from them), so
+       ``attrs.evolve`` changes one rule without rebuilding the tuple.
     """
 
-    rules: tuple[SuspensionRule, ...] = attrs.field(factory=_standard_rules, converter=_rules)
-    in_flight: InFlightGrace | None = attrs.field(factory=InFlightGrace)
+    overdue_days: OverdueDays | None = attrs.field(validator=_rule("overdue_days", OverdueDays))
+    broken_promise: BrokenPromise | None = attrs.field(
+        validator=_rule("broken_promise", BrokenPromise)
+    )
+    insolvency: OpenInsolvency | None = attrs.field(validator=_rule("insolvency", OpenInsolvency))
+    manual_hold: ManualHold | None = attrs.field(validator=_rule("manual_hold", ManualHold))
+    credit_limit: CreditLimitExceeded | None = attrs.field(
+        validator=_rule("credit_limit", CreditLimitExceeded)
+    )
+    extra_rules: tuple[SuspensionRule, ...] = attrs.field(converter=_extra_rules)
+    in_flight: InFlightGrace | None = attrs.field(validator=_grace)
+
+    def __init__(
+        self,
+        *,
+        overdue_days: OverdueDays | None = _UNSET,
+        broken_promise: BrokenPromise | None = _UNSET,
+        insolvency: OpenInsolvency | None = _UNSET,
+        manual_hold: ManualHold | None = _UNSET,
+        credit_limit: CreditLimitExceeded | None = None,
+        extra_rules: Iterable[SuspensionRule] = (),
+        in_flight: InFlightGrace | None = _UNSET,
+        rules: Iterable[SuspensionRule] | None = None,
+    ) -> None:
+        slots: dict[str, Any] = {
+            "overdue_days": overdue_days,
+            "broken_promise": broken_promise,
+            "insolvency": insolvency,
+            "manual_hold": manual_hold,
+            "credit_limit": credit_limit,
+        }
+        if rules is not None:
+            named = [name for name, value in slots.items() if value is not _UNSET]
+            if named != ["credit_limit"] or credit_limit is not None or tuple(extra_rules):
+                raise InvalidPolicy(
+                    "SuspensionPolicy.rules", named, "give either rules= or the named rules"
+                )
+            slots = dict.fromkeys(slots)
+            extras: list[SuspensionRule] = []
+            for rule in _extra_rules(rules):
+                name = next((n for n, kind in _SLOTS if type(rule) is kind), None)
+                if name is not None and slots[name] is None:
+                    slots[name] = rule
+                else:
+                    extras.append(rule)
+            extra_rules = extras
+        defaults = {
+            "overdue_days": OverdueDays,
+            "broken_promise": BrokenPromise,
+            "insolvency": OpenInsolvency,
+            "manual_hold": ManualHold,
+        }
+        for name, make in defaults.items():
+            if slots[name] is _UNSET:
+                slots[name] = make()
+        self.__attrs_init__(
+            **slots,
+            extra_rules=extra_rules,
+            in_flight=InFlightGrace() if in_flight is _UNSET else in_flight,
+        )
+
+    @property
+    def rules(self) -> tuple[SuspensionRule, ...]:
+        """Every rule applied, built-in ones first, then :attr:`extra_rules`."""
+        built_in = tuple(rule for name, _ in _SLOTS if (rule := getattr(self, name)) is not None)
+        return (*built_in, *self.extra_rules)
 
 
 def _no_facts(account_id: str) -> AccountFacts:
@@ -143,7 +202,7 @@ def _no_facts(account_id: str) -> AccountFacts:
     return facts
 
 
-def _in_flight(payments: Iterable[Payment], account: Account) -> tuple[Payment, ...]:
+def _pending(payments: Iterable[Payment], account: Account) -> tuple[Payment, ...]:
     kept = []
     for payment in payments:
         if payment.account_id != account.id:
@@ -230,7 +289,7 @@ def decide_suspension(
         statement=statement,
         facts=facts,
         on=on,
-        pending=_in_flight(pending, account),
+        pending=_pending(pending, account),
         unbilled=unbilled,
     )
     found: list[SuspensionReason] = []
@@ -252,9 +311,13 @@ def decide_suspension(
             and r.remedy is not None
             and r.remedy.kind is RemedyKind.PAYMENT
         ]
-        credible = [
-            p for p in context.pending if p.received_on <= on <= grace.last_day(p.received_on)
-        ]
+        credible = payments_in_flight(
+            context.pending,
+            account,
+            on,
+            window_days=grace.clearing_window_days,
+            calendar=grace.calendar,
+        )
         if deferrable and credible:
             needed = _payment_needed([r.remedy for r in deferrable if r.remedy], statement)
             in_flight = Money.sum((p.amount for p in credible), account.currency)
