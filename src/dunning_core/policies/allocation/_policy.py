@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from dunning_core.domain._checks import to_enum
+from dunning_core.domain._checks import a_bool, to_enum
 from dunning_core.domain.account import Account
 from dunning_core.domain.facts import AccountFacts
 from dunning_core.domain.statement import OpenItem
@@ -153,11 +153,6 @@ def _a_tolerance(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> 
         raise InvalidField(f"AllocationPolicy.{attribute.name}", value, "must be a Tolerance")
 
 
-def _a_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, bool):
-        raise InvalidField(f"AllocationPolicy.{attribute.name}", value, "must be a bool")
-
-
 @attrs.frozen(kw_only=True)
 class AllocationPolicy:
     """How payments are applied. One policy serves every payment of a run.
@@ -183,10 +178,10 @@ class AllocationPolicy:
     """
 
     order: AllocationOrder = attrs.field(default=AllocationOrder.OLDEST_FIRST, converter=_to_order)
-    central_billing: bool = attrs.field(default=False, validator=_a_bool)
+    central_billing: bool = attrs.field(default=False, validator=a_bool)
     discount_tolerance: Tolerance = attrs.field(factory=Tolerance, validator=_a_tolerance)
     write_off_tolerance: Tolerance = attrs.field(factory=Tolerance, validator=_a_tolerance)
-    withholding_needs_certificate: bool = attrs.field(default=True, validator=_a_bool)
+    withholding_needs_certificate: bool = attrs.field(default=True, validator=a_bool)
     debt_part: Callable[[OpenItem], DebtPart] = principal_only
 
 

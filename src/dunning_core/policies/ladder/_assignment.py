@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 
 import attrs
 
-from dunning_core.domain._checks import non_empty_text, optional_date, to_enum
+from dunning_core.domain._checks import a_bool, non_empty_text, optional_date, to_enum
 from dunning_core.errors import ChangeTooSoon, InvalidField
 from dunning_core.policies.ladder._model import Ladder
 
@@ -40,11 +40,6 @@ class HandOver(enum.StrEnum):
 
 def _hand_over(value: object) -> HandOver:
     return to_enum(HandOver, "LadderAssignment.hand_over", value)
-
-
-def _a_bool(instance: object, attribute: attrs.Attribute[bool], value: object) -> None:
-    if not isinstance(value, bool):
-        raise InvalidField(f"LadderAssignment.{attribute.name}", value, "must be a bool")
 
 
 @attrs.frozen(kw_only=True)
@@ -68,7 +63,7 @@ class LadderAssignment:
     ladder: str = attrs.field(validator=non_empty_text)
     changed_on: date | None = attrs.field(default=None, validator=optional_date)
     hand_over: HandOver = attrs.field(default=HandOver.REVIEW, converter=_hand_over)
-    chargebacks_to_collection: bool = attrs.field(default=False, validator=_a_bool)
+    chargebacks_to_collection: bool = attrs.field(default=False, validator=a_bool)
 
     @property
     def next_change_allowed_on(self) -> date | None:

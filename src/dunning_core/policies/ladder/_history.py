@@ -25,7 +25,7 @@ from typing import Any
 
 import attrs
 
-from dunning_core.domain._checks import a_date, non_empty_text
+from dunning_core.domain._checks import a_bool, a_date, non_empty_text
 from dunning_core.errors import AccountMismatch, InvalidField
 
 __all__ = ["DECLARE_CLAIM_PREFIX", "DunningHistory", "StageRecord"]
@@ -44,11 +44,6 @@ def _invoice_numbers(value: Any) -> tuple[str, ...]:
     if not numbers:
         raise InvalidField("StageRecord.invoice_numbers", value, "at least one invoice number")
     return numbers
-
-
-def _a_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, bool):
-        raise InvalidField("StageRecord.skipped", value, "must be a bool")
 
 
 @attrs.frozen(kw_only=True)
@@ -76,7 +71,7 @@ class StageRecord:
     stage: str = attrs.field(validator=non_empty_text)
     invoice_numbers: tuple[str, ...] = attrs.field(converter=_invoice_numbers)
     fired_on: date = attrs.field(validator=a_date)
-    skipped: bool = attrs.field(validator=_a_bool)
+    skipped: bool = attrs.field(validator=a_bool)
     action_key: str = attrs.field(validator=non_empty_text)
 
 
