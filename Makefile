@@ -1,38 +1,53 @@
 # Every target bootstraps .venv from a fresh clone; nothing is installed by hand.
+#
+# Tools, test dependencies and the runtime dependencies at their tested versions come
+# from requirements/dev.lock (exact versions with hashes, written by `make lock`); the
+# package's own dependencies in pyproject.toml stay ranges.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements/dev.lock
+# Install exactly the lock: hashes required, nothing resolved on the way.
+PIP_LOCKED := -m pip install --quiet --require-hashes --no-deps
+# The project itself, from the working tree, with the locked build backend.
+PIP_PROJECT := -m pip install --quiet --no-deps --no-build-isolation --editable .
 
-.PHONY: help test lint typecheck pytest demo bench soak docs clean
+.PHONY: help test lint typecheck pytest check-lock demo bench soak docs lock lock-upgrade \
+	test-latest test-oldest clean
 
 help:
-	@echo "make test   - ruff, ruff format --check, mypy --strict, pytest (hypothesis profile ci)"
-	@echo "make demo   - run the sample portfolio on the embedded SQLite default"
-	@echo "make bench  - performance figures (ratios against baselines of the same run)"
-	@echo "make docs   - build the documentation (warnings fail the build)"
+	@echo "make test         - ruff, ruff format --check, mypy --strict, pytest (hypothesis profile ci)"
+	@echo "make demo         - run the sample portfolio on the embedded SQLite default"
+	@echo "make bench        - performance figures (ratios against baselines of the same run)"
+	@echo "make docs         - build the documentation (warnings fail the build)"
+	@echo "make lock         - rewrite $(LOCK) after a dependency change (keeps existing pins)"
+	@echo "make lock-upgrade - rewrite $(LOCK) with the newest releases"
+	@echo "make test-latest  - the suite against the newest runtime dependencies (no lock)"
+	@echo "make test-oldest  - the unit tests against the lowest versions pyproject.toml admits"
 
-$(STAMP): pyproject.toml
+$(STAMP): $(LOCK) pyproject.toml
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python $(PIP_LOCKED) -r $(LOCK)
+	$(BIN)/python $(PIP_PROJECT)
+	$(BIN)/python scripts/check_lock.py $(LOCK)
 	@touch $(STAMP)
 
-$(VENV)/.docs: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[docs]'
-	@touch $(VENV)/.docs
+check-lock: $(STAMP)
+	$(BIN)/python scripts/check_lock.py $(LOCK)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/ruff format --check src tests benchmarks examples
+	$(BIN)/ruff check src tests benchmarks examples scripts
+	$(BIN)/ruff format --check src tests benchmarks examples scripts
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict src
+	$(BIN)/mypy --strict src scripts
 
 pytest: $(STAMP)
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q
 
-test: lint typecheck pytest
+test: check-lock lint typecheck pytest
 
 demo: $(STAMP)
 	$(BIN)/python -m examples.demo
@@ -45,8 +60,46 @@ bench: $(STAMP)
 soak: $(STAMP)
 	HYPOTHESIS_PROFILE=soak $(BIN)/python -m pytest -q tests
 
-docs: $(VENV)/.docs
-	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+docs: $(STAMP)
+	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+
+# uv keeps the versions already in the lock and adds what a changed pyproject.toml needs.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml requirements/tools.in --all-extras \
+	--generate-hashes --universal --python-version 3.11 --quiet -o $(LOCK)
+
+lock: $(STAMP)
+	$(UV_COMPILE)
+
+lock-upgrade: $(STAMP)
+	$(UV_COMPILE) --upgrade
+
+# The runtime dependencies at their newest releases, tools from the lock: a release of
+# babel, attrs or dateutil that breaks users shows here before it reaches them.
+test-latest: $(STAMP)
+	rm -rf .venv-latest
+	$(PYTHON) -m venv .venv-latest
+	.venv-latest/bin/python $(PIP_LOCKED) -r $(LOCK)
+	$(BIN)/python scripts/runtime_requirements.py > .venv-latest/runtime.txt
+	.venv-latest/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager \
+		-r .venv-latest/runtime.txt
+	.venv-latest/bin/python $(PIP_PROJECT)
+	.venv-latest/bin/python -m pip list --format=freeze | grep -i -E '^(attrs|babel|python-dateutil)=='
+	HYPOTHESIS_PROFILE=ci .venv-latest/bin/python -m pytest -q -p no:cacheprovider
+
+# The lowest versions the published ranges admit (direct dependencies and the testing
+# extra), tools from the lock: the ranges in pyproject.toml must be true.
+test-oldest: $(STAMP)
+	rm -rf .venv-oldest
+	$(PYTHON) -m venv .venv-oldest
+	.venv-oldest/bin/python $(PIP_LOCKED) -r $(LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra testing --resolution lowest-direct \
+		--python-version 3.11 --quiet -o .venv-oldest/lowest.txt
+	.venv-oldest/bin/python -m pip install --quiet --no-deps -r .venv-oldest/lowest.txt
+	.venv-oldest/bin/python $(PIP_PROJECT)
+	.venv-oldest/bin/python -m pip list --format=freeze \
+		| grep -i -E '^(attrs|babel|python-dateutil|hypothesis|pytest)=='
+	HYPOTHESIS_PROFILE=ci .venv-oldest/bin/python -m pytest -q -p no:cacheprovider tests/unit
 
 clean:
-	rm -rf $(VENV) docs/_build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-latest .venv-oldest docs/_build .pytest_cache .mypy_cache \
+		.ruff_cache .hypothesis

@@ -41,6 +41,11 @@ def eur(amount: str) -> Money:
     return Money(amount, "EUR")
 
 
+def shown(amount: str) -> str:
+    """An amount as `explain()` writes it (Money.format in en_US, checked against babel)."""
+    return eur(amount).format("en_US")
+
+
 def invoice(number: str, due: date, amount: str) -> Invoice:
     return Invoice(
         number=number,
@@ -89,8 +94,8 @@ def test_three_overdue_invoices_paid_with_one_lump_sum() -> None:
     assert after.balance == eur("150.00")
     assert after.unapplied == eur("0.00")
     text = result.explain()
-    assert "invoice F-2026-001: €120.00 paid; now paid in full" in text
-    assert "€150.00 remains open" in text
+    assert f"invoice F-2026-001: {shown('120.00')} paid; now paid in full" in text
+    assert f"{shown('150.00')} remains open" in text
 
 
 def test_one_invoice_paid_net_of_five_percent_withholding_with_an_advice() -> None:
@@ -170,7 +175,7 @@ def test_direct_debit_returned_after_the_invoices_were_marked_paid() -> None:
     assert opens(after) == {"F-2026-001": "120.00", "F-2026-002": "80.00", "F-2026-003": "200.00"}
     # A statement that already knows the debit failed agrees, reversal or not.
     assert opens(statement([returned, transfer], r1.allocations + r2.allocations)) == opens(after)
-    assert "F-2026-001: €120.00" in reversal.explain()
+    assert f"F-2026-001: {shown('120.00')}" in reversal.explain()
     assert reverse("SDD-1", reversal.kept).is_noop
 
 
@@ -192,7 +197,7 @@ def test_credit_left_by_an_overpayment_is_applied_later_as_credit() -> None:
     )
     assert final.balance == eur("0.00")
     assert final.unapplied == eur("20.00")
-    assert r2.explain().startswith("Credit of €50.00 left by payment VIR-6")
+    assert r2.explain().startswith(f"Credit of {shown('50.00')} left by payment VIR-6")
 
 
 def test_credit_note_credit_applied_later_keeps_its_kind() -> None:

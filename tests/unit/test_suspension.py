@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import attrs
 import pytest
+from babel.dates import format_date
+from babel.lists import format_list
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -52,6 +54,10 @@ DUE = date(2026, 3, 1)  # a Sunday
 
 def eur(amount: str) -> Money:
     return Money(amount, "EUR")
+
+
+def shown(amount: str, locale: str) -> str:
+    return eur(amount).format(locale)
 
 
 def account(segment: Segment | str = Segment.SMALL, **changes: object) -> Account:
@@ -225,12 +231,13 @@ def test_resumes_when_names_the_amount_and_the_invoices() -> None:
         invoice("F-2", due_on=date(2026, 2, 3), amount="240.00"),
     ]
     decision = decide(account(), date(2026, 2, 20), invoices)  # 19 and 17 days late
-    assert (
-        decision.resumes_when == "Service resumes once you pay €1,240.00 on invoices F-1 and F-2."
+    # Amounts as Money.format writes them for the locale (tested against babel itself).
+    assert decision.resumes_when == (
+        f"Service resumes once you pay {shown('1240.00', 'en_US')} on invoices F-1 and F-2."
     )
     french = decide(account(locale="fr_FR"), date(2026, 2, 20), invoices)
     assert french.resumes_when == (
-        "Le service reprendra dès que vous aurez payé 1\u202f240,00\xa0€ "
+        f"Le service reprendra dès que vous aurez payé {shown('1240.00', 'fr_FR')} "
         "sur les factures F-1 et F-2."
     )
 
@@ -241,7 +248,9 @@ def test_resumes_when_only_asks_for_the_invoices_beyond_the_delay() -> None:
         invoice("F-2", due_on=date(2026, 2, 10), amount="240.00"),  # 10 days late
     ]
     decision = decide(account(), date(2026, 2, 20), invoices)
-    assert decision.resumes_when == "Service resumes once you pay €1,000.00 on invoice F-1."
+    assert decision.resumes_when == (
+        f"Service resumes once you pay {shown('1000.00', 'en_US')} on invoice F-1."
+    )
 
 
 def test_resumes_when_combines_payment_ruling_and_hold_end() -> None:
@@ -267,11 +276,13 @@ def test_resumes_when_combines_payment_ruling_and_hold_end() -> None:
     late = attrs.evolve(invoice("F-1", date(2026, 2, 12)), issued_on=date(2026, 2, 11))
     decision = decide(account(), date(2026, 3, 1), [late], facts)
     assert decision.reason_codes == ("INSOLVENCY_OPEN", "MANUAL_HOLD", "OVERDUE_DAYS")
-    assert decision.resumes_when == (
-        # CLDR's English list pattern has the serial comma.
-        "Service resumes once you pay €100.00 on invoice F-1, the court has ruled, "
-        "and the hold ends on June 30, 2026."
-    )
+    parts = [
+        f"you pay {shown('100.00', 'en_US')} on invoice F-1",
+        "the court has ruled",
+        f"the hold ends on {format_date(date(2026, 6, 30), 'long', locale='en_US')}",
+    ]
+    # The parts joined by CLDR's English list pattern, as babel joins them.
+    assert decision.resumes_when == f"Service resumes once {format_list(parts, locale='en_US')}."
 
 
 # -- payments in flight ---------------------------------------------------------------

@@ -154,7 +154,7 @@ def test_overdue_reason_speaks_the_accounts_language() -> None:
     decision = decide((OverdueDays(),), DUE + timedelta(days=16), [invoice("F-1")],
                       acct=account(locale="fr_FR"))  # fmt: skip
     assert decision.reasons[0].message == (
-        "Vous avez 100,00\xa0€ en retard de plus de 15 jours "
+        f"Vous avez {eur('100.00').format('fr_FR')} en retard de plus de 15 jours "
         "(la facture la plus ancienne, F-1, a 16 jours de retard)."
     )
 
@@ -195,7 +195,9 @@ def test_partial_promise_is_kept_once_the_promised_amount_is_paid() -> None:
     assert not kept.suspended
     short = decide(rules, on, [f1], facts, paid=pay("P-1", date(2026, 3, 9), F_1="300.00"))
     assert short.reasons[0].facts["still_due"] == eur("100.00")
-    assert short.resumes_when == "Service resumes once you pay €100.00 on invoice F-1."
+    assert short.resumes_when == (
+        f"Service resumes once you pay {eur('100.00').format('en_US')} on invoice F-1."
+    )
 
 
 def test_promise_without_a_baseline_covers_its_invoices_in_full() -> None:
@@ -304,7 +306,7 @@ def test_credit_limit_suspends_at_the_limit_not_below() -> None:
                       unbilled=eur("0.01"))  # fmt: skip
     assert at_limit.reason_codes == ("CREDIT_LIMIT_EXCEEDED",)
     assert at_limit.reasons[0].facts["to_pay"] == eur("0.01")
-    assert at_limit.resumes_when == "Service resumes once you pay €0.01."
+    assert at_limit.resumes_when == f"Service resumes once you pay {eur('0.01').format('en_US')}."
     ignoring_unbilled = decide((CreditLimitExceeded(include_unbilled=False),), on,
                                [invoice("F-1", amount="999.99")], acct=limited,
                                unbilled=eur("0.01"))  # fmt: skip
