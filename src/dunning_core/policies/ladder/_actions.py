@@ -20,9 +20,10 @@ from datetime import date, datetime
 
 import attrs
 
+from dunning_core.domain._checks import FrozenMapping
 from dunning_core.domain.account import Channel
 from dunning_core.domain.charges import Charge, ChargeKind
-from dunning_core.domain.reasons import Reason
+from dunning_core.domain.reasons import FactValue, Reason
 from dunning_core.money import Money
 from dunning_core.policies.ladder._history import StageRecord
 from dunning_core.policies.ladder._model import ActionKind
@@ -107,9 +108,16 @@ def ladder_reason(
     """A ladder reason: the library's :class:`~dunning_core.domain.reasons.Reason` whose
     ``subject`` is the invoice (``None`` for the whole account) and whose facts name
     the stage."""
-    return Reason(
-        code, message, subject=invoice_number, facts={} if stage is None else {"stage": stage}
-    )
+    # Every value here is the ladder's own (a ReasonCode, a sentence it wrote, keys of a
+    # validated ladder and statement), so the validators are skipped on this hot path,
+    # and the read-only facts of each stage are built once.
+    facts = _STAGE_FACTS.get(stage)
+    if facts is None:
+        facts = _STAGE_FACTS[stage] = FrozenMapping({} if stage is None else {"stage": stage})
+    return Reason._trusted(code, message, invoice_number, facts)
+
+
+_STAGE_FACTS: dict[str | None, FrozenMapping[str, FactValue]] = {}
 
 
 @attrs.frozen(kw_only=True)
