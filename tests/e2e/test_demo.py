@@ -50,8 +50,9 @@ def test_receivership_stops_collection_and_declares_the_claim(
     assert "ladder.declare_claim" in result.events["A06"]
     assert "A06" in result.suspended_on
     # After the ruling (15 April) the pre-opening invoice is a claim in the proceeding:
-    # the account comes back on prepayment, and no notice or termination follows.
-    assert result.reactivated["A06"] == [(D("2026-04-15"), "cycle")]
+    # the account comes back on prepayment the moment the ruling is recorded, and no
+    # notice or termination follows.
+    assert result.reactivated["A06"] == [(D("2026-04-15"), "ruling")]  # at once, by the service
     after_ruling = [
         m
         for m in result.messages
