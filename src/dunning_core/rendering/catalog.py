@@ -248,7 +248,7 @@ def invoice_table(
         rows.append(
             (
                 str(invoice.get("number", "")),
-                "" if due_on is None else format_date(due_on, words, "medium"),  # type: ignore[arg-type]
+                "" if due_on is None else format_date(due_on, words, "medium"),
                 format_value(amount, locale, words) if amount is not None else "",
                 format_value(invoice.get("days_late", 0), locale, words),
             )
