@@ -144,7 +144,7 @@ def test_the_five_notice_ladder_reaches_termination(
 ) -> None:
     result, _, _ = demo
     subjects = [m.subject for m in result.messages if m.account_id == "A02"]
-    assert subjects[-1] == "Avis légal - compte résilié"
+    assert subjects[-1] == "Avis légal : compte résilié"
     assert "ladder.terminate" in result.events["A02"]
 
 

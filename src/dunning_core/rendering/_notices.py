@@ -135,7 +135,7 @@ VARIABLES: Final[Mapping[str, Mapping[str, str]]] = {
         "deadline": "the day by which the customer must pay (date)",
         "total_claimed": "amount due plus interest, fees and compensation (money)",
         "late_interest": "late-payment interest so far (money), or None",
-        "interest_rate": "the annual interest rate, as text ('12.15 %'), or None",
+        "interest_rate": "the annual interest rate in percent (a Decimal: 12.15), or None",
         "recovery_compensation": "the fixed recovery compensation (money), or None",
         "fees": "the stage fees charged (money), or None",
     },
@@ -388,7 +388,7 @@ _INVOICE_NOTICES: Final[tuple[Notice, ...]] = (
             ),
             _t(
                 "formal_notice|interest",
-                "Late-payment interest at the annual rate of {interest_rate} runs from the "
+                "Late-payment interest at the annual rate of {interest_rate}% runs from the "
                 "day after the due date; it amounts to {late_interest} so far.",
                 when=("late_interest", "interest_rate"),
             ),

@@ -9,6 +9,7 @@ they are loaded, and what ``docs/messages.md`` shows.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from dunning_core.errors import RenderError
 from dunning_core.money import Money
@@ -69,7 +70,7 @@ def sample_values(currency: str = "EUR") -> dict[str, dict[str, object]]:
             "deadline": date(2026, 3, 2),
             "total_claimed": total,
             "late_interest": money("12.50"),
-            "interest_rate": "12.15 %",
+            "interest_rate": Decimal("12.15"),
             "recovery_compensation": money("40.00"),
             "fees": None,
         },
