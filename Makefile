@@ -117,7 +117,8 @@ messages: $(STAMP)
 	mkdir -p $(LOCALE_DIR)
 	$(BIN)/pybabel extract --no-default-keywords -k _t:1c,2 -k _tn:1c,2,3 --no-location \
 		--project=dunning-core --copyright-holder="dunning_core maintainers" \
-		--msgid-bugs-address="" -o $(POT) src/dunning_core/rendering/_notices.py
+		--msgid-bugs-address="" -o $(POT) src/dunning_core/rendering/_notices.py \
+		src/dunning_core/rendering/_document_texts.py
 	for language in $(CATALOG_LANGUAGES); do \
 		$(BIN)/pybabel update -D dunning_core -i $(POT) -d $(LOCALE_DIR) -l $$language \
 			--init-missing --no-fuzzy-matching --ignore-obsolete \
