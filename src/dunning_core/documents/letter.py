@@ -37,6 +37,7 @@ __all__ = [
     "Sender",
     "Window",
     "letter_pdf",
+    "print_letter",
 ]
 
 
@@ -222,6 +223,11 @@ def _clean(text: str) -> str:
 
 
 def letter_pdf(letter: Letter, *, window: Window = WINDOW_NF_Z_11_001) -> bytes:
+    """Print ``letter`` as a PDF (see :func:`print_letter`, which also counts pages)."""
+    return print_letter(letter, window=window)[0]
+
+
+def print_letter(letter: Letter, *, window: Window = WINDOW_NF_Z_11_001) -> tuple[bytes, int]:
     """Print ``letter`` as a PDF.
 
     Args:
@@ -230,7 +236,8 @@ def letter_pdf(letter: Letter, *, window: Window = WINDOW_NF_Z_11_001) -> bytes:
             :data:`WINDOW_DIN_5008_B` for German envelopes).
 
     Returns:
-        The PDF file's bytes (A4, fonts embedded, page numbers in the footer).
+        The PDF file's bytes (A4, fonts embedded, page numbers in the footer) and its
+        number of pages.
 
     Raises:
         ImportError: fpdf2 is not installed (the ``letters`` extra).
@@ -285,7 +292,7 @@ def letter_pdf(letter: Letter, *, window: Window = WINDOW_NF_Z_11_001) -> bytes:
         pdf.ln(8)
         pdf.set_font(_FONT, "B", 10)
         pdf.cell(_TEXT_WIDTH, _LINE, _clean(signature), new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+    return bytes(pdf.output()), int(pdf.pages_count)
 
 
 def _sender_block(pdf: Any, sender: Sender | None, window: Window) -> None:

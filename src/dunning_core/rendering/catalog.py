@@ -269,3 +269,53 @@ def invoice_table(
         total_label=label("total"),
         total=format_value(total, locale, words) if isinstance(total, Money) else "",
     )
+
+
+class Labels:
+    """Built-in texts (notice parts and document labels) for one locale, formatted with
+    babel like the notices: what the documents print their labels with.
+
+    >>> Labels("de_DE")("page", page=1, pages=2)
+    'Seite 1 von 2'
+
+    Args:
+        locale: The customer's locale.
+    """
+
+    def __init__(self, locale: str) -> None:
+        from dunning_core.rendering._document_texts import DOCUMENT_TEXTS
+
+        self.locale = locale
+        language = language_of(locale)
+        #: The catalog used (``"fr"``, or ``"en"`` when the language has none).
+        self.catalog = _catalog_for(locale, language)
+        self.words = locale if language_of(self.catalog) == language else self.catalog
+        self._translations = _translations(self.catalog)
+        self._texts = {**COMMON, **DOCUMENT_TEXTS}
+
+    def __call__(self, name: str, **values: object) -> str:
+        """The text ``name`` with ``values`` formatted for the locale.
+
+        Raises:
+            KeyError: no such text.
+            RenderError: a placeholder has no value.
+        """
+        text = self._texts[name]
+        return substitute(
+            name,
+            translate(self._translations, text, values),
+            values,
+            lambda value: format_value(value, self.locale, self.words),
+        )
+
+    def value(self, value: object) -> str:
+        """A value (money, number, date, list) formatted as the texts format it."""
+        return format_value(value, self.locale, self.words)
+
+    def date(self, value: object, style: str = "medium") -> str:
+        """A date in the locale's ``style`` (``short``, ``medium``, ``long``)."""
+        from datetime import date as date_type
+
+        if not isinstance(value, date_type):
+            return str(value)
+        return format_date(value, self.words, style)

@@ -37,6 +37,8 @@ from dunning_core.ports import RenderedMessage, Renderer
 from dunning_core.service.formal_notice import formal_notice_values
 from dunning_core.service.settings import CycleConfig
 
+_LETTERS = frozenset({Channel.LETTER, Channel.REGISTERED_LETTER})
+
 __all__ = ["notice_context", "preview_notice", "recipient_for", "render_for_channel"]
 
 
@@ -54,7 +56,7 @@ def notice_context(config: CycleConfig, account: Account, action: DunningAction)
         oldest first), ``invoice_count``, ``invoices`` (one mapping per invoice:
         ``number``, ``due_on``, ``open_amount``, ``days_late``), ``amount_due`` (Money),
         ``due_on`` (the oldest invoice's), ``days_overdue`` (the most), ``pay_url`` and
-        ``stage``; for a formal notice also ``deadline``, ``total_claimed``,
+        ``stage``; for a formal notice or a letter also ``deadline``, ``total_claimed``,
         ``late_interest``, ``interest_rate``, ``recovery_compensation`` and ``fees``;
         for a call task ``phone`` and ``last_notice``.
 
@@ -89,7 +91,8 @@ def notice_context(config: CycleConfig, account: Account, action: DunningAction)
         "pay_url": config.links.url_for(account.id, action.invoice_numbers),
         "stage": action.stage,
     }
-    if action.kind is ActionKind.FORMAL_NOTICE:
+    if action.kind is ActionKind.FORMAL_NOTICE or action.channel in _LETTERS:
+        # A letter states what is claimed: interest, compensation and fees (a Mahnung).
         context.update(formal_notice_values(config.formal_notice, account, action))
     if action.channel is Channel.PHONE_TASK:
         context["phone"] = recipient_for(account, Channel.PHONE_TASK)
