@@ -398,10 +398,10 @@ def test_a_statement_of_account_in_the_customers_language(tmp_path: Path) -> Non
     assert "Total à payer" in text
 
 
-def _message(key: str, channel: Channel, letter: Letter | None = None) -> OutboxMessage:
+def _message(key: str, channel: Channel) -> OutboxMessage:
     from datetime import UTC, datetime
 
-    message = OutboxMessage.new(
+    return OutboxMessage.new(
         key=key,
         account_id="A-77",
         channel=str(channel),
@@ -410,7 +410,6 @@ def _message(key: str, channel: Channel, letter: Letter | None = None) -> Outbox
         body="Madame, Monsieur,\n\nMalgré nos relances...",
         created_at=datetime(2026, 3, 2, 8, tzinfo=UTC),
     )
-    return message
 
 
 def test_the_letter_notifier_spools_pdfs_and_a_manifest(tmp_path: Path) -> None:
