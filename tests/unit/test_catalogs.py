@@ -17,7 +17,10 @@ from dunning_core.rendering.catalog_check import catalog_problems, compare_catal
 
 LOCALE = Path(dunning_core.rendering.__file__).parent / "locale"
 POT = LOCALE / "dunning_core.pot"
-SOURCE = Path(dunning_core.rendering.__file__).parent / "_notices.py"
+SOURCES = [
+    Path(dunning_core.rendering.__file__).parent / "_notices.py",
+    Path(dunning_core.rendering.__file__).parent / "_document_texts.py",
+]
 TRANSLATED = [language for language in LANGUAGES if language != "en"]
 
 
@@ -42,7 +45,8 @@ def test_the_template_holds_every_text_the_source_marks() -> None:
     keywords = {"_t": ((1, "c"), 2), "_tn": ((1, "c"), 2, 3)}
     marked = {
         (context, message if isinstance(message, str) else message[0])
-        for _, message, _, context in extract_from_file("python", str(SOURCE), keywords=keywords)
+        for source in SOURCES
+        for _, message, _, context in extract_from_file("python", str(source), keywords=keywords)
     }
     with POT.open("rb") as handle:
         template = read_po(handle)

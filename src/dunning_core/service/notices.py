@@ -158,9 +158,9 @@ def recipient_for(account: Account, channel: Channel) -> str:
     if channel is Channel.EMAIL:
         return ", ".join(c.email for c in contacts if c.email)
     if channel is Channel.SMS:
-        return next((c.mobile for c in contacts if c.mobile), "")
+        return next((c.valid_mobile for c in contacts if c.valid_mobile), "") or ""
     if channel is Channel.PHONE_TASK:
-        return next((c.phone or c.mobile for c in contacts if c.phone or c.mobile), "") or ""
+        return next((c.call_number for c in contacts if c.call_number), "") or ""
     if channel in (Channel.LETTER, Channel.REGISTERED_LETTER):
         return _address_text(account)
     return account.id

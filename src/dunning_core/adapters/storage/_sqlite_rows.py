@@ -91,6 +91,7 @@ def _contact_dict(contact: Contact) -> dict[str, Any]:
         "postal_address": _address_dict(contact.postal_address),
         "channels": sorted(contact.channels),
         "role": contact.role,
+        "invalid_numbers": sorted(contact.invalid_numbers),
     }
 
 
@@ -114,6 +115,7 @@ def _contact(data: dict[str, Any]) -> Contact:
         postal_address=None if address is None else _address(address),
         channels=data["channels"],
         role=data["role"],
+        invalid_numbers=data.get("invalid_numbers", ()),
     )
 
 
