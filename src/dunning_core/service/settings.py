@@ -39,6 +39,7 @@ from dunning_core.policies.credit import CreditAlertPolicy
 from dunning_core.policies.ladder import Ladder, LadderAssignment, presets
 from dunning_core.policies.suspension import SuspensionPolicy
 from dunning_core.ports import PaymentLinks, Renderer
+from dunning_core.documents.letter import Sender
 from dunning_core.rendering.catalog import CatalogRenderer
 from dunning_core.rendering.links import StaticPaymentLinks
 from dunning_core.service.formal_notice import FormalNoticeTerms
@@ -94,6 +95,9 @@ class CycleConfig:
             the built-in catalogs (English, French, German, Spanish) by default.
         links: Builds the pay-now URL put in notices.
         formal_notice: What a formal notice claims: deadline, interest, compensation.
+        letter_sender: Who signs the letters the cycle writes (its city is the place
+            beside the date, its country is left off domestic addresses); a
+            ``LetterNotifier`` adds its own sender to letters written without one.
         notify_suspension: Send the customer a notice when suspended or reactivated.
         notify_credit_alerts: Send the customer a notice at each credit alert.
         credit_thresholds: Deprecated; use ``credit=CreditAlertPolicy(thresholds=...)``.
@@ -117,6 +121,7 @@ class CycleConfig:
     renderer: Renderer = attrs.field(factory=CatalogRenderer)
     links: PaymentLinks = attrs.field(factory=StaticPaymentLinks)
     formal_notice: FormalNoticeTerms = attrs.field(factory=FormalNoticeTerms)
+    letter_sender: Sender | None = None
     notify_suspension: bool = True
     notify_credit_alerts: bool = True
     # The 0.1 spelling, folded into ``credit`` by __attrs_post_init__.

@@ -551,7 +551,7 @@ def event_from_row(row: Row) -> EventRecord:
 OUTBOX_COLUMNS = (
     "key, account_id, channel, recipient, subject, body, created_at, status, attempts, "
     "next_attempt_at, lease_token, lease_expires_at, provider_message_id, sent_at, "
-    "last_error, due_at"
+    "last_error, due_at, text_locale, document"
 )
 
 
@@ -573,6 +573,8 @@ def outbox_row(message: OutboxMessage) -> tuple[Any, ...]:
         optional_instant(message.sent_at),
         message.last_error,
         optional_instant(message.due_at),
+        message.text_locale,
+        message.document,
     )
 
 
@@ -593,6 +595,8 @@ def outbox_from_row(row: Row) -> OutboxMessage:
         provider_message_id=row[12],
         sent_at=parse_instant(row[13]),
         last_error=row[14],
+        text_locale=row[16],
+        document=row[17],
     )
 
 
