@@ -33,13 +33,13 @@ from typing import Any
 import attrs
 
 from dunning_core.config import load_ladders
+from dunning_core.documents.letter import Sender
 from dunning_core.errors import InvalidField
 from dunning_core.policies.allocation import AllocationPolicy
 from dunning_core.policies.credit import CreditAlertPolicy
 from dunning_core.policies.ladder import Ladder, LadderAssignment, presets
 from dunning_core.policies.suspension import SuspensionPolicy
 from dunning_core.ports import PaymentLinks, Renderer
-from dunning_core.documents.letter import Sender
 from dunning_core.rendering.catalog import CatalogRenderer
 from dunning_core.rendering.links import StaticPaymentLinks
 from dunning_core.service.formal_notice import FormalNoticeTerms
