@@ -39,6 +39,7 @@ __all__ = [
     "SchemaVersionError",
     "StoreBusy",
     "StoreError",
+    "TemplateError",
     "TransientDeliveryError",
     "UnitOfWorkClosed",
     "UnknownCurrency",
@@ -316,3 +317,25 @@ class RenderError(DunningError):
     def __init__(self, template_key: str, problem: str) -> None:
         self.template_key = template_key
         super().__init__(f"template {template_key!r}: {problem}")
+
+
+class TemplateError(RenderError, ValueError):
+    """User templates that cannot be used: a syntax error, an unknown variable, an
+    attribute or method reached for, an output over the size cap.
+
+    Raised when the templates are loaded, listing every problem of the directory, so a
+    bad template is found when the service starts, not when a notice is due.
+
+    Attributes:
+        problems: ``(path, line, problem)`` for every problem; ``line`` is 0 when the
+            problem is the file as a whole.
+    """
+
+    def __init__(self, problems: list[tuple[str, int, str]]) -> None:
+        self.problems = tuple(problems)
+        self.template_key = ""
+        lines = [
+            f"{path}:{line}: {problem}" if line else f"{path}: {problem}"
+            for path, line, problem in problems
+        ]
+        Exception.__init__(self, "\n".join(lines))

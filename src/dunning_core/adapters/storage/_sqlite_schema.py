@@ -251,4 +251,11 @@ CREATE TABLE refunds (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4)
+# Version 5 (issue 18): what an outbox message carries besides its text: the locale of
+# the text used (a fallback shows), and the stored document of a letter (JSON).
+_V5: Final = """
+ALTER TABLE outbox ADD COLUMN text_locale TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN document TEXT;
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5)
