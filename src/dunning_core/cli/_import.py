@@ -256,7 +256,7 @@ def _check_billed(uow: UnitOfWork, batch: _Batch, what: str) -> None:
                 row,
                 "currency",
                 record.currency,
-                f"the account {account.id} is in {account.currency}; a {what} is in its currency",
+                f"account {account.id} is in {account.currency}; its {what}s must be too",
             )
 
 

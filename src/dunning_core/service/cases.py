@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
+from decimal import Decimal
 
 import attrs
 
@@ -125,7 +126,7 @@ class CaseRow:
         """The row's currency (the account's)."""
         return self.amount.currency
 
-    def cells(self) -> tuple[str | int | date | object | None, ...]:
+    def cells(self) -> tuple[str | int | Decimal | date | None, ...]:
         """The row's values in :data:`CASE_COLUMNS` order; amounts as exact ``Decimal``."""
         return (
             self.account_id,
