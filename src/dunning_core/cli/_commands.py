@@ -10,7 +10,7 @@ import argparse
 import io
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TextIO
@@ -34,7 +34,7 @@ from dunning_core.policies.sms import count_segments, split_segments
 from dunning_core.ports import Shard, UowFactory
 from dunning_core.rendering.tables import Cell, terminal_safe, to_csv, to_json, to_text_table
 from dunning_core.service.cases import CASE_COLUMNS, CaseFilter, CaseRow, case_list, case_rows
-from dunning_core.service.cycle import AccountError, run_cycle
+from dunning_core.service.cycle import AccountError, CycleReport, run_cycle
 from dunning_core.service.dispatch import dispatch
 from dunning_core.service.explain import explain_account
 from dunning_core.service.payments import record_payment, reverse_payment
@@ -116,6 +116,14 @@ def parse_instant(text: str) -> datetime:
             f"{text!r} has no UTC offset; add one (+00:00) so it means one instant"
         )
     return value
+
+
+def parse_time(text: str) -> time:
+    """``HH:MM``."""
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time (HH:MM)") from None
 
 
 def parse_as_of(text: str) -> date | datetime:
@@ -228,25 +236,8 @@ def _count(ctx: Context, shard: Shard | None) -> int:
             after = ids[-1]
 
 
-def run(ctx: Context) -> int:
-    """``dunning run --as-of DATE``."""
-    args = ctx.args
-    config = ctx.settings.config
-    total = 0 if args.progress == "none" else _count(ctx, args.shard)
-    progress = Progress.start(args.progress, total, ctx.err)
-    try:
-        report = run_cycle(
-            ctx.uow_factory,
-            config,
-            args.as_of,
-            shard=args.shard,
-            batch_size=args.batch_size,
-            dry_run=args.dry_run,
-            progress=progress.advance,
-        )
-    finally:
-        progress.close()
-    data = {
+def _report_data(report: CycleReport) -> dict[str, object]:
+    return {
         "run_date": report.run_date,
         "shard": report.shard,
         "dry_run": report.dry_run,
@@ -261,24 +252,95 @@ def run(ctx: Context) -> int:
         "credit_alerts": report.credit_alerts,
         "errors": _errors_json(report.errors),
     }
+
+
+def _report_text(report: CycleReport) -> str:
     if report.already_done:
-        text = f"run {report.run_date} (shard {report.shard}) already done; nothing to do\n"
+        return f"run {report.run_date} (shard {report.shard}) already done; nothing to do\n"
+    actions = ", ".join(f"{k} {v}" for k, v in report.actions.items()) or "none"
+    text = (
+        f"run {report.run_date} (shard {report.shard}){' dry run' if report.dry_run else ''}: "
+        f"{report.accounts} accounts in {report.batches} batches\n"
+        f"  actions: {actions}\n"
+        f"  messages: {report.messages} new in the outbox\n"
+        f"  suspended: {', '.join(report.suspended) or 'none'}\n"
+        f"  reactivated: {', '.join(report.reactivated) or 'none'}\n"
+        f"  credit alerts: {report.credit_alerts}\n"
+    )
+    if report.resumed_after:
+        text += f"  resumed after account {report.resumed_after}\n"
+    return text + _errors_text(report.errors)
+
+
+def _report_line(report: CycleReport, sent: int | None) -> str:
+    if report.already_done:
+        return f"{report.run_date}: already done\n"
+    actions = ", ".join(f"{k} {v}" for k, v in report.actions.items()) or "no action"
+    line = f"{report.run_date}: {report.accounts} accounts, {actions}, {report.messages} messages"
+    if report.suspended:
+        line += f", suspended {', '.join(report.suspended)}"
+    if report.reactivated:
+        line += f", reactivated {', '.join(report.reactivated)}"
+    if sent is not None:
+        line += f", {sent} sent"
+    return line + "\n" + _errors_text(report.errors)
+
+
+def _days(ctx: Context) -> list[date | datetime]:
+    first: date | datetime = ctx.args.as_of
+    until: date | None = ctx.args.until
+    if until is None:
+        return [first]
+    if isinstance(first, datetime):
+        raise UsageError("dunning run: --until goes with a day --as-of (YYYY-MM-DD)")
+    if until < first:
+        raise UsageError(f"dunning run: --until {until} is before --as-of {first}")
+    return [first + timedelta(days=n) for n in range((until - first).days + 1)]
+
+
+def run(ctx: Context) -> int:
+    """``dunning run --as-of DATE [--until DATE]``."""
+    args = ctx.args
+    config = ctx.settings.config
+    days = _days(ctx)
+    total = 0 if args.progress == "none" else _count(ctx, args.shard) * len(days)
+    progress = Progress.start(args.progress, total, ctx.err)
+    notifier = None
+    if args.dispatch:
+        notifier, _ = build_notifier(ctx.settings.notifiers, io.StringIO())
+    reports: list[tuple[CycleReport, int | None]] = []
+    try:
+        for day in days:
+            report = run_cycle(
+                ctx.uow_factory,
+                config,
+                day,
+                shard=args.shard,
+                batch_size=args.batch_size,
+                dry_run=args.dry_run,
+                progress=progress.advance,
+            )
+            sent = None
+            if notifier is not None and not args.dry_run:
+                at = datetime.combine(report.run_date, args.dispatch, tzinfo=UTC)
+                sent = dispatch(ctx.uow_factory, notifier, at).sent
+            reports.append((report, sent))
+    finally:
+        progress.close()
+    if len(reports) == 1:
+        report, sent = reports[0]
+        data = _report_data(report)
+        text = _report_text(report)
+        if sent is not None:
+            data["sent"] = sent
+            text += f"  sent: {sent}\n"
+        ctx.emit(data, text)
     else:
-        actions = ", ".join(f"{k} {v}" for k, v in report.actions.items()) or "none"
-        text = (
-            f"run {report.run_date} (shard {report.shard}){' dry run' if report.dry_run else ''}: "
-            f"{report.accounts} accounts in {report.batches} batches\n"
-            f"  actions: {actions}\n"
-            f"  messages: {report.messages} new in the outbox\n"
-            f"  suspended: {', '.join(report.suspended) or 'none'}\n"
-            f"  reactivated: {', '.join(report.reactivated) or 'none'}\n"
-            f"  credit alerts: {report.credit_alerts}\n"
+        ctx.emit(
+            [dict(_report_data(r), sent=s) for r, s in reports],
+            "".join(_report_line(r, s) for r, s in reports),
         )
-        if report.resumed_after:
-            text += f"  resumed after account {report.resumed_after}\n"
-        text += _errors_text(report.errors)
-    ctx.emit(data, text)
-    return 1 if report.errors else 0
+    return 1 if any(report.errors for report, _ in reports) else 0
 
 
 def dispatch_outbox(ctx: Context) -> int:

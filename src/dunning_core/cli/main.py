@@ -15,7 +15,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
@@ -107,6 +107,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = command("run", "run the dunning cycle for a day")
     _as_of_arg(run, required=True)
+    run.add_argument(
+        "--until", type=_commands.parse_day, help="run every day from --as-of to this day"
+    )
+    run.add_argument(
+        "--dispatch",
+        nargs="?",
+        const=time(23, 0),
+        type=_commands.parse_time,
+        metavar="HH:MM",
+        help="after each day's run, dispatch the outbox at this UTC time (default 23:00)",
+    )
     run.add_argument("--dry-run", action="store_true", help="evaluate, write nothing")
     run.add_argument("--shard", type=_commands.parse_shard, help="i/n: one shard of n")
     run.add_argument("--batch-size", type=int, default=500, help=argparse.SUPPRESS)
