@@ -31,7 +31,7 @@ from dunning_core.cli._settings import (
     store_factory,
 )
 from dunning_core.policies.sms import count_segments, split_segments
-from dunning_core.ports import Shard, UowFactory
+from dunning_core.ports import UowFactory
 from dunning_core.rendering.tables import Cell, terminal_safe, to_csv, to_json, to_text_table
 from dunning_core.service.cases import CASE_COLUMNS, CaseFilter, CaseRow, case_list, case_rows
 from dunning_core.service.cycle import AccountError, CycleReport, run_cycle
@@ -44,6 +44,7 @@ from dunning_core.service.portfolio import (
     activity,
     aging_by_currency,
 )
+from dunning_core.sharding import Shard
 
 __all__ = ["Context"]
 
@@ -428,7 +429,7 @@ def reverse(ctx: Context) -> int:
         ctx.args.payment_id,
         ctx.args.status,
         config=ctx.settings.config,
-        at=at,
+        as_of=at,
     )
     event = None if outcome.event is None else type(outcome.event).__name__
     data = {

@@ -40,10 +40,10 @@ from dunning_core import (
 )
 from dunning_core.cli._read import RowProblem, SourceRow, SourceTable, preview, read_table
 from dunning_core.cli._rows import KINDS, AdviceRow, RecordKind, build_row
-from dunning_core.config import CycleConfig
 from dunning_core.errors import InvalidInputFile
 from dunning_core.ports import UnitOfWork, UowFactory
 from dunning_core.service.payments import record_payment
+from dunning_core.service.settings import CycleConfig
 
 __all__ = ["ImportOptions", "ImportReport", "import_file"]
 

@@ -31,10 +31,11 @@ from typing import Any, Protocol
 
 import attrs
 
-from dunning_core.config import CycleConfig, ladders_from_mapping, read_toml
+from dunning_core.config import ladders_from_mapping, read_toml
 from dunning_core.errors import ConfigError, DunningError
-from dunning_core.policies.ladder import LadderAssignment, presets
+from dunning_core.policies.ladder import LadderAssignment
 from dunning_core.ports import UowFactory
+from dunning_core.service.settings import CycleConfig, bootstrap
 
 __all__ = ["Settings", "Store", "UsageError", "load_settings", "open_store"]
 
@@ -112,7 +113,7 @@ def load_settings(path: str | None) -> Settings:
         UsageError: the file does not exist.
     """
     if path is None:
-        return Settings(config=CycleConfig(), notifiers={"default": {"type": "print"}})
+        return Settings(config=bootstrap(), notifiers={"default": {"type": "print"}})
     if not os.path.exists(path):
         raise UsageError(f"no configuration file at {path}")
     data = read_toml(path)
@@ -121,9 +122,9 @@ def load_settings(path: str | None) -> Settings:
         raise ConfigError(
             path, [("file", name, None, "unknown section") for name in sorted(unknown)]
         )
-    ladders = {ladder.name: ladder for ladder in presets.ALL}
+    ladders = {}
     if "ladders" in data:
-        ladders.update(ladders_from_mapping(data["ladders"], source=path))
+        ladders = ladders_from_mapping(data["ladders"], source=path)
     cycle = dict(data.get("cycle", {}))
     bad = set(cycle) - _CYCLE_KEYS
     if bad:
@@ -139,7 +140,7 @@ def load_settings(path: str | None) -> Settings:
                 path, [(f"[assignments] {account_id!r}", "ladder", spec, str(error))]
             ) from None
     try:
-        config = CycleConfig(ladders=ladders, assignments=assignments, **cycle)
+        config = bootstrap(ladders=ladders, assignments=assignments, **cycle)
     except DunningError as error:
         raise ConfigError(path, [("[cycle]", "", None, str(error))]) from None
     notifiers = dict(data.get("notifiers", {}))

@@ -24,7 +24,6 @@ from decimal import Decimal
 
 import attrs
 
-from dunning_core.config import CycleConfig
 from dunning_core.domain.dates import AsOf
 from dunning_core.domain.history import ActionRecord
 from dunning_core.domain.statement import OpenItem
@@ -38,10 +37,12 @@ from dunning_core.policies.ladder import (
     Outcome,
     decide_ladder,
 )
-from dunning_core.ports import Shard, UowFactory
-from dunning_core.service._effects import history_from_records
+from dunning_core.ports import UowFactory
 from dunning_core.service.cycle import AccountError
 from dunning_core.service.portfolio import AccountView, account_views
+from dunning_core.service.records import history_from_records
+from dunning_core.service.settings import CycleConfig
+from dunning_core.sharding import Shard
 
 __all__ = [
     "CASE_COLUMNS",
@@ -194,7 +195,7 @@ def ladder_decision(config: CycleConfig, view: AccountView, as_of: AsOf) -> Ladd
     stored history: what the cycle would decide if it ran now.
 
     Args:
-        config: The :class:`~dunning_core.config.CycleConfig` (ladders, assignments).
+        config: The :class:`~dunning_core.service.settings.CycleConfig` (ladders, assignments).
         view: The account.
         as_of: The day.
     """
@@ -303,7 +304,7 @@ def case_rows(
     or fees are owed, or one per open invoice with ``by_invoice``.
 
     Args:
-        config: The :class:`~dunning_core.config.CycleConfig`.
+        config: The :class:`~dunning_core.service.settings.CycleConfig`.
         view: The account as it stands (from :func:`account_views`).
         as_of: The day.
         by_invoice: One row per open invoice instead of one per account.
@@ -369,7 +370,7 @@ def case_list(
 
     Args:
         uow_factory: Opens units of work on the store.
-        config: The :class:`~dunning_core.config.CycleConfig` (ladders, assignments).
+        config: The :class:`~dunning_core.service.settings.CycleConfig` (ladders, assignments).
         as_of: The day.
         by_invoice: One row per open invoice.
         where: The filter; every row by default.

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 import attrs
 
-from dunning_core.config import CycleConfig
 from dunning_core.domain.dates import AsOf
 from dunning_core.domain.payment import PaymentStatus
 from dunning_core.policies.ladder import Outcome
@@ -23,6 +22,7 @@ from dunning_core.policies.suspension import decide_suspension
 from dunning_core.ports import UowFactory
 from dunning_core.service.cases import case_rows, ladder_decision
 from dunning_core.service.portfolio import account_view
+from dunning_core.service.settings import CycleConfig
 
 __all__ = ["Explanation", "explain_account"]
 
@@ -152,7 +152,7 @@ def explain_account(
 
     pending = [p for p in view.ledger.payments if p.status is PaymentStatus.PENDING]
     decision = decide_suspension(
-        config.suspension, statement, facts=view.facts, as_of=as_of, pending=pending
+        config.suspension, statement, as_of, facts=view.facts, pending=pending
     )
     if decision.suspended:
         since = view.suspension.since if view.suspension else None

@@ -30,7 +30,7 @@ import attrs
 
 from dunning_core.domain.account import Account
 from dunning_core.domain.dates import AsOf
-from dunning_core.domain.events import AccountFacts
+from dunning_core.domain.facts import AccountFacts
 from dunning_core.domain.history import ActionRecord
 from dunning_core.domain.outbox import OutboxMessage, OutboxStatus
 from dunning_core.domain.payment import PaymentStatus
@@ -38,9 +38,10 @@ from dunning_core.domain.state import SuspensionState
 from dunning_core.domain.statement import AccountStatement, AgingBucket
 from dunning_core.errors import DunningError
 from dunning_core.money import Money
-from dunning_core.ports import AccountLedger, Shard, UowFactory, check_shard
-from dunning_core.service._effects import statement_of
+from dunning_core.ports import AccountLedger, UowFactory
+from dunning_core.service._steps import statement_of
 from dunning_core.service.cycle import AccountError
+from dunning_core.sharding import Shard, check_shard
 
 __all__ = [
     "AccountView",
