@@ -37,7 +37,16 @@ ALLOWED: dict[str, set[str]] = {
     "adapters": {"domain", "policies", "ports", "sharding", "config", "rendering", "service"},
     # The command is a composition root: it opens the stores and notifiers it is told to
     # (their public modules only; see test_adapters_internals_stay_private_to_the_adapters).
-    "cli": {"domain", "policies", "ports", "sharding", "config", "rendering", "service", "adapters"},
+    "cli": {
+        "domain",
+        "policies",
+        "ports",
+        "sharding",
+        "config",
+        "rendering",
+        "service",
+        "adapters",
+    },
     "testing": {
         "domain",
         "policies",

@@ -9,6 +9,7 @@ Chromium is Debian's ``chromium`` package, installed by ``make browser`` (a step
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import select
@@ -63,7 +64,7 @@ class Page:
         binary = chromium_path()
         assert binary is not None, "chromium is not installed (make browser)"
         self._profile = tempfile.mkdtemp(prefix="dunning-chromium-")
-        self._log = open(os.path.join(self._profile, "stderr.log"), "wb")  # noqa: SIM115
+        self._log = open(os.path.join(self._profile, "stderr.log"), "wb")
         to_browser_r, to_browser_w = os.pipe()
         from_browser_r, from_browser_w = os.pipe()
 
@@ -83,7 +84,7 @@ class Page:
             stdout=subprocess.DEVNULL,
             stderr=self._log,
             pass_fds=(3, 4),  # what child_fds put there: the only fds kept open
-            preexec_fn=child_fds,  # noqa: PLW1509 - single-threaded test process
+            preexec_fn=child_fds,  # the test process starts no thread of its own
         )
         os.close(to_browser_r)
         os.close(from_browser_w)
@@ -109,10 +110,8 @@ class Page:
     def __exit__(self, *exc: object) -> None:
         try:
             if self._process is not None:
-                try:
+                with contextlib.suppress(AssertionError, OSError, TimeoutError):
                     self._call("Browser.close", {}, session=False, timeout=5)
-                except (AssertionError, OSError, TimeoutError):
-                    pass
                 try:
                     self._process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
@@ -199,9 +198,7 @@ class Page:
     def evaluate(self, expression: str) -> Any:
         """The JSON value of a JavaScript expression (DevTools evaluation is not subject
         to the page's Content-Security-Policy)."""
-        result = self._call(
-            "Runtime.evaluate", {"expression": expression, "returnByValue": True}
-        )
+        result = self._call("Runtime.evaluate", {"expression": expression, "returnByValue": True})
         assert "exceptionDetails" not in result, result["exceptionDetails"]
         return result["result"].get("value")
 
@@ -259,9 +256,7 @@ def decode_png(data: bytes) -> tuple[int, int, list[tuple[int, ...]]]:
                 line[i] = (line[i] + predictor) & 0xFF
         rows.append(line)
         previous = line
-    pixels = [
-        tuple(row[x * channels : x * channels + 3]) for row in rows for x in range(width)
-    ]
+    pixels = [tuple(row[x * channels : x * channels + 3]) for row in rows for x in range(width)]
     return width, height, pixels
 
 
