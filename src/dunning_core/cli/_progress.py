@@ -4,6 +4,7 @@ plain lines otherwise (one per tenth of the accounts), or nothing."""
 from __future__ import annotations
 
 import importlib
+import os
 import time
 from typing import Any, TextIO
 
@@ -39,7 +40,11 @@ class Progress:
             except ImportError:
                 pass
             else:
-                bar = tqdm(total=total, unit="acct", file=stream, dynamic_ncols=True)
+                try:
+                    width = os.get_terminal_size(stream.fileno()).columns or 80
+                except (OSError, ValueError):
+                    width = 80
+                bar = tqdm(total=total, unit="acct", file=stream, ncols=width, mininterval=0.2)
                 return cls(total, stream, bar=bar)
         return cls(total, stream, lines=True)
 

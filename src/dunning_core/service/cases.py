@@ -250,7 +250,7 @@ def _next(
                 continue
             candidate = (max(due, day), f"{entry.stage} for {number}")
         elif entry.outcome in (Outcome.PAUSED, Outcome.BLOCKED, Outcome.DEFERRED):
-            paused = paused or f"{entry.outcome.value.lower()}: {entry.reason.detail}"
+            paused = paused or f"{entry.outcome.value.lower()}: {entry.reason.message}"
             continue
         else:
             continue

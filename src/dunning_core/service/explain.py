@@ -157,19 +157,19 @@ def explain_account(
     if decision.suspended:
         since = view.suspension.since if view.suspension else None
         suspension = [f"Service is suspended{f' since {since}' if since else ''}."]
-        suspension += [reason.detail for reason in decision.reasons]
+        suspension += [reason.message for reason in decision.reasons]
         if decision.resumes_when:
             suspension.append(decision.resumes_when)
     else:
         suspension = ["Service is active."]
     if decision.requires_prepayment:
         suspension.append("The account runs on prepayment only.")
-    suspension += [f"Held off: {reason.detail}" for reason in decision.deferred]
+    suspension += [f"Held off: {reason.message}" for reason in decision.deferred]
 
     decision_today = ladder_decision(config, view, as_of)
     today = [
         f"{entry.invoice_number or 'account'}: {_OUTCOME_WORDS[entry.outcome]}: "
-        f"{entry.reason.detail}"
+        f"{entry.reason.message}"
         for entry in decision_today.trace
     ]
     counts = Counter(str(message.status) for message in view.messages)
