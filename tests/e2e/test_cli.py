@@ -17,7 +17,6 @@ import sqlite3
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -88,7 +87,7 @@ def import_sample(db: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample ledger imported and run for 60 days with the command."""
     db = tmp_path_factory.mktemp("cli") / "dunning.sqlite3"
     import_sample(db)
@@ -103,7 +102,7 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         "none",
         db=db,
     )
-    yield db
+    return db
 
 
 # -- the Python API path ------------------------------------------------------------------
