@@ -467,7 +467,7 @@ KINDS: Mapping[str, RecordKind] = {
             ("locale", False, "locale", "language of messages, e.g. fr_FR (default en_US)"),
             ("timezone", False, "IANA key", "days past due are counted in it (default UTC)"),
             ("credit_limit", False, _AMOUNT, "credit limit in the account's currency"),
-            ("terms", False, "NET<days>, DUE_ON_RECEIPT, PREPAY", "payment terms (NET30)"),
+            ("terms", False, "NET30, NET45, ..., DUE_ON_RECEIPT, PREPAY", "payment terms"),
             ("contact_name", False, "text", "the billing contact"),
             ("email", False, "email address", "where email notices go"),
             ("mobile", False, "E.164 number", "where SMS go (+33612345678)"),
