@@ -21,6 +21,7 @@ __all__ = [
     "DeliveryError",
     "DunningError",
     "DuplicatePayment",
+    "DuplicateRefund",
     "InvalidAmount",
     "InvalidAsOf",
     "InvalidContact",
@@ -125,6 +126,14 @@ class DuplicatePayment(DunningError):
     def __init__(self, payment_id: str, detail: str) -> None:
         self.payment_id = payment_id
         super().__init__(f"payment {payment_id!r} already recorded: {detail}")
+
+
+class DuplicateRefund(DunningError, ValueError):
+    """A refund id was seen before with a different amount, day or account."""
+
+    def __init__(self, refund_id: str, detail: str) -> None:
+        self.refund_id = refund_id
+        super().__init__(f"refund {refund_id!r} already recorded: {detail}")
 
 
 # -- policies ---------------------------------------------------------------------------

@@ -178,6 +178,7 @@ def test_version_4_brings_stored_reason_codes_to_upper_case(tmp_path: Path) -> N
         "INSERT INTO suspension_states VALUES ('A-1', 1, '[\"manual_hold\",\"overdue_days\"]',"
         " '2026-03-01', 0)"
     )
+    raw.execute("DROP TABLE refunds")  # version 4's table
     raw.execute("PRAGMA user_version=3")
     raw.commit()
     raw.close()

@@ -25,7 +25,7 @@ from dunning_core.domain.facts import Dispute, Hold, InsolvencyProceeding, Promi
 from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord
 from dunning_core.domain.invoice import CreditNote, Invoice
 from dunning_core.domain.outbox import OutboxMessage
-from dunning_core.domain.payment import Allocation, Payment
+from dunning_core.domain.payment import Allocation, Payment, Refund
 from dunning_core.domain.remittance import RemittanceAdvice, RemittanceLine
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.money import Money
@@ -212,6 +212,30 @@ def charge_from_row(row: Row) -> Charge:
         invoice_number=row[6],
         stage=row[7],
         detail=row[8],
+    )
+
+
+REFUND_COLUMNS = "account_id, id, amount_minor, currency, refunded_on, reference"
+
+
+def refund_row(refund: Refund) -> tuple[Any, ...]:
+    return (
+        refund.account_id,
+        refund.id,
+        refund.amount.minor_units,
+        refund.amount.currency,
+        refund.refunded_on.isoformat(),
+        refund.reference,
+    )
+
+
+def refund_from_row(row: Row) -> Refund:
+    return Refund(
+        account_id=row[0],
+        id=row[1],
+        amount=_from_minor(row[2], row[3]),
+        refunded_on=_day(row[4]),
+        reference=row[5],
     )
 
 
