@@ -135,6 +135,9 @@ def main() -> int:
         if not same:
             print(f"the command and run_cycle disagree: {report} / {direct}", file=sys.stderr)
             return 1
+        if not report["accounts"] or report["errors"]:
+            print(f"the run evaluated no account or had errors: {stderr[-500:]!r}", file=sys.stderr)
+            return 1
         progress = [line for line in stderr.splitlines() if line.startswith("progress:")]
         if len(progress) < 5:
             print(f"the command showed no progress: {stderr[-500:]!r}", file=sys.stderr)
