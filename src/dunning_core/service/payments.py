@@ -16,6 +16,7 @@ and re-decides suspension.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 import attrs
@@ -52,6 +53,7 @@ __all__ = [
     "ReversalOutcome",
     "assign_payment",
     "record_payment",
+    "record_payments",
     "reverse_payment",
 ]
 
@@ -166,49 +168,119 @@ def record_payment(
     if advice is not None:
         advice.check_payment(payment)
     with uow:
-        existing = uow.ledger.get_payment(payment.id)
-        if existing is not None:
-            # Raises DuplicatePayment on another amount or account.
-            if is_repeat(payment, existing):
-                return PaymentOutcome(payment=existing, repeated=True)
-            clears = (
-                existing.status is PaymentStatus.PENDING and payment.status is PaymentStatus.CLEARED
-            )
-            identifies = existing.account_id is None and payment.account_id is not None
-            if not (clears or identifies):
-                return PaymentOutcome(payment=existing, repeated=True)
-            stored = existing
-            if identifies:
-                assert payment.account_id is not None  # for mypy: identifies says so
-                if uow.accounts.get(payment.account_id) is None:
-                    raise UnknownRecord("account", payment.account_id)
-                stored = uow.ledger.identify_payment(payment.id, payment.account_id)
-            if clears:
-                stored = uow.ledger.set_payment_status(payment.id, PaymentStatus.CLEARED)
-            if stored.account_id is None or stored.status is not PaymentStatus.CLEARED:
-                uow.commit()  # cleared but still in suspense, or identified but pending
-                return PaymentOutcome(payment=stored)
-            advice = advice or uow.ledger.advice_for(payment.id)
-            outcome = _allocate_and_decide(uow, config, stored, advice, when)
+        outcome = _record_payment(uow, config, payment, advice, when)
+        if not outcome.repeated:
             uow.commit()
-            return outcome
+    return outcome
 
-        identified_by: PaymentMatch | None = None
-        candidates: tuple[PaymentMatch, ...] = ()
-        if payment.account_id is None:
-            identified_by, candidates = _identify(uow, payment, when)
-            if identified_by is not None:
-                payment = attrs.evolve(payment, account_id=identified_by.account_id)
-        elif uow.accounts.get(payment.account_id) is None:
-            raise UnknownRecord("account", payment.account_id)
-        uow.ledger.add_payment(payment)
+
+def record_payments(
+    uow: UnitOfWork,
+    payments: Iterable[Payment],
+    advices: Mapping[str, RemittanceAdvice] | None = None,
+    *,
+    config: CycleConfig | None = None,
+    as_of: AsOf | None = None,
+) -> tuple[PaymentOutcome, ...]:
+    """Record several payments in one unit of work: all of them, or none (a bank file).
+
+    Each is recorded, identified, allocated and re-decided as :func:`record_payment`
+    would, in the order given (a later payment sees what the earlier ones settled), but
+    nothing is committed until the last is done: a refused payment leaves the store as
+    it was.
+
+    Args:
+        uow: A unit of work not yet entered; this function enters it and commits once.
+        payments: The payments, in the order they arrived.
+        advices: Remittance advices by payment id.
+        config: Allocation and suspension policies, renderer; the defaults if ``None``.
+        as_of: When they are recorded; each one's value date by default.
+
+    Returns:
+        One :class:`PaymentOutcome` per payment, in order.
+
+    Raises:
+        DuplicatePayment, InvalidRemittance, CurrencyMismatch, UnknownRecord: as
+            :func:`record_payment`; nothing is written.
+        InvalidField: an item is not a :class:`~dunning_core.Payment`.
+        InvalidUnitOfWork: ``uow`` is a factory rather than a unit of work.
+
+    .. versionadded:: 0.2
+    """
+    check_unit_of_work(uow)
+    config = CycleConfig() if config is None else config
+    advices = {} if advices is None else advices
+    batch = list(payments)
+    for payment in batch:
+        if not isinstance(payment, Payment):
+            raise InvalidField("payment", payment, "must be a Payment")
+        advice = advices.get(payment.id)
         if advice is not None:
-            uow.ledger.add_advice(advice)
-        if payment.account_id is None or payment.status is not PaymentStatus.CLEARED:
+            advice.check_payment(payment)
+    if as_of is not None:
+        as_instant(as_of)
+    with uow:
+        outcomes = tuple(
+            _record_payment(
+                uow,
+                config,
+                payment,
+                advices.get(payment.id),
+                payment.received_on if as_of is None else as_of,
+            )
+            for payment in batch
+        )
+        if not all(outcome.repeated for outcome in outcomes):
             uow.commit()
-            return PaymentOutcome(payment=payment, candidates=candidates)
-        outcome = _allocate_and_decide(uow, config, payment, advice, when)
-        uow.commit()
+    return outcomes
+
+
+def _record_payment(
+    uow: UnitOfWork,
+    config: CycleConfig,
+    payment: Payment,
+    advice: RemittanceAdvice | None,
+    when: AsOf,
+) -> PaymentOutcome:
+    """Record ``payment`` in the caller's (entered) unit of work, without committing."""
+    existing = uow.ledger.get_payment(payment.id)
+    if existing is not None:
+        # Raises DuplicatePayment on another amount or account.
+        if is_repeat(payment, existing):
+            return PaymentOutcome(payment=existing, repeated=True)
+        clears = (
+            existing.status is PaymentStatus.PENDING and payment.status is PaymentStatus.CLEARED
+        )
+        identifies = existing.account_id is None and payment.account_id is not None
+        if not (clears or identifies):
+            return PaymentOutcome(payment=existing, repeated=True)
+        stored = existing
+        if identifies:
+            assert payment.account_id is not None  # for mypy: identifies says so
+            if uow.accounts.get(payment.account_id) is None:
+                raise UnknownRecord("account", payment.account_id)
+            stored = uow.ledger.identify_payment(payment.id, payment.account_id)
+        if clears:
+            stored = uow.ledger.set_payment_status(payment.id, PaymentStatus.CLEARED)
+        if stored.account_id is None or stored.status is not PaymentStatus.CLEARED:
+            return PaymentOutcome(payment=stored)
+        advice = advice or uow.ledger.advice_for(payment.id)
+        return _allocate_and_decide(uow, config, stored, advice, when)
+
+    identified_by: PaymentMatch | None = None
+    candidates: tuple[PaymentMatch, ...] = ()
+    if payment.account_id is None:
+        identified_by, candidates = _identify(uow, payment, when)
+        if identified_by is not None:
+            payment = attrs.evolve(payment, account_id=identified_by.account_id)
+    elif uow.accounts.get(payment.account_id) is None:
+        raise UnknownRecord("account", payment.account_id)
+    uow.ledger.add_payment(payment)
+    if advice is not None:
+        uow.ledger.add_advice(advice)
+    if payment.account_id is None or payment.status is not PaymentStatus.CLEARED:
+        return PaymentOutcome(payment=payment, candidates=candidates)
+    outcome = _allocate_and_decide(uow, config, payment, advice, when)
     return attrs.evolve(outcome, identified_by=identified_by, candidates=candidates)
 
 
