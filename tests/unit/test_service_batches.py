@@ -18,6 +18,7 @@ from dunning_core import (
     Invoice,
     Money,
     Payment,
+    PaymentStatus,
     RemittanceAdvice,
     RemittanceLine,
     UnknownRecord,
@@ -26,13 +27,15 @@ from dunning_core.adapters.storage.memory import MemoryStore
 from dunning_core.adapters.storage.sqlite import SqliteStore
 from dunning_core.domain.events import AccountChanged, AccountSuspended, InvoiceRecorded
 from dunning_core.service.accounts import record_account, record_accounts
+from dunning_core.service.cycle import run_cycle
 from dunning_core.service.invoices import (
     record_credit_note,
     record_credit_notes,
     record_invoice,
     record_invoices,
 )
-from dunning_core.service.payments import record_payment, record_payments
+from dunning_core.service.payments import record_advices, record_payment, record_payments
+from dunning_core.service.settings import CycleConfig
 
 Store = MemoryStore | SqliteStore
 SETUP = date(2026, 1, 1)
@@ -223,3 +226,54 @@ def test_a_batch_checks_every_item_before_entering_the_unit_of_work() -> None:
         record_payments(store.unit_of_work(), [INVOICES[0]])  # type: ignore[list-item]
     with store.unit_of_work() as uow:
         assert uow.accounts.get_many(IDS) == {}
+
+
+def test_a_deferred_batch_leaves_suspension_to_the_next_run(store: Store) -> None:
+    """A first load in several files: invoices alone would suspend accounts whose
+    payments come in the next file; deferred, only the run decides, on the whole ledger."""
+    record_accounts(store.unit_of_work(), ACCOUNTS, as_of=SETUP, decide_suspension=False)
+    late = date(2026, 3, 20)  # F-0..F-5 all long overdue by then
+    invoices = record_invoices(store.unit_of_work(), INVOICES, as_of=late, decide_suspension=False)
+    assert all(o.decision is None and o.suspension_event is None for o in invoices)
+    paid = record_payments(
+        store.unit_of_work(), PAYMENTS, ADVICES, as_of=late, decide_suspension=False
+    )
+    assert all(o.decision is None and o.event is None for o in paid)
+    assert sum(len(o.allocation.allocations) for o in paid if o.allocation) >= 3
+    with store.unit_of_work() as uow:
+        assert uow.history.suspension_states(IDS) == {}
+        assert not any(uow.outbox.messages_of(IDS).values())
+    # Not deferred, the same invoices suspend at once.
+    other = MemoryStore()
+    record_accounts(other.unit_of_work(), ACCOUNTS, as_of=SETUP)
+    eager = record_invoices(other.unit_of_work(), INVOICES, as_of=late)
+    assert any(isinstance(o.suspension_event, AccountSuspended) for o in eager)
+    report = run_cycle(store.unit_of_work, CycleConfig(), late)
+    assert report.accounts == 2
+    with store.unit_of_work() as uow:
+        assert set(uow.history.suspension_states(IDS)) == set(IDS)
+
+
+def test_advices_are_kept_for_payments_on_file_all_or_none(store: Store) -> None:
+    record_accounts(store.unit_of_work(), ACCOUNTS, as_of=SETUP)
+    record_invoices(store.unit_of_work(), INVOICES)
+    pending = attrs.evolve(PAYMENTS[2], id="P-9", status=PaymentStatus.PENDING)
+    record_payments(store.unit_of_work(), [PAYMENTS[0], pending])
+    late_advice = RemittanceAdvice(
+        payment_id="P-9",
+        lines=[RemittanceLine(invoice_number="F-4", amount_paid=Money("104.00", "EUR"))],
+    )
+    stray = RemittanceAdvice(payment_id="P-404", lines=late_advice.lines)
+    with pytest.raises(UnknownRecord, match="P-404"):
+        record_advices(store.unit_of_work(), [late_advice, stray])
+    with store.unit_of_work() as uow:
+        assert uow.ledger.advice_for("P-9") is None
+    first = record_advices(store.unit_of_work(), [late_advice, ADVICES["P-1"]])
+    assert [(o.repeated, o.allocated) for o in first] == [(False, False), (False, True)]
+    assert [o.repeated for o in record_advices(store.unit_of_work(), [late_advice])] == [True]
+    # The pending payment clears: the advice kept for it directs the allocation.
+    cleared = record_payment(
+        store.unit_of_work(), attrs.evolve(pending, status=PaymentStatus.CLEARED)
+    )
+    assert cleared.allocation is not None
+    assert [a.invoice_number for a in cleared.allocation.allocations] == ["F-4"]

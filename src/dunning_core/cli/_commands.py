@@ -194,6 +194,8 @@ def import_(ctx: Context) -> int:
         partial=args.partial,
         rejects=args.rejects,
         advices=args.advices,
+        as_of=args.as_of,
+        defer_suspension=args.defer_suspension,
     )
     report = import_file(ctx.uow_factory, args.kind, args.file, options, ctx.settings.config)
     lines = []

@@ -104,6 +104,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importing.add_argument("--rejects", type=Path, help="reject file (default FILE.rejects.EXT)")
     importing.add_argument("--advices", type=Path, help="payments: their remittance advices")
+    importing.add_argument(
+        "--as-of",
+        type=_commands.parse_as_of,
+        help="when the records are recorded (default: now for accounts, each "
+        "document's own date for the others)",
+    )
+    importing.add_argument(
+        "--defer-suspension",
+        action="store_true",
+        help="leave suspension to the next run (a first load of a ledger in several files)",
+    )
 
     run = command("run", "run the dunning cycle for a day")
     _as_of_arg(run, required=True)

@@ -97,6 +97,7 @@ def record_accounts(
     *,
     config: CycleConfig | None = None,
     as_of: AsOf,
+    decide_suspension: bool = True,
 ) -> tuple[AccountOutcome, ...]:
     """Record several accounts in one unit of work: all of them, or none.
 
@@ -110,6 +111,12 @@ def record_accounts(
         accounts: The accounts as they are now.
         config: The policies; the defaults if ``None``.
         as_of: When the changes are recorded (a date or an aware datetime).
+        decide_suspension: Re-decide each account's suspension after its change (the
+            default, as the single service does). ``False`` for a first load of a
+            ledger in several files: a decision taken between two of them would judge
+            an account by half its data (invoices without the payments that settled
+            them) and send its notice; the next cycle run decides from the whole
+            ledger instead. The outcomes' ``decision`` is then ``None``.
 
     Returns:
         One outcome per account, in order (``repeated=True`` for an account on file
@@ -129,7 +136,10 @@ def record_accounts(
     as_instant(as_of)
     config = CycleConfig() if config is None else config
     with uow:
-        outcomes = tuple(_record_account(uow, config, account, as_of) for account in batch)
+        outcomes = tuple(
+            _record_account(uow, config, account, as_of, decide=decide_suspension)
+            for account in batch
+        )
         if not all(outcome.repeated for outcome in outcomes):
             uow.commit()
     return outcomes
@@ -141,7 +151,7 @@ def _check_account(account: object) -> None:
 
 
 def _record_account(
-    uow: UnitOfWork, config: CycleConfig, account: Account, as_of: AsOf
+    uow: UnitOfWork, config: CycleConfig, account: Account, as_of: AsOf, *, decide: bool = True
 ) -> AccountOutcome:
     """Record ``account`` in the caller's (entered) unit of work, without committing."""
     before = uow.accounts.get(account.id)
@@ -154,4 +164,4 @@ def _record_account(
         fields=_changed_fields(before, account),
         created=before is None,
     )
-    return finish_change(uow, config, account, as_of, [changed])
+    return finish_change(uow, config, account, as_of, [changed], decide=decide)

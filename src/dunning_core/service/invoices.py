@@ -101,6 +101,7 @@ def record_invoices(
     *,
     config: CycleConfig | None = None,
     as_of: AsOf | None = None,
+    decide_suspension: bool = True,
 ) -> tuple[AccountOutcome, ...]:
     """Record several invoices in one unit of work: all of them, or none.
 
@@ -115,6 +116,12 @@ def record_invoices(
             issued gives each suspension decision the ledger of its day).
         config: The policies; the defaults if ``None``.
         as_of: When they are recorded; each one's issue date by default.
+        decide_suspension: Re-decide each account's suspension after its change (the
+            default, as the single service does). ``False`` for a first load of a
+            ledger in several files: a decision taken between two of them would judge
+            an account by half its data (invoices without the payments that settled
+            them) and send its notice; the next cycle run decides from the whole
+            ledger instead. The outcomes' ``decision`` is then ``None``.
 
     Returns:
         One outcome per invoice, in order.
@@ -135,7 +142,13 @@ def record_invoices(
     config = CycleConfig() if config is None else config
     with uow:
         outcomes = tuple(
-            _record_invoice(uow, config, invoice, invoice.issued_on if as_of is None else as_of)
+            _record_invoice(
+                uow,
+                config,
+                invoice,
+                invoice.issued_on if as_of is None else as_of,
+                decide=decide_suspension,
+            )
             for invoice in batch
         )
         if not all(outcome.repeated for outcome in outcomes):
@@ -149,7 +162,7 @@ def _check_record(record: object, cls: type, name: str, article: str) -> None:
 
 
 def _record_invoice(
-    uow: UnitOfWork, config: CycleConfig, invoice: Invoice, when: AsOf
+    uow: UnitOfWork, config: CycleConfig, invoice: Invoice, when: AsOf, *, decide: bool = True
 ) -> AccountOutcome:
     """Record ``invoice`` in the caller's (entered) unit of work, without committing."""
     account = uow.accounts.get(invoice.account_id)
@@ -168,7 +181,7 @@ def _record_invoice(
         amount=invoice.amount,
         replaced=before is not None,
     )
-    return finish_change(uow, config, account, when, [event])
+    return finish_change(uow, config, account, when, [event], decide=decide)
 
 
 def record_credit_note(
@@ -220,6 +233,7 @@ def record_credit_notes(
     *,
     config: CycleConfig | None = None,
     as_of: AsOf | None = None,
+    decide_suspension: bool = True,
 ) -> tuple[AccountOutcome, ...]:
     """Record and apply several credit notes in one unit of work: all of them, or none.
 
@@ -232,6 +246,12 @@ def record_credit_notes(
         notes: The credit notes, in the order to apply them.
         config: The policies; the defaults if ``None``.
         as_of: When they are recorded; each one's issue date by default.
+        decide_suspension: Re-decide each account's suspension after its change (the
+            default, as the single service does). ``False`` for a first load of a
+            ledger in several files: a decision taken between two of them would judge
+            an account by half its data (invoices without the payments that settled
+            them) and send its notice; the next cycle run decides from the whole
+            ledger instead. The outcomes' ``decision`` is then ``None``.
 
     Returns:
         One outcome per note, in order; ``allocations`` are the ones written.
@@ -253,7 +273,13 @@ def record_credit_notes(
     config = CycleConfig() if config is None else config
     with uow:
         outcomes = tuple(
-            _record_credit_note(uow, config, note, note.issued_on if as_of is None else as_of)
+            _record_credit_note(
+                uow,
+                config,
+                note,
+                note.issued_on if as_of is None else as_of,
+                decide=decide_suspension,
+            )
             for note in batch
         )
         if not all(outcome.repeated for outcome in outcomes):
@@ -262,7 +288,7 @@ def record_credit_notes(
 
 
 def _record_credit_note(
-    uow: UnitOfWork, config: CycleConfig, note: CreditNote, when: AsOf
+    uow: UnitOfWork, config: CycleConfig, note: CreditNote, when: AsOf, *, decide: bool = True
 ) -> AccountOutcome:
     """Record and apply ``note`` in the caller's (entered) unit of work, without
     committing."""
@@ -312,4 +338,6 @@ def _record_credit_note(
         applied=applied,
         left=note.amount - used,
     )
-    return finish_change(uow, config, account, when, [event], allocations=allocations)
+    return finish_change(
+        uow, config, account, when, [event], allocations=allocations, decide=decide
+    )
