@@ -16,6 +16,12 @@ then). The policies come from an optional TOML file (``--config`` or
     [ladders.mine]                     # ladders of your own (see docs/ladders.md)
     ...
 
+    [allocation]                       # how payments are applied (AllocationPolicy)
+    order = "OLDEST_FIRST"             # or UNAPPLIED, STATUTORY
+    discount_tolerance = { percent = "2", max_amount = "15.00 EUR" }
+    write_off_tolerance = { max_amount = "5.00 EUR" }
+    withholding_needs_certificate = false
+
     [notifiers]                        # how ``dunning dispatch`` sends, per channel
     default = { type = "print" }
     LETTER = { type = "directory", path = "letters" }
@@ -32,7 +38,9 @@ from typing import Any, Protocol
 import attrs
 
 from dunning_core.config import ladders_from_mapping, read_toml
-from dunning_core.errors import ConfigError, DunningError
+from dunning_core.errors import ConfigError, DunningError, InvalidField
+from dunning_core.money import Money
+from dunning_core.policies.allocation import AllocationPolicy, Tolerance
 from dunning_core.policies.ladder import LadderAssignment
 from dunning_core.ports import UowFactory
 from dunning_core.service.settings import CycleConfig, bootstrap
@@ -117,7 +125,7 @@ def load_settings(path: str | None) -> Settings:
     if not os.path.exists(path):
         raise UsageError(f"no configuration file at {path}")
     data = read_toml(path)
-    unknown = set(data) - {"cycle", "assignments", "ladders", "notifiers"}
+    unknown = set(data) - {"cycle", "assignments", "ladders", "allocation", "notifiers"}
     if unknown:
         raise ConfigError(
             path, [("file", name, None, "unknown section") for name in sorted(unknown)]
@@ -139,6 +147,8 @@ def load_settings(path: str | None) -> Settings:
             raise ConfigError(
                 path, [(f"[assignments] {account_id!r}", "ladder", spec, str(error))]
             ) from None
+    if "allocation" in data:
+        cycle["allocation"] = allocation_policy(data["allocation"], path)
     try:
         config = bootstrap(ladders=ladders, assignments=assignments, **cycle)
     except DunningError as error:
@@ -149,6 +159,55 @@ def load_settings(path: str | None) -> Settings:
         if not isinstance(spec, dict) or "type" not in spec:
             raise ConfigError(path, [("[notifiers]", channel, spec, "needs a table with a type")])
     return Settings(config=config, notifiers=notifiers, source=path)
+
+
+_TOLERANCES = ("discount_tolerance", "write_off_tolerance")
+_ALLOCATION_KEYS = {"order", "central_billing", "withholding_needs_certificate", *_TOLERANCES}
+
+
+def _money(text: object, where: str) -> Money:
+    """``"15.00 EUR"`` -> Money."""
+    amount, _, currency = str(text).strip().partition(" ")
+    if not currency:
+        raise InvalidField(where, text, 'expected an amount and a currency, "15.00 EUR"')
+    return Money(amount, currency.strip().upper())
+
+
+def allocation_policy(table: Any, path: str) -> AllocationPolicy:
+    """The ``[allocation]`` table -> :class:`AllocationPolicy`.
+
+    Raises:
+        ConfigError: an unknown key or a bad value, each named.
+    """
+    if not isinstance(table, dict):
+        raise ConfigError(path, [("[allocation]", "", table, "must be a table")])
+    problems = [
+        ("[allocation]", key, table[key], "unknown key")
+        for key in sorted(set(table) - _ALLOCATION_KEYS)
+    ]
+    if problems:
+        raise ConfigError(path, problems)
+    fields: dict[str, Any] = {k: v for k, v in table.items() if k not in _TOLERANCES}
+    for name in _TOLERANCES:
+        if name not in table:
+            continue
+        spec = table[name]
+        try:
+            if not isinstance(spec, dict) or set(spec) - {"percent", "max_amount"}:
+                raise InvalidField(
+                    name, spec, 'expected { percent = "2", max_amount = "15.00 EUR" }'
+                )
+            cap = spec.get("max_amount")
+            fields[name] = Tolerance(
+                percent=spec.get("percent"),
+                max_amount=None if cap is None else _money(cap, f"{name}.max_amount"),
+            )
+        except DunningError as error:
+            raise ConfigError(path, [("[allocation]", name, spec, str(error))]) from None
+    try:
+        return AllocationPolicy(**fields)
+    except (DunningError, TypeError) as error:
+        raise ConfigError(path, [("[allocation]", "", table, str(error))]) from None
 
 
 #: Notifier types of ``dunning_core.adapters.notify``, imported when named.

@@ -162,6 +162,14 @@ def build_parser() -> argparse.ArgumentParser:
     pay.add_argument(
         "--withheld", action="append", default=[], metavar="INVOICE=AMOUNT", help="tax withheld"
     )
+    pay.add_argument(
+        "--discount",
+        action="append",
+        default=[],
+        metavar="INVOICE=AMOUNT",
+        help="discount the customer deducted (early payment, agreed rebate)",
+    )
+    pay.add_argument("--short-reason", help="why the customer paid less (on the advice)")
 
     reverse = command("reverse", "reverse a payment: chargeback or returned direct debit")
     reverse.add_argument("payment_id")
@@ -232,14 +240,20 @@ def payment_from_args(args: argparse.Namespace) -> tuple[Payment, RemittanceAdvi
     )
     paid = _parse_pairs(args.advice, "--advice", currency)
     withheld = _parse_pairs(args.withheld, "--withheld", currency)
-    numbers = list(dict.fromkeys([*paid, *withheld]))
+    discounts = _parse_pairs(args.discount, "--discount", currency)
+    numbers = list(dict.fromkeys([*paid, *withheld, *discounts]))
     if not numbers:
+        if args.short_reason:
+            raise UsageError("--short-reason goes with --advice, --withheld or --discount")
         return payment, None
+    zero = Money.zero(currency)
     lines = [
         RemittanceLine(
             invoice_number=number,
-            amount_paid=paid.get(number, Money.zero(currency)),
-            tax_withheld=withheld.get(number, Money.zero(currency)),
+            amount_paid=paid.get(number, zero),
+            tax_withheld=withheld.get(number, zero),
+            discount_taken=discounts.get(number, zero),
+            reason=args.short_reason,
         )
         for number in numbers
     ]
