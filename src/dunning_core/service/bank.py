@@ -326,6 +326,7 @@ class _Importer:
         advice: RemittanceAdvice | None = None
         if scheduled is not None:
             account_id, matched_by = scheduled.account_id, MatchedBy.RE_PRESENTATION
+            self._lift_hold(scheduled.account_id, payment_id, payment.received_on)
         if account_id is None:
             found = self._by_creditor_reference(entry)
             if found is not None:
@@ -368,6 +369,16 @@ class _Importer:
                 "it waits in suspense",
             )
         return self._recorded(entry, outcome.payment, matched_by, numbers)
+
+    def _lift_hold(self, account_id: str, retry_id: str, arrived_on: date) -> None:
+        """End the ladder's hold the day the re-presentation arrives."""
+        hold_id = f"{DIRECT_DEBIT_RETRY}:{retry_id}"
+        with self.uow_factory() as uow:
+            facts = uow.facts.load([account_id]).get(account_id)
+            for hold in facts.holds if facts is not None else ():
+                if hold.id == hold_id and (hold.ends_on is None or hold.ends_on > arrived_on):
+                    uow.facts.add_hold(attrs.evolve(hold, ends_on=max(hold.starts_on, arrived_on)))
+                    uow.commit()
 
     def _recorded(
         self,
@@ -533,8 +544,7 @@ class _Importer:
                 messages.append(attrs.evolve(message, next_attempt_at=max(due, self.at)))
                 until = self.policy.calendar.add_business_days(decision.retry_on, self.hold_days)
                 start = min(entry.booked_on, _day(self.as_of, tz))
-                for hold in _holds(account_id, retry_id, invoices, start, until, decision):
-                    uow.facts.add_hold(hold)
+                uow.facts.add_hold(_hold(account_id, retry_id, start, until, decision))
                 kind = "direct_debit.retry_scheduled"
             elif decision.action is RetryAction.STOP_DIRECT_DEBIT:
                 messages.append(
@@ -568,27 +578,18 @@ class _Importer:
         return decision
 
 
-def _holds(
-    account_id: str,
-    retry_id: str,
-    invoices: tuple[str, ...],
-    start: date,
-    until: date,
-    decision: RetryDecision,
-) -> list[Hold]:
-    reason = f"direct-debit re-presentation {retry_id} pending (due {decision.retry_on})"
-    targets: tuple[str | None, ...] = invoices or (None,)
-    return [
-        Hold(
-            id=f"{DIRECT_DEBIT_RETRY}:{retry_id}:{number or '*'}",
-            account_id=account_id,
-            reason=reason,
-            starts_on=start,
-            ends_on=max(until, start),
-            invoice_number=number,
-        )
-        for number in targets
-    ]
+def _hold(
+    account_id: str, retry_id: str, start: date, until: date, decision: RetryDecision
+) -> Hold:
+    """An account-level hold: it pauses the ladder (every notice of the account) but not
+    allocation, so a transfer arriving meanwhile still settles the invoices."""
+    return Hold(
+        id=f"{DIRECT_DEBIT_RETRY}:{retry_id}",
+        account_id=account_id,
+        reason=f"direct-debit re-presentation {retry_id} pending (due {decision.retry_on})",
+        starts_on=start,
+        ends_on=max(until, start),
+    )
 
 
 def _day(as_of: AsOf, tz: object) -> date:
