@@ -20,6 +20,7 @@ imported when first needed.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from dunning_core.errors import InvalidCreditorReference, InvalidIban
@@ -89,10 +90,15 @@ def creditor_reference(invoice: Any) -> str:
 
 def is_creditor_reference(text: str) -> bool:
     """True when ``text`` (spaces allowed) is an RF reference with valid check digits."""
-    from stdnum import iso11649
-
     if not isinstance(text, str):
         return False
+    return _valid_rf(text)
+
+
+@lru_cache(maxsize=4096)
+def _valid_rf(text: str) -> bool:
+    from stdnum import iso11649
+
     return bool(iso11649.is_valid(text))
 
 
@@ -141,12 +147,22 @@ def normalize_iban(value: str, field: str = "iban") -> str:
     Raises:
         InvalidIban: the IBAN is malformed or its check digits are wrong.
     """
+    if not isinstance(value, str):
+        raise InvalidIban(field, value, "must be a string")
+    checked = _checked_iban(value)
+    if checked.startswith("!"):
+        raise InvalidIban(field, value, f"not a valid IBAN ({checked[1:]})")
+    return checked
+
+
+# A bank file names the same few thousand payers over and over: each IBAN is checked
+# once per process ("!" marks the problem of an invalid one).
+@lru_cache(maxsize=65536)
+def _checked_iban(value: str) -> str:
     from stdnum import iban
     from stdnum.exceptions import ValidationError
 
-    if not isinstance(value, str):
-        raise InvalidIban(field, value, "must be a string")
     try:
         return str(iban.validate(value))
     except ValidationError as error:
-        raise InvalidIban(field, value, f"not a valid IBAN ({error})") from None
+        return f"!{error}"

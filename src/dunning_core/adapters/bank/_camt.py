@@ -84,6 +84,7 @@ class _Paths:
         self.tag_acct = p("Acct")
         self.tag_bal = p("Bal")
         self.tag_summary = p("TxsSummry")
+        self.tag_tx = p("TxDtls")
         self.id = p("Id")
         self.acct_iban = p("Id/IBAN")
         self.acct_other = p("Id/Othr/Id")
@@ -128,6 +129,51 @@ class _Paths:
         self.credit_sum = p("TtlCdtNtries/Sum")
         self.debit_count = p("TtlDbtNtries/NbOfNtries")
         self.debit_sum = p("TtlDbtNtries/Sum")
+
+
+class _Flat:
+    """An element's descendants by path, collected in one walk: the few dozen lookups an
+    entry needs cost a dictionary access each instead of an ElementPath search.
+
+    Walking stops below the tags in ``stop`` (a ``TxDtls`` is read on its own).
+    """
+
+    __slots__ = ("element", "paths", "sourceline")
+
+    def __init__(self, element: Any, stop: str = "") -> None:
+        self.element = element
+        self.sourceline = element.sourceline
+        paths: dict[str, list[Any]] = {}
+        pending = [(element, "")]
+        while pending:
+            parent, prefix = pending.pop()
+            for child in parent:
+                tag = child.tag
+                if not isinstance(tag, str):
+                    continue
+                path = prefix + tag
+                found = paths.get(path)
+                if found is None:
+                    paths[path] = [child]
+                else:
+                    found.append(child)
+                if tag != stop and len(child):
+                    pending.append((child, path + "/"))
+        self.paths = paths
+
+    def find(self, path: str) -> Any:
+        found = self.paths.get(path)
+        return found[0] if found else None
+
+    def findtext(self, path: str) -> str | None:
+        found = self.paths.get(path)
+        return (found[0].text or "") if found else None
+
+    def findall(self, path: str) -> list[Any]:
+        return self.paths.get(path, [])
+
+    def iterfind(self, path: str) -> list[Any]:
+        return self.paths.get(path, [])
 
 
 def _text(element: Any, path: str) -> str | None:
@@ -405,8 +451,9 @@ def _close(element: Any, paths: _Paths, statement: _Statement) -> Iterator[Item]
     yield totals
 
 
-def _entry(element: Any, paths: _Paths, statement: _Statement, message: str) -> Iterator[Item]:
-    line = element.sourceline
+def _entry(entry: Any, paths: _Paths, statement: _Statement, message: str) -> Iterator[Item]:
+    line = entry.sourceline
+    element = _Flat(entry, stop=paths.tag_tx)
     reference = _text(element, paths.svcr_ref) or _text(element, paths.ntry_ref)
     try:
         entries = _read_entry(element, paths, statement, reference, f"{statement.source}:{line}")
@@ -463,7 +510,7 @@ def _read_entry(
         "direction": CreditDebit(indicator),
         "reversal": _text(element, paths.rvsl) in ("true", "1"),
     }
-    transactions = element.findall(f"{paths.details}/{paths.tx}")
+    transactions = [_Flat(tx) for tx in element.findall(f"{paths.details}/{paths.tx}")]
     declared = None
     for batch_count in element.iterfind(f"{paths.details}/{paths.batch_count}"):
         declared = (declared or 0) + (_count((batch_count.text or "").strip(), "Btch/NbOfTxs") or 0)
@@ -612,7 +659,7 @@ def _derived_reference(
             booked_on.isoformat(),
             indicator,
             str(amount),
-            etree.tostring(element, method="c14n").decode("utf-8"),
+            etree.tostring(element.element, method="c14n").decode("utf-8"),
         )
     )
     digest = hashlib.blake2b(facts.encode("utf-8"), digest_size=10).hexdigest()
