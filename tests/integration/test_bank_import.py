@@ -88,8 +88,8 @@ def snapshot(store: MemoryStore) -> tuple[object, ...]:
     with store.unit_of_work() as uow:
         ledgers = uow.ledger.load(accounts)
         return (
-            tuple(sorted((p.id, p.status) for l in ledgers.values() for p in l.payments)),
-            tuple(sorted(repr(a) for l in ledgers.values() for a in l.allocations)),
+            tuple(sorted((p.id, p.status) for ledger in ledgers.values() for p in ledger.payments)),
+            tuple(sorted(repr(a) for ledger in ledgers.values() for a in ledger.allocations)),
             tuple(p.id for p in uow.ledger.unidentified_payments(limit=1000)),
             tuple(sorted(uow.outbox.messages_of(accounts).items())),
             tuple(sorted(uow.facts.load(accounts).items())),
