@@ -20,10 +20,9 @@ from dunning_core import Account, Invoice, Money
 from dunning_core.adapters.bank import read_camt053, read_camt054, read_mt940
 from dunning_core.adapters.storage.memory import MemoryStore
 from dunning_core.domain.payment import PaymentStatus
-from dunning_core.policies.ladder.evaluate import evaluate_ladder
-from dunning_core.policies.ladder.history import DunningHistory
+from dunning_core.policies.ladder import DunningHistory, evaluate_ladder
 from dunning_core.policies.ladder.presets import FIVE_NOTICES_THEN_TERMINATION
-from dunning_core.service._effects import statement_of
+from dunning_core.service._steps import statement_of
 from dunning_core.service.bank import (
     DIRECT_DEBIT_RETRY,
     DIRECT_DEBIT_STOP,

@@ -28,14 +28,15 @@ from typing import Any
 import attrs
 
 from dunning_core.domain._checks import to_frozenset
+from dunning_core.domain.calendar import BusinessCalendar
+from dunning_core.domain.reasons import Reason
 from dunning_core.errors import InvalidField, InvalidPolicy
-from dunning_core.policies.ladder.calendar import BusinessCalendar
 
 __all__ = [
     "DirectDebitRetryPolicy",
     "RetryAction",
     "RetryDecision",
-    "RetryReason",
+    "RetryReasonCode",
     "decide_direct_debit_retry",
 ]
 
@@ -62,22 +63,6 @@ class RetryReasonCode(enum.StrEnum):
     RETRIES_USED = "RETRIES_USED"
     UNHANDLED_REASON = "UNHANDLED_REASON"
     AVOIDED_DAY = "AVOIDED_DAY"
-
-
-@attrs.frozen
-class RetryReason:
-    """One reason behind a retry decision.
-
-    Args:
-        code: A :class:`RetryReasonCode` value.
-        message: A sentence a person can read.
-    """
-
-    code: str
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def _non_negative(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -167,7 +152,7 @@ class RetryDecision:
     reason_code: str
     retry_on: date | None = None
     attempt: int = 0
-    reasons: tuple[RetryReason, ...] = ()
+    reasons: tuple[Reason, ...] = ()
 
     @property
     def reason(self) -> str:
@@ -222,7 +207,7 @@ def decide_direct_debit_retry(
             action=RetryAction.STOP_DIRECT_DEBIT,
             reason_code=code,
             reasons=(
-                RetryReason(
+                Reason(
                     RetryReasonCode.STOPPING_REASON,
                     f"return reason {code} means no direct debit on this mandate can "
                     "succeed: direct debit stops for the account and the dunning ladder "
@@ -236,7 +221,7 @@ def decide_direct_debit_retry(
                 action=RetryAction.NO_RETRY,
                 reason_code=code,
                 reasons=(
-                    RetryReason(
+                    Reason(
                         RetryReasonCode.RETRIES_USED,
                         f"returned again ({code}) after {retries_so_far} re-presentation(s); "
                         f"the policy allows {policy.max_retries}: the dunning ladder takes over",
@@ -245,7 +230,7 @@ def decide_direct_debit_retry(
             )
         day = retry_day(policy, returned_on)
         reasons = [
-            RetryReason(
+            Reason(
                 RetryReasonCode.RETRYABLE_REASON,
                 f"return reason {code} may clear another day: re-presented on {day}, "
                 f"{policy.delay_business_days} business day(s) after the return",
@@ -256,7 +241,7 @@ def decide_direct_debit_retry(
         )
         if plain != day:
             reasons.append(
-                RetryReason(
+                Reason(
                     RetryReasonCode.AVOIDED_DAY,
                     f"not on {plain}: the policy avoids days "
                     f"{', '.join(str(d) for d in sorted(policy.avoid_days_of_month))} "
@@ -274,7 +259,7 @@ def decide_direct_debit_retry(
         action=RetryAction.NO_RETRY,
         reason_code=code,
         reasons=(
-            RetryReason(
+            Reason(
                 RetryReasonCode.UNHANDLED_REASON,
                 f"return reason {code or '(none)'} is neither retried nor stopping: "
                 "not re-presented automatically; the dunning ladder takes over",

@@ -31,10 +31,9 @@ from datetime import date, datetime, time
 
 import attrs
 
-from dunning_core.config import CycleConfig
 from dunning_core.domain.bank import BankEntry, BankFileProblem, BankTransactionKind
-from dunning_core.domain.dates import AsOf, local_date
-from dunning_core.domain.events import Hold
+from dunning_core.domain.dates import AsOf, as_instant, local_date
+from dunning_core.domain.facts import Hold
 from dunning_core.domain.history import EventRecord
 from dunning_core.domain.outbox import OutboxMessage
 from dunning_core.domain.payment import Payment, PaymentMethod, PaymentStatus
@@ -52,8 +51,8 @@ from dunning_core.policies.direct_debit import (
     decide_direct_debit_retry,
 )
 from dunning_core.ports import UnitOfWork, UowFactory
-from dunning_core.service._effects import instant
 from dunning_core.service.payments import _identify, record_payment, reverse_payment
+from dunning_core.service.settings import CycleConfig
 
 __all__ = [
     "DIRECT_DEBIT_RETRY",
@@ -217,7 +216,7 @@ def import_statement(
         BankFileError: the file cannot be read at all (raised before anything is
             written).
     """
-    at = instant(as_of)  # refuses a naive datetime before anything is read or written
+    at = as_instant(as_of)  # refuses a naive datetime before anything is read or written
     config = CycleConfig() if config is None else config
     policy = DirectDebitRetryPolicy() if retry_policy is None else retry_policy
     read = list(entries)  # a truncated or hostile file raises here, before any write
@@ -318,7 +317,9 @@ class _Importer:
                 )
             # A collection recorded PENDING by the collection system: the bank clears it.
             cleared = attrs.evolve(payment, account_id=existing.account_id)
-            outcome = record_payment(self.uow_factory(), cleared, config=self.config, at=self.as_of)
+            outcome = record_payment(
+                self.uow_factory(), cleared, config=self.config, as_of=self.as_of
+            )
             return self._recorded(entry, outcome.payment, MatchedBy.COLLECTION, ())
         account_id: str | None = None
         matched_by: MatchedBy | None = None
@@ -350,7 +351,7 @@ class _Importer:
                 account_id, matched_by = known, MatchedBy.PAYER_IBAN
         payment = attrs.evolve(payment, account_id=account_id)
         outcome = record_payment(
-            self.uow_factory(), payment, advice, config=self.config, at=self.as_of
+            self.uow_factory(), payment, advice, config=self.config, as_of=self.as_of
         )
         if outcome.repeated:
             return EntryOutcome(
@@ -466,7 +467,7 @@ class _Importer:
         card = entry.kind is BankTransactionKind.CARD or payment.method is PaymentMethod.CARD
         status = PaymentStatus.CHARGED_BACK if card else PaymentStatus.FAILED
         reversal = reverse_payment(
-            self.uow_factory(), original, status, config=self.config, at=self.as_of
+            self.uow_factory(), original, status, config=self.config, as_of=self.as_of
         )
         decision: RetryDecision | None = None
         detail = f"payment {original} reversed ({status}, reason {entry.return_reason or '-'})"
