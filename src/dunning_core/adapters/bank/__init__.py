@@ -26,8 +26,14 @@ from dunning_core.adapters.bank._files import (
     source_name,
 )
 from dunning_core.adapters.bank._mt940 import mt940_items
+from dunning_core.adapters.bank._stripe import (
+    DEFAULT_TOLERANCE,
+    stripe_signature_header,
+    verify_stripe_signature,
+)
 
 __all__ = [
+    "DEFAULT_TOLERANCE",
     "SUPPORTED_VERSIONS",
     "BankFileContents",
     "BankFileStream",
@@ -37,6 +43,8 @@ __all__ = [
     "stream_camt053",
     "stream_camt054",
     "stream_mt940",
+    "stripe_signature_header",
+    "verify_stripe_signature",
 ]
 
 
