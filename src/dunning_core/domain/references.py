@@ -38,9 +38,9 @@ __all__ = [
 #: The most letters and digits an RF reference carries after ``RF`` and its check digits.
 MAX_BODY = 21
 _NOT_ALNUM = re.compile(r"[^0-9A-Za-z]+")
-# An RF reference written in free text: RF, two digits, then groups of letters/digits
-# possibly separated by single spaces (as printed in groups of four).
-_RF_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])RF[0-9]{2}(?: ?[0-9A-Za-z]){1,21}(?![0-9A-Za-z])", re.I)
+# Where an RF reference may start in free text: RF and two check digits after a
+# word boundary, optionally followed by a space (the printed form groups by four).
+_RF_START = re.compile(r"(?<![0-9A-Za-z])RF[0-9]{2} ?", re.I)
 
 
 def _compact(value: str) -> str:
@@ -127,12 +127,46 @@ def format_creditor_reference(reference: str) -> str:
 
 def find_creditor_references(text: str) -> tuple[str, ...]:
     """The valid RF references written in free text (a customer typed one into the
-    transfer's message), in electronic form, in the order they appear."""
+    transfer's message), in electronic form, in the order they appear.
+
+    A reference may be printed in groups of four (``RFnn`` then a space), so its text
+    is then read across a single space that follows a group of four; the longest run that
+    ends at a word's end and has valid check digits is taken
+    (``"RF18 5390 0754 7034 thanks"`` gives ``RF18539007547034``).
+    """
     found: list[str] = []
-    for match in _RF_IN_TEXT.finditer(text):
-        candidate = _compact(match.group(0))
-        if is_creditor_reference(candidate) and candidate not in found:
-            found.append(candidate)
+    for start in _RF_START.finditer(text):
+        body: list[str] = []
+        ends: list[int] = []  # body lengths that end where a word ends
+        position = start.end()
+        printed = start.group(0).endswith(" ")  # "RF18 5390 ...": groups of four
+        group = 0
+        while position < len(text) and len(body) < MAX_BODY:
+            char = text[position]
+            if char.isascii() and char.isalnum():
+                body.append(char)
+                group += 1
+                following = text[position + 1 : position + 2]
+                if not (following.isascii() and following.isalnum()):
+                    ends.append(len(body))
+                position += 1
+            elif (
+                printed
+                and char == " "
+                and group == 4
+                and text[position + 1 : position + 2].isalnum()
+            ):
+                position += 1
+                group = 0
+            else:
+                break
+        head = _compact(start.group(0))
+        for length in reversed(ends):
+            candidate = head + "".join(body[:length]).upper()
+            if is_creditor_reference(candidate):
+                if candidate not in found:
+                    found.append(candidate)
+                break
     return tuple(found)
 
 
