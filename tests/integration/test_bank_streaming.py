@@ -29,13 +29,16 @@ ENTRY = (
 )
 TAIL = "</Stmt></BkToCstmrStmt></Document>\n"
 
+# VmHWM is the child's own high-water mark (ru_maxrss would carry pytest's over exec).
 READER = """
-import resource, sys
+import sys
 from dunning_core.adapters.bank import stream_camt053
 stream = stream_camt053(sys.argv[1])
 count = sum(1 for _ in stream)
 assert not stream.problems, stream.problems[:3]
-print(count, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+with open("/proc/self/status") as status:
+    peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+print(count, peak)
 """
 
 
