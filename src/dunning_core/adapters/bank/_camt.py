@@ -144,21 +144,23 @@ class _Flat:
         self.element = element
         self.sourceline = element.sourceline
         paths: dict[str, list[Any]] = {}
+        get = paths.get
         pending = [(element, "")]
+        push = pending.append
+        pop = pending.pop
+        # Comments and processing instructions are removed by the parser and entities
+        # refused with the DTD, so every child is an element with a str tag.
         while pending:
-            parent, prefix = pending.pop()
+            parent, prefix = pop()
             for child in parent:
-                tag = child.tag
-                if not isinstance(tag, str):
-                    continue
-                path = prefix + tag
-                found = paths.get(path)
+                path = prefix + child.tag
+                found = get(path)
                 if found is None:
                     paths[path] = [child]
                 else:
                     found.append(child)
-                if tag != stop and len(child):
-                    pending.append((child, path + "/"))
+                if len(child) and child.tag != stop:
+                    push((child, path + "/"))
         self.paths = paths
 
     def find(self, path: str) -> Any:
