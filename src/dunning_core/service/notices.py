@@ -31,7 +31,13 @@ from __future__ import annotations
 from typing import Any
 
 from dunning_core.domain.account import Account, Channel
-from dunning_core.errors import AccountMismatch, DunningError, InvalidField
+from dunning_core.domain.references import creditor_reference, format_creditor_reference
+from dunning_core.errors import (
+    AccountMismatch,
+    DunningError,
+    InvalidCreditorReference,
+    InvalidField,
+)
 from dunning_core.policies.ladder import DunningAction
 from dunning_core.ports import RenderedMessage, Renderer
 from dunning_core.service.settings import CycleConfig
@@ -50,7 +56,10 @@ def notice_context(config: CycleConfig, account: Account, action: DunningAction)
     Returns:
         ``customer_name``, ``invoice_numbers`` (a list, oldest first), ``amount_due``
         (Money), ``due_on`` (the oldest invoice's), ``days_overdue`` (the most),
-        ``pay_url`` and ``stage``.
+        ``pay_url``, ``stage``, and ``creditor_reference`` / ``creditor_references``: the
+        RF creditor reference (ISO 11649, printed in groups of four) of the oldest
+        invoice, and of every invoice joined by ", " (an invoice number too long for one
+        is left out; empty when none fits).
 
     Raises:
         AccountMismatch: the action is for another account.
@@ -58,6 +67,7 @@ def notice_context(config: CycleConfig, account: Account, action: DunningAction)
     if action.account_id != account.id:
         raise AccountMismatch("DunningAction.account_id", account.id, action.account_id)
     oldest = action.lines[0]
+    references = _creditor_references(action.invoice_numbers)
     return {
         "customer_name": account.name,
         "invoice_numbers": list(action.invoice_numbers),
@@ -66,7 +76,19 @@ def notice_context(config: CycleConfig, account: Account, action: DunningAction)
         "days_overdue": max(line.days_past_due for line in action.lines),
         "pay_url": config.links.url_for(account.id, action.invoice_numbers),
         "stage": action.stage,
+        "creditor_reference": references[0] if references else "",
+        "creditor_references": ", ".join(references),
     }
+
+
+def _creditor_references(numbers: tuple[str, ...]) -> list[str]:
+    references = []
+    for number in numbers:
+        try:
+            references.append(format_creditor_reference(creditor_reference(number)))
+        except InvalidCreditorReference:
+            continue  # more than 21 letters and digits: no RF reference for it
+    return references
 
 
 def render_for_channel(
