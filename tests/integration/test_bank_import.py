@@ -8,6 +8,7 @@ carry, the reason codes), not from the library's output.
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 from decimal import Decimal
@@ -16,10 +17,11 @@ from pathlib import Path
 import pytest
 from stdnum.iso7064 import mod_97_10
 
-from dunning_core import Account, Invoice, Money
-from dunning_core.adapters.bank import read_camt053, read_camt054, read_mt940
+from dunning_core import Account, Invoice, Money, Payment, PaymentMethod
+from dunning_core.adapters.bank import read_camt053, read_camt054, read_mt940, stream_camt053
 from dunning_core.adapters.storage.memory import MemoryStore
 from dunning_core.domain.payment import PaymentStatus
+from dunning_core.errors import InvalidIban, MalformedBankFile
 from dunning_core.policies.ladder import DunningHistory, evaluate_ladder
 from dunning_core.policies.ladder.presets import FIVE_NOTICES_THEN_TERMINATION
 from dunning_core.service._steps import statement_of
@@ -30,6 +32,7 @@ from dunning_core.service.bank import (
     MatchedBy,
     import_statement,
 )
+from dunning_core.service.payments import record_payment
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "bank"
 ISSUED, DUE = date(2026, 1, 15), date(2026, 2, 14)
@@ -316,3 +319,54 @@ def test_overlapping_mt940_and_camt_returns_apply_once(store: MemoryStore) -> No
     assert len(camt.returns) == 2
     after = snapshot(store)
     assert after[3:] == before[3:]  # no second retry message, no second hold
+
+
+def test_a_truncated_file_writes_nothing(store: MemoryStore) -> None:
+    data = (DATA / "camt053_v02_day1.xml").read_bytes()
+    cut = data[: data.index(b"<!-- Nobody we know")]  # four entries in, then it stops
+    with pytest.raises(MalformedBankFile):
+        import_statement(store.unit_of_work, stream_camt053(io.BytesIO(cut)), date(2026, 3, 2))
+    with store.unit_of_work() as uow:
+        assert uow.ledger.get_payment("BNK-20260302-0001") is None
+        assert uow.ledger.unidentified_payments() == []
+
+
+def test_a_card_chargeback_on_the_statement_reverses_the_card_payment(
+    store: MemoryStore,
+) -> None:
+    record_payment(
+        store.unit_of_work(),
+        Payment(
+            id="CARD-7",
+            account_id="A-200",
+            amount=Money("1200.00", "EUR"),
+            received_on=date(2026, 3, 2),
+            method=PaymentMethod.CARD,
+        ),
+        as_of=date(2026, 3, 2),
+    )
+    chargeback = (
+        b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">'
+        b"<BkToCstmrStmt><Stmt><Id>S</Id><Acct><Id><IBAN>FR7630006000011234567890189</IBAN>"
+        b'</Id></Acct><Ntry><Amt Ccy="EUR">1200.00</Amt><CdtDbtInd>DBIT</CdtDbtInd>'
+        b"<Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-03-20</Dt></BookgDt>"
+        b"<AcctSvcrRef>CB-1</AcctSvcrRef><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>MCRD</Cd>"
+        b"<SubFmlyCd>CHRG</SubFmlyCd></Fmly></Domn></BkTxCd><NtryDtls><TxDtls><Refs>"
+        b"<EndToEndId>CARD-7</EndToEndId></Refs><RtrInf><Rsn><Cd>MD06</Cd></Rsn></RtrInf>"
+        b"</TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>"
+    )
+    report = import_statement(
+        store.unit_of_work, read_camt053(io.BytesIO(chargeback)), date(2026, 3, 20)
+    )
+    (outcome,) = report.outcomes
+    assert outcome.status is EntryStatus.RETURNED and outcome.retry is None
+    with store.unit_of_work() as uow:
+        payment = uow.ledger.get_payment("CARD-7")
+        assert payment is not None and payment.status is PaymentStatus.CHARGED_BACK
+        assert uow.outbox.messages_of(["A-200"])["A-200"] == ()  # no retry for a card
+    assert open_amounts(store, date(2026, 3, 20))["F-2026-0201"] == Decimal("1200.00")
+
+
+def test_payer_ibans_are_checked(store: MemoryStore) -> None:
+    with pytest.raises(InvalidIban):
+        import_statement(store.unit_of_work, [], date(2026, 3, 2), payer_ibans={"DE00": "A-1"})

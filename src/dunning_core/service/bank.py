@@ -40,6 +40,7 @@ from dunning_core.domain.payment import Payment, PaymentMethod, PaymentStatus
 from dunning_core.domain.references import (
     find_creditor_references,
     invoice_reference_key,
+    normalize_iban,
     reference_body,
 )
 from dunning_core.domain.remittance import RemittanceAdvice, RemittanceLine
@@ -201,8 +202,8 @@ def import_statement(
         as_of: When the import runs (a date, or an aware datetime); suspension is
             re-decided then.
         config: Allocation and suspension policies; the defaults if ``None``.
-        payer_ibans: IBAN (electronic form) -> account id, the payers the caller knows
-            (from mandates or customer records).
+        payer_ibans: IBAN -> account id, the payers the caller knows (from mandates or
+            customer records); each IBAN is checked and put in electronic form.
         retry_policy: When returned direct debits are re-presented; the defaults
             (``AM04`` once, 5 business days later, never on the 1st-3rd) if ``None``.
         hold_business_days: Business days after the re-presentation day the ladder stays
@@ -213,15 +214,20 @@ def import_statement(
 
     Raises:
         InvalidAsOf: ``as_of`` is a naive datetime.
+        InvalidIban: a key of ``payer_ibans`` is not a valid IBAN.
         BankFileError: the file cannot be read at all (raised before anything is
             written).
     """
     at = as_instant(as_of)  # refuses a naive datetime before anything is read or written
     config = CycleConfig() if config is None else config
     policy = DirectDebitRetryPolicy() if retry_policy is None else retry_policy
+    directory = {
+        normalize_iban(iban, f"payer_ibans[{iban!r}]"): account_id
+        for iban, account_id in (payer_ibans or {}).items()
+    }
     read = list(entries)  # a truncated or hostile file raises here, before any write
     problems = list(getattr(entries, "problems", ()))
-    importer = _Importer(uow_factory, as_of, at, config, dict(payer_ibans or {}), policy)
+    importer = _Importer(uow_factory, as_of, at, config, directory, policy)
     importer.hold_days = hold_business_days
     outcomes = []
     for entry in read:

@@ -46,7 +46,7 @@ __all__ = ["SUPPORTED_VERSIONS", "camt_items"]
 
 #: The message versions read (``camt.053.001.02`` ... ``camt.053.001.13``; the same for
 #: camt.054). The elements read here have kept their names and places across them; the
-#: tests read .02 and .08 statements and .02 and .08 notifications.
+#: tests read .02 and .08 statements and a .08 notification.
 SUPPORTED_VERSIONS = tuple(range(2, 14))
 _NAMESPACE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.(05[34])\.001\.(\d\d)")
 # ISO 20022 ActiveOrHistoricCurrencyAndAmount: up to 18 digits, up to 5 after the point,
