@@ -45,6 +45,7 @@ from dunning_core.domain.references import (
 )
 from dunning_core.domain.remittance import RemittanceAdvice, RemittanceLine
 from dunning_core.errors import DunningError
+from dunning_core.policies.allocation import MatchEvidence
 from dunning_core.policies.direct_debit import (
     DirectDebitRetryPolicy,
     RetryAction,
@@ -349,7 +350,12 @@ class _Importer:
             if match is not None:
                 account_id, matched_by = match.account_id, MatchedBy.INVOICE_NUMBER
                 numbers = tuple(
-                    sorted({c.invoice_number for c in candidates if c.account_id == account_id})
+                    sorted(
+                        c.invoice_number
+                        for c in candidates
+                        if c.account_id == account_id
+                        and MatchEvidence.NUMBER_IN_REFERENCE in c.evidence
+                    )
                 )
         if account_id is None and entry.counterparty_iban is not None:
             known = self.payer_ibans.get(entry.counterparty_iban)
