@@ -13,11 +13,22 @@ import hashlib
 import re
 from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
+import attrs
 from lxml import etree
 
+from dunning_core.adapters.bank._camt_fields import (
+    Flat,
+    Paths,
+    StatementState,
+    count_of,
+    date_of,
+    decimal_of,
+    iban_of,
+    money_of,
+    text_at,
+)
 from dunning_core.adapters.bank._files import (
     EntryRejected,
     Item,
@@ -30,7 +41,6 @@ from dunning_core.domain.bank import (
     BankEntry,
     BankTransactionKind,
     CreditDebit,
-    StatementTotals,
 )
 from dunning_core.domain.references import normalize_iban
 from dunning_core.errors import (
@@ -49,10 +59,6 @@ __all__ = ["SUPPORTED_VERSIONS", "camt_items"]
 #: tests read .02 and .08 statements and a .08 notification.
 SUPPORTED_VERSIONS = tuple(range(2, 14))
 _NAMESPACE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.(05[34])\.001\.(\d\d)")
-# ISO 20022 ActiveOrHistoricCurrencyAndAmount: up to 18 digits, up to 5 after the point,
-# no sign, no thousands separator, no exponent.
-_AMOUNT = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,5})?")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NOT_PROVIDED = "NOTPROVIDED"
 
 # Bank transaction codes (ISO 20022 external code list): family -> kind.
@@ -68,209 +74,6 @@ _FAMILY_KIND = {
 }
 # Sub-families that are returns or reversals of a payment received.
 _RETURN_SUBFAMILIES = frozenset({"UPDD", "RPCR", "RRTN", "ARET", "CHRG", "CHBK", "REVE"})
-
-
-class _Paths:
-    """Clark-notation paths of the elements read, for one namespace."""
-
-    def __init__(self, ns: str) -> None:
-        def p(path: str) -> str:
-            return "/".join(f"{{{ns}}}{step}" if step != "." else step for step in path.split("/"))
-
-        self.ns = ns
-        self.tag_ntry = p("Ntry")
-        self.tag_stmt = p("Stmt")
-        self.tag_ntfctn = p("Ntfctn")
-        self.tag_acct = p("Acct")
-        self.tag_bal = p("Bal")
-        self.tag_summary = p("TxsSummry")
-        self.tag_tx = p("TxDtls")
-        self.id = p("Id")
-        self.acct_iban = p("Id/IBAN")
-        self.acct_other = p("Id/Othr/Id")
-        self.ccy = p("Ccy")
-        self.bal_code = p("Tp/CdOrPrtry/Cd")
-        self.amt = p("Amt")
-        self.cdi = p("CdtDbtInd")
-        self.ntry_ref = p("NtryRef")
-        self.svcr_ref = p("AcctSvcrRef")
-        self.rvsl = p("RvslInd")
-        self.sts = p("Sts")
-        self.sts_cd = p("Sts/Cd")
-        self.booked = p("BookgDt/Dt")
-        self.booked_dttm = p("BookgDt/DtTm")
-        self.value = p("ValDt/Dt")
-        self.value_dttm = p("ValDt/DtTm")
-        self.domain = p("BkTxCd/Domn/Cd")
-        self.family = p("BkTxCd/Domn/Fmly/Cd")
-        self.subfamily = p("BkTxCd/Domn/Fmly/SubFmlyCd")
-        self.proprietary = p("BkTxCd/Prtry/Cd")
-        self.details = p("NtryDtls")
-        self.batch_count = p("Btch/NbOfTxs")
-        self.tx = p("TxDtls")
-        self.info = p("AddtlNtryInf")
-        self.tx_ref = p("Refs/AcctSvcrRef")
-        self.e2e = p("Refs/EndToEndId")
-        self.mandate = p("Refs/MndtId")
-        self.tx_amount = p("AmtDtls/TxAmt/Amt")
-        self.instructed = p("AmtDtls/InstdAmt/Amt")
-        self.debtor_names = (p("RltdPties/Dbtr/Nm"), p("RltdPties/Dbtr/Pty/Nm"))
-        self.creditor_names = (p("RltdPties/Cdtr/Nm"), p("RltdPties/Cdtr/Pty/Nm"))
-        self.debtor_iban = p("RltdPties/DbtrAcct/Id/IBAN")
-        self.creditor_iban = p("RltdPties/CdtrAcct/Id/IBAN")
-        self.ustrd = p("RmtInf/Ustrd")
-        self.cdtr_ref = p("RmtInf/Strd/CdtrRefInf/Ref")
-        self.return_reason = p("RtrInf/Rsn/Cd")
-        self.return_reason_prtry = p("RtrInf/Rsn/Prtry")
-        self.return_info = p("RtrInf")
-        self.summary_count = p("TtlNtries/NbOfNtries")
-        self.summary_sum = p("TtlNtries/Sum")
-        self.credit_count = p("TtlCdtNtries/NbOfNtries")
-        self.credit_sum = p("TtlCdtNtries/Sum")
-        self.debit_count = p("TtlDbtNtries/NbOfNtries")
-        self.debit_sum = p("TtlDbtNtries/Sum")
-
-
-class _Flat:
-    """An element's descendants by path, collected in one walk: the few dozen lookups an
-    entry needs cost a dictionary access each instead of an ElementPath search.
-
-    Walking stops below the tags in ``stop`` (a ``TxDtls`` is read on its own).
-    """
-
-    __slots__ = ("element", "paths", "sourceline")
-
-    def __init__(self, element: Any, stop: str = "") -> None:
-        self.element = element
-        self.sourceline = element.sourceline
-        paths: dict[str, list[Any]] = {}
-        get = paths.get
-        pending = [(element, "")]
-        push = pending.append
-        pop = pending.pop
-        # Comments and processing instructions are removed by the parser and entities
-        # refused with the DTD, so every child is an element with a str tag.
-        while pending:
-            parent, prefix = pop()
-            for child in parent:
-                path = prefix + child.tag
-                found = get(path)
-                if found is None:
-                    paths[path] = [child]
-                else:
-                    found.append(child)
-                if len(child) and child.tag != stop:
-                    push((child, path + "/"))
-        self.paths = paths
-
-    def find(self, path: str) -> Any:
-        found = self.paths.get(path)
-        return found[0] if found else None
-
-    def findtext(self, path: str) -> str | None:
-        found = self.paths.get(path)
-        return (found[0].text or "") if found else None
-
-    def findall(self, path: str) -> list[Any]:
-        return self.paths.get(path, [])
-
-    def iterfind(self, path: str) -> list[Any]:
-        return self.paths.get(path, [])
-
-
-def _text(element: Any, path: str) -> str | None:
-    found = element.findtext(path)
-    if found is None:
-        return None
-    found = found.strip()
-    return found or None
-
-
-def _money(element: Any, field: str) -> Money:
-    text = (element.text or "").strip()
-    if not _AMOUNT.fullmatch(text):
-        raise EntryRejected(
-            field, text, "not an ISO 20022 amount (digits, '.' decimals, no separators)"
-        )
-    currency = element.get("Ccy")
-    try:
-        return Money(Decimal(text), currency or "")
-    except InvalidField as error:
-        raise EntryRejected(
-            f"{field}/@Ccy" if "currency" in error.field else field,
-            text,
-            f"{currency} {text}: {error.problem}",
-        ) from None
-
-
-def _date(text: str | None, field: str) -> date:
-    if text is None:
-        raise EntryRejected(field, "", "missing")
-    head = text[:10]
-    if not _ISO_DATE.fullmatch(head):
-        raise EntryRejected(field, text, "not an ISO 8601 date")
-    try:
-        return date.fromisoformat(head)
-    except ValueError:
-        raise EntryRejected(field, text, "not a calendar date") from None
-
-
-def _decimal(text: str | None, field: str) -> Decimal | None:
-    if text is None:
-        return None
-    if not _AMOUNT.fullmatch(text):
-        raise EntryRejected(field, text, "not an ISO 20022 amount")
-    return Decimal(text)
-
-
-def _count(text: str | None, field: str) -> int | None:
-    if text is None:
-        return None
-    if not text.isdigit():
-        raise EntryRejected(field, text, "not a whole number")
-    return int(text)
-
-
-def _iban(text: str | None, field: str) -> str | None:
-    if text is None:
-        return None
-    return normalize_iban(text, field)
-
-
-class _Statement:
-    """What is known of the statement being read."""
-
-    def __init__(self, source: str, line: int | None) -> None:
-        self.source = source
-        self.line = line
-        self.id = ""
-        self.account = ""
-        self.account_iban: str | None = None
-        self.currency: str | None = None
-        self.opening: Money | None = None
-        self.closing: Money | None = None
-        self.credits: Money | None = None
-        self.debits: Money | None = None
-        self.credit_count = 0
-        self.debit_count = 0
-        self.unreadable = 0
-        self.not_booked = 0
-        self.summary: dict[str, Any] = {}
-        self.derived: dict[str, int] = {}
-
-    def totals(self) -> StatementTotals:
-        return StatementTotals(
-            id=self.id,
-            account_iban=self.account_iban,
-            account=self.account,
-            currency=self.currency,
-            entries=self.credit_count + self.debit_count,
-            credits=self.credits,
-            debits=self.debits,
-            opening_balance=self.opening,
-            closing_balance=self.closing,
-            source=self.source,
-        )
 
 
 def camt_items(source: Source, name: str, message: str) -> Iterator[Item]:
@@ -297,8 +100,8 @@ def camt_items(source: Source, name: str, message: str) -> Iterator[Item]:
         remove_comments=True,
         remove_pis=True,
     )
-    paths: _Paths | None = None
-    statement: _Statement | None = None
+    paths: Paths | None = None
+    statement: StatementState | None = None
     try:
         for event, element in context:
             if paths is None:
@@ -306,12 +109,12 @@ def camt_items(source: Source, name: str, message: str) -> Iterator[Item]:
             tag = element.tag
             if event == "start":
                 if tag == paths.tag_stmt or tag == paths.tag_ntfctn:
-                    statement = _Statement(name, element.sourceline)
+                    statement = StatementState(name, element.sourceline)
                 continue
             if statement is None:
                 continue
             if tag == paths.tag_ntry:
-                yield from _entry(element, paths, statement, message)
+                yield from _entry(element, paths, statement)
                 _forget(element)
             elif tag == paths.tag_acct:
                 _account(element, paths, statement)
@@ -340,7 +143,7 @@ def camt_items(source: Source, name: str, message: str) -> Iterator[Item]:
         raise MalformedBankFile(name, None, f"cannot be read: {error}") from None
 
 
-def _check_document(element: Any, name: str, message: str) -> _Paths:
+def _check_document(element: Any, name: str, message: str) -> Paths:
     tree = element.getroottree()
     info = tree.docinfo
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
@@ -371,7 +174,7 @@ def _check_document(element: Any, name: str, message: str) -> _Paths:
             f"camt.{message}.001.{version:02d} is outside the versions read "
             f"(.{SUPPORTED_VERSIONS[0]:02d} to .{SUPPORTED_VERSIONS[-1]:02d})",
         )
-    return _Paths(qname.namespace or "")
+    return Paths(qname.namespace or "")
 
 
 def _forget(element: Any) -> None:
@@ -383,13 +186,13 @@ def _forget(element: Any) -> None:
             del parent[0]
 
 
-def _account(element: Any, paths: _Paths, statement: _Statement) -> None:
+def _account(element: Any, paths: Paths, statement: StatementState) -> None:
     if element.getparent() is None:
         return
-    statement.id = statement.id or (_text(element.getparent(), paths.id) or "")
-    iban = _text(element, paths.acct_iban)
-    statement.account = iban or _text(element, paths.acct_other) or ""
-    statement.currency = _text(element, paths.ccy)
+    statement.id = statement.id or (text_at(element.getparent(), paths.id) or "")
+    iban = text_at(element, paths.acct_iban)
+    statement.account = iban or text_at(element, paths.acct_other) or ""
+    statement.currency = text_at(element, paths.ccy)
     if iban is not None:
         try:
             statement.account_iban = normalize_iban(iban, "Stmt/Acct/Id/IBAN")
@@ -397,16 +200,16 @@ def _account(element: Any, paths: _Paths, statement: _Statement) -> None:
             statement.account_iban = None
 
 
-def _balance(element: Any, paths: _Paths, statement: _Statement) -> None:
-    code = _text(element, paths.bal_code)
+def _balance(element: Any, paths: Paths, statement: StatementState) -> None:
+    code = text_at(element, paths.bal_code)
     amount_element = element.find(paths.amt)
     if code not in ("OPBD", "PRCD", "CLBD") or amount_element is None:
         return
     try:
-        amount = _money(amount_element, "Bal/Amt")
+        amount = money_of(amount_element, "Bal/Amt")
     except EntryRejected:
         return  # a balance that cannot be read is reported by the balance check's absence
-    if _text(element, paths.cdi) == "DBIT":
+    if text_at(element, paths.cdi) == "DBIT":
         amount = -amount
     if code == "CLBD":
         statement.closing = amount
@@ -414,25 +217,25 @@ def _balance(element: Any, paths: _Paths, statement: _Statement) -> None:
         statement.opening = amount
 
 
-def _summary(element: Any, paths: _Paths, statement: _Statement) -> None:
+def _summary(element: Any, paths: Paths, statement: StatementState) -> None:
     summary = statement.summary
     try:
-        summary["count"] = _count(_text(element, paths.summary_count), "TtlNtries/NbOfNtries")
-        summary["sum"] = _decimal(_text(element, paths.summary_sum), "TtlNtries/Sum")
+        summary["count"] = count_of(text_at(element, paths.summary_count), "TtlNtries/NbOfNtries")
+        summary["sum"] = decimal_of(text_at(element, paths.summary_sum), "TtlNtries/Sum")
         summary["credits"] = (
-            _count(_text(element, paths.credit_count), "TtlCdtNtries/NbOfNtries"),
-            _decimal(_text(element, paths.credit_sum), "TtlCdtNtries/Sum"),
+            count_of(text_at(element, paths.credit_count), "TtlCdtNtries/NbOfNtries"),
+            decimal_of(text_at(element, paths.credit_sum), "TtlCdtNtries/Sum"),
         )
         summary["debits"] = (
-            _count(_text(element, paths.debit_count), "TtlDbtNtries/NbOfNtries"),
-            _decimal(_text(element, paths.debit_sum), "TtlDbtNtries/Sum"),
+            count_of(text_at(element, paths.debit_count), "TtlDbtNtries/NbOfNtries"),
+            decimal_of(text_at(element, paths.debit_sum), "TtlDbtNtries/Sum"),
         )
     except EntryRejected as error:
         summary["error"] = error
 
 
-def _close(element: Any, paths: _Paths, statement: _Statement) -> Iterator[Item]:
-    statement.id = statement.id or (_text(element, paths.id) or "")
+def _close(element: Any, paths: Paths, statement: StatementState) -> Iterator[Item]:
+    statement.id = statement.id or (text_at(element, paths.id) or "")
     totals = statement.totals()
     summary = statement.summary
     error = summary.get("error")
@@ -453,10 +256,10 @@ def _close(element: Any, paths: _Paths, statement: _Statement) -> Iterator[Item]
     yield totals
 
 
-def _entry(entry: Any, paths: _Paths, statement: _Statement, message: str) -> Iterator[Item]:
+def _entry(entry: Any, paths: Paths, statement: StatementState) -> Iterator[Item]:
     line = entry.sourceline
-    element = _Flat(entry, stop=paths.tag_tx)
-    reference = _text(element, paths.svcr_ref) or _text(element, paths.ntry_ref)
+    element = Flat(entry, stop=paths.tag_tx)
+    reference = text_at(element, paths.svcr_ref) or text_at(element, paths.ntry_ref)
     try:
         entries = _read_entry(element, paths, statement, reference, f"{statement.source}:{line}")
     except (EntryRejected, InvalidField) as error:
@@ -465,7 +268,7 @@ def _entry(entry: Any, paths: _Paths, statement: _Statement, message: str) -> It
         return
     if entries is None:
         statement.not_booked += 1
-        status = _text(element, paths.sts_cd) or _text(element, paths.sts) or ""
+        status = text_at(element, paths.sts_cd) or text_at(element, paths.sts) or ""
         yield problem_of(
             EntryRejected("Ntry/Sts", status, "the entry is not booked yet: not imported"),
             statement.source,
@@ -485,37 +288,39 @@ def _entry(entry: Any, paths: _Paths, statement: _Statement, message: str) -> It
 
 
 def _read_entry(
-    element: Any, paths: _Paths, statement: _Statement, reference: str | None, where: str
+    element: Any, paths: Paths, statement: StatementState, reference: str | None, where: str
 ) -> list[BankEntry] | None:
-    status = _text(element, paths.sts_cd) or _text(element, paths.sts)
+    status = text_at(element, paths.sts_cd) or text_at(element, paths.sts)
     if status is not None and status != "BOOK":
         return None
     amount_element = element.find(paths.amt)
     if amount_element is None:
         raise EntryRejected("Ntry/Amt", "", "missing")
-    amount = _money(amount_element, "Ntry/Amt")
+    amount = money_of(amount_element, "Ntry/Amt")
     if amount.amount <= 0:
         raise EntryRejected("Ntry/Amt", str(amount.amount), "an entry amount is positive")
-    indicator = _text(element, paths.cdi)
+    indicator = text_at(element, paths.cdi)
     if indicator not in ("CRDT", "DBIT"):
         raise EntryRejected("Ntry/CdtDbtInd", indicator or "", "must be CRDT or DBIT")
-    booked_on = _date(
-        _text(element, paths.booked) or _text(element, paths.booked_dttm), "Ntry/BookgDt"
+    booked_on = date_of(
+        text_at(element, paths.booked) or text_at(element, paths.booked_dttm), "Ntry/BookgDt"
     )
-    value_text = _text(element, paths.value) or _text(element, paths.value_dttm)
-    value_on = _date(value_text, "Ntry/ValDt") if value_text is not None else None
+    value_text = text_at(element, paths.value) or text_at(element, paths.value_dttm)
+    value_on = date_of(value_text, "Ntry/ValDt") if value_text is not None else None
     code, kind, returned = _bank_code(element, paths)
     common: dict[str, Any] = {
         "account_iban": statement.account_iban,
         "booked_on": booked_on,
         "value_on": value_on,
         "direction": CreditDebit(indicator),
-        "reversal": _text(element, paths.rvsl) in ("true", "1"),
+        "reversal": text_at(element, paths.rvsl) in ("true", "1"),
     }
-    transactions = [_Flat(tx) for tx in element.findall(f"{paths.details}/{paths.tx}")]
+    transactions = [Flat(tx) for tx in element.findall(f"{paths.details}/{paths.tx}")]
     declared = None
     for batch_count in element.iterfind(f"{paths.details}/{paths.batch_count}"):
-        declared = (declared or 0) + (_count((batch_count.text or "").strip(), "Btch/NbOfTxs") or 0)
+        declared = (declared or 0) + (
+            count_of((batch_count.text or "").strip(), "Btch/NbOfTxs") or 0
+        )
     if declared is not None and transactions and declared != len(transactions):
         raise EntryRejected(
             "NtryDtls/Btch/NbOfTxs",
@@ -534,7 +339,7 @@ def _read_entry(
                     "TxDtls/Amt", str(tx_amount.amount), f"differs from the entry's {amount}"
                 )
         if tx is None and entry.remittance_text == "":
-            info = _text(element, paths.info)
+            info = text_at(element, paths.info)
             if info is not None:
                 entry = _evolve_text(entry, info)
         return [entry]
@@ -546,7 +351,7 @@ def _read_entry(
             raise EntryRejected(
                 "TxDtls/Amt", "", f"transaction {index} of a batch has no amount of its own"
             )
-        own = _text(tx, paths.tx_ref)
+        own = text_at(tx, paths.tx_ref)
         tx_reference = own if own is not None and own != reference else f"{reference}/{index}"
         tx_where = f"{statement.source}:{tx.sourceline}"
         entry = _transaction(
@@ -563,28 +368,28 @@ def _read_entry(
     return entries
 
 
-def _bank_code(element: Any, paths: _Paths) -> tuple[str, BankTransactionKind, bool]:
-    domain = _text(element, paths.domain)
-    family = _text(element, paths.family)
-    subfamily = _text(element, paths.subfamily)
+def _bank_code(element: Any, paths: Paths) -> tuple[str, BankTransactionKind, bool]:
+    domain = text_at(element, paths.domain)
+    family = text_at(element, paths.family)
+    subfamily = text_at(element, paths.subfamily)
     if domain is not None:
         code = "/".join(part for part in (domain, family, subfamily) if part)
         kind = _FAMILY_KIND.get(family or "", BankTransactionKind.OTHER)
         return code, kind, subfamily in _RETURN_SUBFAMILIES
-    proprietary = _text(element, paths.proprietary) or ""
+    proprietary = text_at(element, paths.proprietary) or ""
     return proprietary, BankTransactionKind.OTHER, False
 
 
-def _tx_amount(tx: Any, paths: _Paths) -> Money | None:
+def _tx_amount(tx: Any, paths: Paths) -> Money | None:
     own = tx.find(paths.amt)  # .03 and later
     if own is None:
         own = tx.find(paths.tx_amount)  # .02
-    return None if own is None else _money(own, "TxDtls/Amt")
+    return None if own is None else money_of(own, "TxDtls/Amt")
 
 
 def _transaction(
     tx: Any,
-    paths: _Paths,
+    paths: Paths,
     common: dict[str, Any],
     reference: str,
     amount: Money,
@@ -600,25 +405,25 @@ def _transaction(
     tx_code, tx_kind, tx_returned = _bank_code(tx, paths)
     if tx_code:
         code, kind, returned = tx_code, tx_kind, tx_returned
-    e2e = _text(tx, paths.e2e)
+    e2e = text_at(tx, paths.e2e)
     if e2e == _NOT_PROVIDED:
         e2e = None
-    reason = _text(tx, paths.return_reason) or _text(tx, paths.return_reason_prtry)
+    reason = text_at(tx, paths.return_reason) or text_at(tx, paths.return_reason_prtry)
     is_return = reason is not None or tx.find(paths.return_info) is not None or returned
     credit = common["direction"] is CreditDebit.CREDIT
     # The counterparty is the debtor of a credit and the creditor of a debit, except for
     # a return, where the money goes back to the debtor of the original payment.
     debtor_side = credit or is_return
     names = paths.debtor_names if debtor_side else paths.creditor_names
-    name = next((n for n in (_text(tx, path) for path in names) if n), "")
-    iban = _iban(
-        _text(tx, paths.debtor_iban if debtor_side else paths.creditor_iban),
+    name = next((n for n in (text_at(tx, path) for path in names) if n), "")
+    iban = iban_of(
+        text_at(tx, paths.debtor_iban if debtor_side else paths.creditor_iban),
         "RltdPties/DbtrAcct/Id/IBAN" if debtor_side else "RltdPties/CdtrAcct/Id/IBAN",
     )
     text = " ".join(
         part.strip() for part in (u.text or "" for u in tx.iterfind(paths.ustrd)) if part.strip()
     )
-    creditor_ref = _text(tx, paths.cdtr_ref)
+    creditor_ref = text_at(tx, paths.cdtr_ref)
     return BankEntry(
         reference=reference,
         amount=amount,
@@ -627,7 +432,7 @@ def _transaction(
         counterparty_name=name,
         counterparty_iban=iban,
         end_to_end_id=e2e,
-        mandate_id=_text(tx, paths.mandate),
+        mandate_id=text_at(tx, paths.mandate),
         remittance_text=text,
         creditor_reference="".join(creditor_ref.split()) if creditor_ref else None,
         original_end_to_end_id=e2e if is_return and not credit else None,
@@ -638,19 +443,15 @@ def _transaction(
 
 
 def _evolve_text(entry: BankEntry, text: str) -> BankEntry:
-    import attrs
-
     return attrs.evolve(entry, remittance_text=" ".join(text.split()))
 
 
 def _with_batch(entry: BankEntry, batch: str) -> BankEntry:
-    import attrs
-
     return attrs.evolve(entry, batch_reference=batch)
 
 
 def _derived_reference(
-    element: Any, statement: _Statement, booked_on: date, amount: Money, indicator: str
+    element: Any, statement: StatementState, booked_on: date, amount: Money, indicator: str
 ) -> str:
     """A reference for an entry the bank gave none: a digest of what identifies it,
     numbered among identical entries of the statement, so two overlapping statements
