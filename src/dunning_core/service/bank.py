@@ -23,19 +23,15 @@ that a rerun after a crash writes nothing twice.
 from __future__ import annotations
 
 import enum
-import json
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time
+from datetime import datetime
 
 import attrs
 
 from dunning_core.domain.bank import BankEntry, BankFileProblem, BankTransactionKind
-from dunning_core.domain.dates import AsOf, as_instant, local_date
-from dunning_core.domain.facts import Hold
-from dunning_core.domain.history import EventRecord
-from dunning_core.domain.outbox import OutboxMessage
+from dunning_core.domain.dates import AsOf, as_instant
 from dunning_core.domain.payment import Payment, PaymentMethod, PaymentStatus
 from dunning_core.domain.references import (
     find_creditor_references,
@@ -48,11 +44,18 @@ from dunning_core.errors import DunningError
 from dunning_core.policies.allocation import MatchEvidence
 from dunning_core.policies.direct_debit import (
     DirectDebitRetryPolicy,
-    RetryAction,
     RetryDecision,
-    decide_direct_debit_retry,
 )
 from dunning_core.ports import UnitOfWork, UowFactory
+from dunning_core.service._direct_debit import (
+    DIRECT_DEBIT_RETRY,
+    DIRECT_DEBIT_STOP,
+    follow_up_return,
+    followed_up,
+    lift_hold,
+    representment_id,
+    retry_key,
+)
 from dunning_core.service.payments import _identify, record_payment, reverse_payment
 from dunning_core.service.settings import CycleConfig
 
@@ -68,13 +71,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("dunning_core")
-
-#: Outbox message kind (its ``channel``): re-present a returned direct debit. Sent to the
-#: team's own collection system; due on the re-presentation day.
-DIRECT_DEBIT_RETRY = "DIRECT_DEBIT_RETRY"
-#: Outbox message kind: stop collecting this account by direct debit.
-DIRECT_DEBIT_STOP = "DIRECT_DEBIT_STOP"
-_E2E_MAX = 35  # ISO 20022 Max35Text
 
 
 class EntryStatus(enum.StrEnum):
@@ -170,17 +166,6 @@ class ImportReport:
     def changed_nothing(self) -> bool:
         """True when every entry was already imported, reported or rejected."""
         return not (self.recorded or self.unidentified or self.returns)
-
-
-def representment_id(end_to_end_id: str, attempt: int) -> str:
-    """The end-to-end id a re-presentation is asked to carry: ``<original>-R<n>``,
-    shortened to 35 characters (a Max35Text) from the left of the original."""
-    suffix = f"-R{attempt}"
-    return end_to_end_id[: _E2E_MAX - len(suffix)] + suffix
-
-
-def _retry_key(payment_id: str) -> str:
-    return f"{DIRECT_DEBIT_RETRY}:{payment_id}"
 
 
 def import_statement(
@@ -303,7 +288,7 @@ class _Importer:
         payment_id = entry.payment_id
         with self.uow_factory() as uow:
             existing = uow.ledger.get_payment(payment_id)
-            scheduled = uow.outbox.get(_retry_key(payment_id))
+            scheduled = uow.outbox.get(retry_key(payment_id))
         payment = Payment(
             id=payment_id,
             account_id=None,
@@ -334,7 +319,7 @@ class _Importer:
         advice: RemittanceAdvice | None = None
         if scheduled is not None:
             account_id, matched_by = scheduled.account_id, MatchedBy.RE_PRESENTATION
-            self._lift_hold(scheduled.account_id, payment_id, payment.received_on)
+            lift_hold(self.uow_factory, scheduled.account_id, payment_id, payment.received_on)
         if account_id is None:
             found = self._by_creditor_reference(entry)
             if found is not None:
@@ -382,16 +367,6 @@ class _Importer:
                 "it waits in suspense",
             )
         return self._recorded(entry, outcome.payment, matched_by, numbers)
-
-    def _lift_hold(self, account_id: str, retry_id: str, arrived_on: date) -> None:
-        """End the ladder's hold the day the re-presentation arrives."""
-        hold_id = f"{DIRECT_DEBIT_RETRY}:{retry_id}"
-        with self.uow_factory() as uow:
-            facts = uow.facts.load([account_id]).get(account_id)
-            for hold in facts.holds if facts is not None else ():
-                if hold.id == hold_id and (hold.ends_on is None or hold.ends_on > arrived_on):
-                    uow.facts.add_hold(attrs.evolve(hold, ends_on=max(hold.starts_on, arrived_on)))
-                    uow.commit()
 
     def _recorded(
         self,
@@ -483,10 +458,19 @@ class _Importer:
         )
         decision: RetryDecision | None = None
         detail = f"payment {original} reversed ({status}, reason {entry.return_reason or '-'})"
-        follow_up = not reversal.repeated or not self._followed_up(payment)
+        follow_up = not reversal.repeated or not followed_up(self.uow_factory, payment)
         if follow_up and not card and payment.account_id is not None and entry.return_reason:
             invoices = tuple(sorted({a.invoice_number for a in reversal.removed}))
-            decision = self._follow_up(entry, payment, invoices)
+            decision = follow_up_return(
+                self.uow_factory,
+                self.policy,
+                entry,
+                payment,
+                invoices,
+                as_of=self.as_of,
+                at=self.at,
+                hold_days=self.hold_days,
+            )
             detail += f"; {decision.reason}"
         return EntryOutcome(
             entry=entry,
@@ -497,127 +481,6 @@ class _Importer:
             retry=decision,
             detail=detail,
         )
-
-    def _followed_up(self, payment: Payment) -> bool:
-        """True when a return of ``payment`` was already followed up (a reimport)."""
-        if payment.account_id is None:
-            return True
-        with self.uow_factory() as uow:
-            events = uow.history.events_of([payment.account_id]).get(payment.account_id, ())
-        return any(
-            e.kind.startswith("direct_debit.") and e.key.endswith(f":{payment.id}") for e in events
-        )
-
-    def _follow_up(
-        self, entry: BankEntry, payment: Payment, invoices: tuple[str, ...]
-    ) -> RetryDecision:
-        """Decide the retry and write its effects in one transaction; every write is
-        keyed on the returned payment, so importing the return again changes nothing."""
-        account_id = payment.account_id
-        assert account_id is not None  # the caller checked
-        assert entry.return_reason is not None
-        with self.uow_factory() as uow:
-            previous = uow.outbox.get(_retry_key(payment.id))
-            retries_so_far = _attempt_of(previous) if previous is not None else 0
-            decision = decide_direct_debit_retry(
-                self.policy, entry.return_reason, entry.booked_on, retries_so_far=retries_so_far
-            )
-            account = uow.accounts.get(account_id)
-            tz = account.tz if account is not None else None
-            facts: dict[str, object] = {
-                "payment_id": payment.id,
-                "amount": str(payment.amount.amount),
-                "currency": payment.currency,
-                "reason_code": decision.reason_code,
-                "returned_on": entry.booked_on.isoformat(),
-                "mandate_id": entry.mandate_id,
-                "debtor_iban": entry.counterparty_iban,
-                "invoice_numbers": list(invoices),
-                "reasons": [r.message for r in decision.reasons],
-            }
-            messages: list[OutboxMessage] = []
-            if decision.action is RetryAction.RETRY:
-                assert decision.retry_on is not None
-                retry_id = representment_id(payment.id, decision.attempt)
-                facts |= {
-                    "attempt": decision.attempt,
-                    "retry_on": decision.retry_on.isoformat(),
-                    "end_to_end_id": retry_id,
-                }
-                message = OutboxMessage.new(
-                    key=_retry_key(retry_id),
-                    account_id=account_id,
-                    channel=DIRECT_DEBIT_RETRY,
-                    recipient=entry.mandate_id or entry.counterparty_iban or "",
-                    subject=f"Re-present {payment.amount} on {decision.retry_on} as {retry_id}",
-                    body=json.dumps(facts, sort_keys=True),
-                    created_at=self.at,
-                )
-                due = datetime.combine(decision.retry_on, time(0), tzinfo=tz or self.at.tzinfo)
-                messages.append(attrs.evolve(message, next_attempt_at=max(due, self.at)))
-                until = self.policy.calendar.add_business_days(decision.retry_on, self.hold_days)
-                start = min(entry.booked_on, _day(self.as_of, tz))
-                uow.facts.add_hold(_hold(account_id, retry_id, start, until, decision))
-                kind = "direct_debit.retry_scheduled"
-            elif decision.action is RetryAction.STOP_DIRECT_DEBIT:
-                messages.append(
-                    OutboxMessage.new(
-                        key=f"{DIRECT_DEBIT_STOP}:{payment.id}",
-                        account_id=account_id,
-                        channel=DIRECT_DEBIT_STOP,
-                        recipient=entry.mandate_id or entry.counterparty_iban or "",
-                        subject=f"Stop direct debit for account {account_id} "
-                        f"({decision.reason_code})",
-                        body=json.dumps(facts, sort_keys=True),
-                        created_at=self.at,
-                    )
-                )
-                kind = "direct_debit.stopped"
-            else:
-                kind = "direct_debit.not_retried"
-            uow.outbox.add_messages(messages)
-            uow.history.add_events(
-                [
-                    EventRecord(
-                        key=f"{kind}:{payment.id}",
-                        account_id=account_id,
-                        kind=kind,
-                        occurred_at=self.at,
-                        payload=json.dumps(facts, sort_keys=True),
-                    )
-                ]
-            )
-            uow.commit()
-        return decision
-
-
-def _hold(
-    account_id: str, retry_id: str, start: date, until: date, decision: RetryDecision
-) -> Hold:
-    """An account-level hold: it pauses the ladder (every notice of the account) but not
-    allocation, so a transfer arriving meanwhile still settles the invoices."""
-    return Hold(
-        id=f"{DIRECT_DEBIT_RETRY}:{retry_id}",
-        account_id=account_id,
-        reason=f"direct-debit re-presentation {retry_id} pending (due {decision.retry_on})",
-        starts_on=start,
-        ends_on=max(until, start),
-    )
-
-
-def _day(as_of: AsOf, tz: object) -> date:
-    from zoneinfo import ZoneInfo
-
-    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo("UTC")
-    return local_date(as_of, zone)
-
-
-def _attempt_of(message: OutboxMessage) -> int:
-    try:
-        attempt = json.loads(message.body).get("attempt", 1)
-    except (ValueError, AttributeError):
-        return 1
-    return attempt if isinstance(attempt, int) and attempt > 0 else 1
 
 
 def _method(kind: BankTransactionKind) -> PaymentMethod:
