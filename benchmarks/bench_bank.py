@@ -105,8 +105,10 @@ def peak_rss_mb(code: str, function: str, path: Path) -> float:
         [sys.executable, "-c", PEAK.format(code=code, function=function), str(path)],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
+    if done.returncode:
+        raise SystemExit(f"{function} failed on {path}:\n{done.stderr}")
     return int(done.stdout.split()[-1]) / 1024
 
 
