@@ -31,6 +31,7 @@ __all__ = [
     "InvalidDateRange",
     "InvalidField",
     "InvalidIban",
+    "InvalidInputFile",
     "InvalidLadder",
     "InvalidLocale",
     "InvalidPolicy",
@@ -403,3 +404,23 @@ class TemplateError(RenderError, ValueError):
             for path, line, problem in problems
         ]
         Exception.__init__(self, "\n".join(lines))
+# -- input files (the dunning command's imports) --------------------------------------
+
+
+class InvalidInputFile(DunningError, ValueError):
+    """A file given to import cannot be read as a whole: not UTF-8, no header, an
+    unknown or missing column, a line that is not JSON. Problems with single rows are
+    not raised but reported as values, every row at once.
+
+    Attributes:
+        path: The file.
+        line: The line the problem is on (1 is the first), or ``None`` for the whole file.
+        problem: What is wrong.
+    """
+
+    def __init__(self, path: str, line: int | None, problem: str) -> None:
+        self.path = path
+        self.line = line
+        self.problem = problem
+        where = f"{path}" if line is None else f"{path}, line {line}"
+        super().__init__(f"{where}: {problem}")
