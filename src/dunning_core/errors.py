@@ -404,6 +404,8 @@ class TemplateError(RenderError, ValueError):
             for path, line, problem in problems
         ]
         Exception.__init__(self, "\n".join(lines))
+
+
 # -- input files (the dunning command's imports) --------------------------------------
 
 
