@@ -10,9 +10,13 @@ on each non-default preset), for the same instant, and are timed from outside, s
 exit: the baseline is ``python -c`` importing the library and calling ``run_cycle``,
 the command is the ``dunning`` console script reading the same assignments from a TOML
 settings file, with its progress written to stderr (plain lines: not a terminal). The
-two runs alternate, and each figure is the median of its runs. The script exits 0 when
-the target is missed (the table says FAIL) and 1 when something goes wrong (the two
-sides disagree on what the run did, or the command shows no progress).
+two sides run back to back in each round; the verdict is on the median of the rounds'
+ratios. The script exits 0 when the target is missed (the table says FAIL) and 1 when
+something goes wrong: the two sides disagree on what the run did, the run evaluated no
+account (a cached file the cycle had nothing to do on, as a stale one once was) or had
+errors, or the command showed no progress. The cached file is keyed by the source of
+the generator and of the SQLite schema and row codec (``bench_cycle.fingerprint``), and
+its schema version and account count are checked before it is used.
 """
 
 from __future__ import annotations
@@ -135,7 +139,7 @@ def main() -> int:
         if not same:
             print(f"the command and run_cycle disagree: {report} / {direct}", file=sys.stderr)
             return 1
-        if not report["accounts"] or report["errors"]:
+        if not report["accounts"] or report["errors"] or report["already_done"]:
             print(f"the run evaluated no account or had errors: {stderr[-500:]!r}", file=sys.stderr)
             return 1
         progress = [line for line in stderr.splitlines() if line.startswith("progress:")]
@@ -144,13 +148,18 @@ def main() -> int:
             return 1
     direct_s = statistics.median(direct_times)
     command_s = statistics.median(command_times)
-    ratio = command_s / direct_s
+    # Each round runs the two sides back to back, so a round's ratio is what the
+    # machine's other load disturbs least; the verdict is on the median of them.
+    ratios = [c / d for c, d in zip(command_times, direct_times, strict=True)]
+    ratio = statistics.median(ratios)
     verdict = "ok" if ratio <= TARGET_RATIO else "FAIL"
     print(f"dunning run vs run_cycle, {accounts:,} accounts, {rounds} round(s), process wall time")
     cycle_s = statistics.median(inner)
     print(f"  run_cycle in a process   {direct_s:8.1f} s   (the cycle itself {cycle_s:.1f} s)")
     print(f"  dunning run              {command_s:8.1f} s   ({len(progress)} progress lines)")
-    print(f"  ratio                    {ratio:8.3f}     target <= {TARGET_RATIO}  {verdict}")
+    each = ", ".join(f"{r:.3f}" for r in ratios)
+    print(f"  ratio (median of rounds) {ratio:8.3f}     target <= {TARGET_RATIO}  {verdict}")
+    print(f"  ratio of each round      {each}")
     print(f"  the run: {report['accounts']} accounts, {report['messages']} messages")
     return 0
 
