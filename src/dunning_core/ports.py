@@ -458,6 +458,12 @@ class Notifier(Protocol):
     succeed and :class:`~dunning_core.errors.PermanentDeliveryError` when none will.
     Implementations pass ``message.key`` to providers that deduplicate on an
     idempotency key, which is what makes a resend after a crash harmless.
+
+    Three refinements the dispatcher understands: a transient error may carry
+    ``retry_after`` (the provider's ``Retry-After``) or be a
+    :class:`~dunning_core.errors.DeliveryDeferred` (not now: quiet hours), and an
+    :class:`~dunning_core.errors.UnknownDeliveryOutcome` says the provider may have
+    sent the message although no answer came back, so it is not retried blindly.
     """
 
     def send(self, message: OutboxMessage) -> Delivery:
@@ -473,10 +479,13 @@ class Clock(Protocol):
 
 @attrs.frozen
 class RenderedMessage:
-    """A rendered notice: subject line and plain-text body."""
+    """A rendered notice: subject line, plain-text body and, for email, an optional
+    HTML body (the cycle copies it to
+    :attr:`~dunning_core.domain.outbox.OutboxMessage.html_body`)."""
 
     subject: str
     body: str
+    html: str | None = None
 
 
 class Renderer(Protocol):

@@ -207,6 +207,7 @@ def _message(
         recipient=recipient,
         subject=rendered.subject,
         body=rendered.body,
+        html_body=rendered.html,
         created_at=created_at,
     )
     if not_before is not None and not_before > created_at:

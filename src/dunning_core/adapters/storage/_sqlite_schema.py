@@ -235,4 +235,13 @@ CREATE TABLE charges (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3)
+# Version 4 (issue 17): the HTML part of an email message, and the account's country
+# and subdivision (national phone formats, public holidays). Added columns are NULL on
+# rows written before.
+_V4: Final = """
+ALTER TABLE outbox ADD COLUMN html_body TEXT;
+ALTER TABLE accounts ADD COLUMN country TEXT;
+ALTER TABLE accounts ADD COLUMN subdivision TEXT;
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4)
