@@ -16,7 +16,13 @@ from typing import Final
 
 from dunning_core.errors import InvalidContact
 
-__all__ = ["country_of_locale", "normalize_email", "normalize_phone", "valid_country"]
+__all__ = [
+    "country_of_locale",
+    "mailbox_forms",
+    "normalize_email",
+    "normalize_phone",
+    "valid_country",
+]
 
 _COUNTRY: Final = re.compile(r"[A-Z]{2}")
 _CACHE: Final = 1 << 16
@@ -34,17 +40,6 @@ def country_of_locale(locale: str) -> str | None:
     return territory if valid_country(territory) else None
 
 
-@lru_cache(maxsize=_CACHE)
-def _email(value: str) -> tuple[str | None, str]:
-    from email_validator import EmailNotValidError, validate_email
-
-    try:
-        checked = validate_email(value, check_deliverability=False)
-    except EmailNotValidError as error:
-        return None, str(error)
-    return checked.normalized, ""
-
-
 def normalize_email(field: str, value: object) -> str:
     """The address in normal form (domain in lower case, Unicode NFC).
 
@@ -53,10 +48,7 @@ def normalize_email(field: str, value: object) -> str:
     """
     if not isinstance(value, str):
         raise InvalidContact(field, value, "not an email address: must be a string")
-    normalized, problem = _email(value)
-    if normalized is None:
-        raise InvalidContact(field, value, f"not an email address: {problem}")
-    return normalized
+    return mailbox_forms(field, value)[0]
 
 
 _MOBILE_TYPES: Final = frozenset({1, 2})  # PhoneNumberType.MOBILE, FIXED_LINE_OR_MOBILE
@@ -129,3 +121,27 @@ def normalize_phone(field: str, value: object, region: str | None, *, mobile: bo
     if problem:
         raise InvalidContact(field, value, problem)
     return e164
+
+
+@lru_cache(maxsize=_CACHE)
+def _mailbox(value: str) -> tuple[str, str | None, str]:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        checked = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        return "", None, str(error)
+    return checked.normalized, checked.ascii_email, ""
+
+
+def mailbox_forms(field: str, value: str) -> tuple[str, str | None]:
+    """An address's normal form and its all-ASCII form (IDN domain in punycode), or
+    ``None`` for the latter when the local part itself is not ASCII (SMTPUTF8 needed).
+
+    Raises:
+        InvalidContact: not an address by RFC 5321/6531 syntax.
+    """
+    normalized, ascii_form, problem = _mailbox(value)
+    if problem:
+        raise InvalidContact(field, value, f"not an email address: {problem}")
+    return normalized, ascii_form

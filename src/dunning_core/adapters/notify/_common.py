@@ -1,0 +1,145 @@
+"""What the notifiers share (private): secrets kept out of sight, header checks,
+recipient parsing, Message-IDs."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, Final
+
+from dunning_core.domain._addresses import mailbox_forms
+from dunning_core.errors import InvalidContact, InvalidField, MalformedMessage
+
+__all__ = ["Secret", "check_header", "message_id", "parse_mailboxes", "secret"]
+
+_REDACTED: Final = "***"
+
+
+class Secret:
+    """A password or API token: ``repr`` and ``str`` show ``***``, never the value.
+
+    >>> Secret("hunter2")
+    Secret('***')
+    >>> Secret("hunter2").reveal()
+    'hunter2'
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if not isinstance(value, str) or not value:
+            raise InvalidField("secret", _REDACTED, "must be a non-empty string")
+        self._value = value
+
+    def reveal(self) -> str:
+        """The value, for the one call that needs it. Never log it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret('{_REDACTED}')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash((Secret, self._value))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Secret, (self._value,))
+
+
+def secret(value: str | Secret | None, field: str) -> Secret | None:
+    """``value`` as a :class:`Secret` (``None`` stays ``None``).
+
+    Raises:
+        InvalidField: an empty string; the message does not show it.
+    """
+    if value is None or isinstance(value, Secret):
+        return value
+    if not isinstance(value, str) or not value:
+        raise InvalidField(field, _REDACTED, "must be a non-empty string or a Secret")
+    return Secret(value)
+
+
+_FORBIDDEN: Final = re.compile(r"[\r\n\0]")
+
+
+def check_header(field: str, value: str) -> str:
+    """``value`` unchanged when it may go in a header.
+
+    Raises:
+        MalformedMessage: it holds CR, LF or NUL (header injection), or is no string.
+    """
+    if not isinstance(value, str):
+        raise MalformedMessage(field, value, "must be a string")
+    found = _FORBIDDEN.search(value)
+    if found is not None:
+        name = {"\r": "CR", "\n": "LF", "\0": "NUL"}[found.group()]
+        raise MalformedMessage(field, value, f"contains {name}: refused (header injection)")
+    return value
+
+
+class Mailbox:
+    """One parsed address: display name, normal form, ASCII form (or ``None``)."""
+
+    __slots__ = ("ascii", "display_name", "normalized")
+
+    def __init__(self, display_name: str, normalized: str, ascii_form: str | None) -> None:
+        self.display_name = display_name
+        self.normalized = normalized
+        self.ascii = ascii_form
+
+    @property
+    def envelope(self) -> str:
+        """What goes in ``MAIL FROM`` / ``RCPT TO``: the ASCII form when there is one."""
+        return self.ascii or self.normalized
+
+
+def parse_mailboxes(field: str, value: str) -> list[Mailbox]:
+    """Parse an address list (``"Name <a@b.example>, c@d.example"``) strictly.
+
+    Raises:
+        MalformedMessage: CR/LF/NUL, an empty list, anything the RFC 5322 parser flags
+            as a defect, or an address whose syntax email-validator refuses.
+    """
+    from email.policy import SMTP
+
+    check_header(field, value)
+    if not value.strip():
+        raise MalformedMessage(field, value, "no address")
+    header: Any = SMTP.header_factory("To", value)
+    if header.defects:
+        raise MalformedMessage(field, value, f"does not parse as addresses: {header.defects[0]}")
+    mailboxes = []
+    for address in header.addresses:
+        spec = f"{address.username}@{address.domain}"
+        try:
+            normalized, ascii_form = mailbox_forms(field, spec)
+        except InvalidContact as error:
+            raise MalformedMessage(field, value, error.problem) from None
+        mailboxes.append(Mailbox(str(address.display_name), normalized, ascii_form))
+    if not mailboxes:
+        raise MalformedMessage(field, value, "no address")
+    return mailboxes
+
+
+_ATOM: Final = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")
+
+
+def message_id(key: str, domain: str) -> str:
+    """The ``Message-ID`` of the message with outbox key ``key``: the same on every
+    send, so a resend after a crash is recognisably the same message.
+
+    >>> message_id("5f2a9c", "acme.example")
+    '<dunning.5f2a9c@acme.example>'
+    >>> message_id("a key/with spaces", "acme.example")
+    '<dunning.cb3c98194cea859cfdafc9eb5224e03b@acme.example>'
+    """
+    left = key if len(key) <= 128 and _ATOM.fullmatch(key) else _digest(key)
+    return f"<dunning.{left}@{domain}>"
+
+
+def _digest(key: str) -> str:
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()
