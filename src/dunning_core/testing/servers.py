@@ -85,6 +85,7 @@ class ReceivedEmail:
         data: The message as received.
         login: The user that authenticated, if any.
         tls: Whether the session was encrypted.
+        peer: The client's ``(address, port)``: one per connection.
     """
 
     envelope_from: str
@@ -92,6 +93,7 @@ class ReceivedEmail:
     data: bytes
     login: str | None
     tls: bool
+    peer: tuple[str, int]
 
     @property
     def message(self) -> Message:
@@ -133,6 +135,7 @@ class _Handler:
                 data=bytes(envelope.original_content or envelope.content),
                 login=None if login is None else _text(login),
                 tls=session.ssl is not None or self.owner.tls is TlsMode.IMPLICIT,
+                peer=(str(session.peer[0]), int(session.peer[1])),
             )
         )
         if answer is SmtpAnswer.DROP:

@@ -109,9 +109,13 @@ def parse_mailboxes(field: str, value: str) -> list[Mailbox]:
     check_header(field, value)
     if not value.strip():
         raise MalformedMessage(field, value, "no address")
+    from email.errors import NonASCIILocalPartDefect
+
     header: Any = SMTP.header_factory("To", value)
-    if header.defects:
-        raise MalformedMessage(field, value, f"does not parse as addresses: {header.defects[0]}")
+    # A non-ASCII local part is fine with SMTPUTF8 (RFC 6531); email-validator checks it.
+    defects = [d for d in header.defects if not isinstance(d, NonASCIILocalPartDefect)]
+    if defects:
+        raise MalformedMessage(field, value, f"does not parse as addresses: {defects[0]}")
     mailboxes = []
     for address in header.addresses:
         spec = f"{address.username}@{address.domain}"

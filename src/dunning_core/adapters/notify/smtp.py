@@ -113,7 +113,8 @@ class BuiltEmail:
 
 def _formatted(mailbox: Mailbox, utf8: bool) -> str:
     spec = mailbox.normalized if utf8 else mailbox.envelope
-    return str(Address(display_name=mailbox.display_name, addr_spec=spec))
+    username, _, domain = spec.rpartition("@")
+    return str(Address(display_name=mailbox.display_name, username=username, domain=domain))
 
 
 def build_email(
