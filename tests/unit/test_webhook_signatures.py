@@ -123,6 +123,6 @@ def test_bad_arguments_are_refused_by_name() -> None:
     with pytest.raises(InvalidField, match="msg_id"):
         sign_webhook("a\r\nb", T, BODY, SECRET)
     with pytest.raises(InvalidField, match="timestamp"):
-        sign_webhook("m", datetime(2026, 3, 2), BODY, SECRET)  # noqa: DTZ001
+        sign_webhook("m", datetime(2026, 3, 2), BODY, SECRET)
     with pytest.raises(InvalidField, match="secrets"):
         sign_webhook("m", T, BODY, [])
