@@ -268,7 +268,7 @@ class LocalSmtpServer:
             port=self.port,
             ssl_context=server_ssl if self.tls is TlsMode.IMPLICIT else None,
             server_hostname=self.certificate_host if self.tls is TlsMode.IMPLICIT else None,
-            server_kwargs=kwargs,
+            **kwargs,
         )
         if self.tls is TlsMode.IMPLICIT:
             self._controller._trigger_server = self._wait_listening
