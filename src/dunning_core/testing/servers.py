@@ -250,7 +250,6 @@ class LocalSmtpServer:
             certificate.configure_cert(server_ssl)
         kwargs: dict[str, Any] = {
             "enable_SMTPUTF8": self.smtputf8,
-            "hostname": "mx.test.invalid",
             "ident": "dunning-core test SMTP",
         }
         if self.tls is TlsMode.STARTTLS:
@@ -267,7 +266,7 @@ class LocalSmtpServer:
             hostname=HOST,
             port=self.port,
             ssl_context=server_ssl if self.tls is TlsMode.IMPLICIT else None,
-            server_hostname=self.certificate_host if self.tls is TlsMode.IMPLICIT else None,
+            server_hostname="mx.test.invalid",  # the name the server gives in its greeting
             **kwargs,
         )
         if self.tls is TlsMode.IMPLICIT:
