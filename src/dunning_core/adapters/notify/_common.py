@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, Final
 
 from dunning_core.domain._addresses import mailbox_forms
 from dunning_core.errors import InvalidContact, InvalidField, MalformedMessage
 
-__all__ = ["Secret", "check_header", "message_id", "parse_mailboxes", "secret"]
+__all__ = [
+    "Secret",
+    "check_header",
+    "message_id",
+    "parse_mailboxes",
+    "retry_after",
+    "secret",
+]
 
 _REDACTED: Final = "***"
 
@@ -147,3 +156,29 @@ def message_id(key: str, domain: str) -> str:
 
 def _digest(key: str) -> str:
     return hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def retry_after(value: str | None, now: datetime) -> timedelta | None:
+    """A ``Retry-After`` header (seconds, or an HTTP date) as a delay from ``now``.
+
+    >>> from datetime import datetime, timezone
+    >>> now = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    >>> retry_after("120", now)
+    datetime.timedelta(seconds=120)
+    >>> retry_after("Mon, 02 Mar 2026 09:05:00 GMT", now)
+    datetime.timedelta(seconds=300)
+    >>> retry_after("soon", now) is None
+    True
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return timedelta(seconds=int(value))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(when - now, timedelta(0))

@@ -28,13 +28,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
 
-from dunning_core.adapters.notify._common import Secret, secret
+from dunning_core.adapters.notify._common import Secret, retry_after, secret
 from dunning_core.domain.outbox import Delivery, OutboxMessage
 from dunning_core.errors import (
     DeliveryError,
@@ -58,7 +57,6 @@ __all__ = [
     "SmsRules",
     "TwilioGateway",
     "e164_mobile",
-    "retry_after",
 ]
 
 _DETAIL: Final = 300  # characters of a gateway's error body kept in a reason
@@ -339,32 +337,6 @@ class JsonGateway:
     def error(self, status: int, body: Any) -> tuple[str, bool]:
         """No gateway-specific meaning: the body is quoted in the reason."""
         return "", False
-
-
-def retry_after(value: str | None, now: datetime) -> timedelta | None:
-    """A ``Retry-After`` header (seconds, or an HTTP date) as a delay from ``now``.
-
-    >>> from datetime import datetime, timezone
-    >>> now = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
-    >>> retry_after("120", now)
-    datetime.timedelta(seconds=120)
-    >>> retry_after("Mon, 02 Mar 2026 09:05:00 GMT", now)
-    datetime.timedelta(seconds=300)
-    >>> retry_after("soon", now) is None
-    True
-    """
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return timedelta(seconds=int(value))
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(when - now, timedelta(0))
 
 
 def _parsed(response: httpx.Response) -> Any:
