@@ -235,13 +235,19 @@ CREATE TABLE charges (
 ) WITHOUT ROWID;
 """
 
-# Version 4 (issue 17): the HTML part of an email message, and the account's country
+# Version 4: reason codes are upper-case across the library (0.2); states stored by 0.1
+# kept the suspension rules' lower-case codes, which this brings in line.
+_V4: Final = """
+UPDATE suspension_states SET reason_codes = upper(reason_codes);
+"""
+
+# Version 5 (issue 17): the HTML part of an email message, and the account's country
 # and subdivision (national phone formats, public holidays). Added columns are NULL on
 # rows written before.
-_V4: Final = """
+_V5: Final = """
 ALTER TABLE outbox ADD COLUMN html_body TEXT;
 ALTER TABLE accounts ADD COLUMN country TEXT;
 ALTER TABLE accounts ADD COLUMN subdivision TEXT;
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5)
