@@ -7,10 +7,10 @@ from datetime import date
 
 from dunning_core import Account, Contact, Invoice, Money
 from dunning_core.adapters.storage.memory import MemoryStore
-from dunning_core.config import CycleConfig
 from dunning_core.ports import RenderedMessage
 from dunning_core.rendering.plain import PlainRenderer
 from dunning_core.service.cycle import run_cycle
+from dunning_core.service.settings import CycleConfig
 
 
 class HtmlRenderer:

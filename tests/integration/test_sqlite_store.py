@@ -68,7 +68,7 @@ def test_a_version_3_file_gains_html_bodies_and_account_countries(tmp_path: Path
     raw.commit()
     raw.close()
     store = SqliteStore(path)
-    assert store.schema_version == SCHEMA_VERSION >= 4
+    assert store.schema_version == SCHEMA_VERSION >= 5
     with store.unit_of_work() as uow:
         account = uow.accounts.get("A-1")
         message = uow.outbox.get("M-1")
@@ -199,17 +199,16 @@ def test_integrity_check_reports_a_broken_foreign_key(tmp_path: Path) -> None:
 
 def test_version_4_brings_stored_reason_codes_to_upper_case(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    store = SqliteStore(path)
-    with store.unit_of_work() as uow:
-        uow.accounts.add(_account())
-        uow.commit()
-    store.close()
     raw = sqlite3.connect(path)  # as 0.1 left it: lower-case codes, schema version 3
+    raw.executescript("".join(MIGRATIONS[:3]) + "PRAGMA user_version=3;")
+    raw.execute(
+        "INSERT INTO accounts VALUES ('A-1', 1, 'ACME', 'EUR', 'SMALL', 'en_US', 'UTC', NULL,"
+        " NULL, NULL, '[]', 'NET', 30, '[]')"
+    )
     raw.execute(
         "INSERT INTO suspension_states VALUES ('A-1', 1, '[\"manual_hold\",\"overdue_days\"]',"
         " '2026-03-01', 0)"
     )
-    raw.execute("PRAGMA user_version=3")
     raw.commit()
     raw.close()
     store = SqliteStore(path)
