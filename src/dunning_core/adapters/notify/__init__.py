@@ -28,9 +28,9 @@ from dunning_core.adapters.webhook_signatures import (
 
 if TYPE_CHECKING:
     from dunning_core.adapters.notify.routing import (
-        ChannelRoute,
         RoutingNotifier,
         accounts_from,
+        country_calendar,
     )
     from dunning_core.adapters.notify.sms_http import (
         HttpSmsNotifier,
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from dunning_core.adapters.notify.webhook import WebhookNotifier, store_context
 
 __all__ = [
-    "ChannelRoute",
     "HttpSmsNotifier",
     "JsonGateway",
     "RoutingNotifier",
@@ -56,6 +55,7 @@ __all__ = [
     "WebhookNotifier",
     "WebhookSecret",
     "accounts_from",
+    "country_calendar",
     "sign_webhook",
     "store_context",
     "verify_webhook",
@@ -69,9 +69,9 @@ _LAZY = {
     "TwilioGateway": "sms_http",
     "WebhookNotifier": "webhook",
     "store_context": "webhook",
-    "ChannelRoute": "routing",
     "RoutingNotifier": "routing",
     "accounts_from": "routing",
+    "country_calendar": "routing",
 }
 
 
