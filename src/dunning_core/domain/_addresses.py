@@ -79,7 +79,8 @@ def _phone(value: str, region: str | None, mobile: bool) -> tuple[str | None, st
     needs a region that was not given."""
     import phonenumbers
 
-    international = value.lstrip().startswith(("+", "00"))
+    # "00 33 ..." is an international call only where 00 is the prefix: it needs a region.
+    international = value.lstrip().startswith("+")
     if not international and region is None:
         return None, ""
     try:
@@ -106,8 +107,8 @@ def normalize_phone(field: str, value: object, region: str | None, *, mobile: bo
 
     Args:
         field: The field name for errors (``"Contact.mobile"``).
-        value: The number as written: international (``+33 6 12 34 56 78``,
-            ``0033612345678``) or national (``06 12 34 56 78``).
+        value: The number as written: international (``+33 6 12 34 56 78``) or as
+            dialled in ``region`` (``06 12 34 56 78``, ``0033 6 12 34 56 78`` from France).
         region: The ISO 3166-1 country a national number is read in.
         mobile: Whether the number must reach a mobile phone (SMS).
 

@@ -210,9 +210,10 @@ class Contact:
     accepted (email if ``email``, SMS if ``mobile``, letters if ``postal_address``, phone
     tasks if ``phone`` or ``mobile``).
 
-    Phone numbers are read by libphonenumber and kept in E.164: international forms
-    (``+33 6 12 34 56 78``, ``0033612345678``) at once, national ones
-    (``06 12 34 56 78``) in ``country``, else the postal address's country, else the
+    Phone numbers are read by libphonenumber and kept in E.164: the international form
+    (``+33 6 12 34 56 78``) at once, numbers as dialled in a country
+    (``06 12 34 56 78``, ``0033 6 12 34 56 78``) in ``country``, else the postal
+    address's country, else the
     country of the :class:`Account` the contact is given to. ``mobile`` must be a mobile
     number (SMS goes there); ``phone`` any valid number. E-mail addresses are checked
     for their syntax only (internationalised domains allowed; nothing is looked up) and
