@@ -93,7 +93,7 @@ def test_an_email_arrives_encrypted_authenticated_and_well_formed(
     assert received.recipients == ("jean@client.example",)
     email = received.message
     assert email.get_content_type() == "multipart/alternative"
-    assert parts(email) == {"text/plain": message().body + "\n", "text/html": html + "\n"}
+    assert parts(email) == {"text/plain": message().body, "text/html": html}
     assert email["Auto-Submitted"] == "auto-generated"
     assert "List-Unsubscribe" not in email
     assert str(email["From"]) == SENDER

@@ -7,7 +7,10 @@ import hashlib
 import re
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from typing import Any, Final
+
+import attrs
 
 from dunning_core.domain._addresses import mailbox_forms
 from dunning_core.errors import InvalidContact, InvalidField, MalformedMessage
@@ -90,15 +93,14 @@ def check_header(field: str, value: str) -> str:
     return value
 
 
+@attrs.frozen
 class Mailbox:
-    """One parsed address: display name, normal form, ASCII form (or ``None``)."""
+    """One parsed address: display name, normal form, ASCII form (``None`` when the
+    local part is not ASCII)."""
 
-    __slots__ = ("ascii", "display_name", "normalized")
-
-    def __init__(self, display_name: str, normalized: str, ascii_form: str | None) -> None:
-        self.display_name = display_name
-        self.normalized = normalized
-        self.ascii = ascii_form
+    display_name: str
+    normalized: str
+    ascii: str | None
 
     @property
     def envelope(self) -> str:
@@ -106,13 +108,31 @@ class Mailbox:
         return self.ascii or self.normalized
 
 
-def parse_mailboxes(field: str, value: str) -> list[Mailbox]:
-    """Parse an address list (``"Name <a@b.example>, c@d.example"``) strictly.
+def parse_mailboxes(field: str, value: str) -> tuple[Mailbox, ...]:
+    """Parse an address list (``"Name <a@b.example>, c@d.example"``) strictly; the
+    answer for each distinct value is cached (recipients repeat across a batch).
 
     Raises:
         MalformedMessage: CR/LF/NUL, an empty list, anything the RFC 5322 parser flags
             as a defect, or an address whose syntax email-validator refuses.
     """
+    if not isinstance(value, str):
+        raise MalformedMessage(field, value, "must be a string")
+    found = _parse_mailboxes(field, value)
+    if isinstance(found, MalformedMessage):
+        raise MalformedMessage(found.field, found.value, found.problem)
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _parse_mailboxes(field: str, value: str) -> tuple[Mailbox, ...] | MalformedMessage:
+    try:
+        return _parse(field, value)
+    except MalformedMessage as error:
+        return error
+
+
+def _parse(field: str, value: str) -> tuple[Mailbox, ...]:
     from email.policy import SMTP
 
     check_header(field, value)
@@ -135,7 +155,7 @@ def parse_mailboxes(field: str, value: str) -> list[Mailbox]:
         mailboxes.append(Mailbox(str(address.display_name), normalized, ascii_form))
     if not mailboxes:
         raise MalformedMessage(field, value, "no address")
-    return mailboxes
+    return tuple(mailboxes)
 
 
 _ATOM: Final = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")

@@ -31,8 +31,10 @@ What each reply becomes (and so what the dispatcher does with the message):
 
 from __future__ import annotations
 
+import binascii
 import contextlib
 import enum
+import hashlib
 import logging
 import os
 import re
@@ -41,9 +43,9 @@ import ssl
 import threading
 from datetime import UTC, datetime
 from email.headerregistry import Address
-from email.message import EmailMessage
 from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime
+from functools import lru_cache
 from typing import Any, Final
 
 import attrs
@@ -117,6 +119,50 @@ def _formatted(mailbox: Mailbox, utf8: bool) -> str:
     return str(Address(display_name=mailbox.display_name, username=username, domain=domain))
 
 
+@lru_cache(maxsize=4096)
+def _address_header(name: str, mailboxes: tuple[Mailbox, ...], utf8: bool) -> str:
+    """The folded header line, encoded as RFC 2047 asks (computed once per list)."""
+    policy = SMTPUTF8 if utf8 else SMTP
+    text = ", ".join(_formatted(mailbox, utf8) for mailbox in mailboxes)
+    folded: str = policy.header_factory(name, text).fold(policy=policy)
+    return folded
+
+
+_LONGEST_LINE: Final = 998  # RFC 5322 2.1.1, without the CRLF
+
+
+def _text_part(text: str, subtype: str, utf8: bool) -> bytes:
+    """A text part (its headers, a blank line, its body), CRLF line ends; the body
+    ends as the text does (the CRLF before a boundary belongs to the boundary).
+
+    Plain ASCII with short lines goes as 7bit; anything else as quoted-printable of its
+    UTF-8 bytes (8bit when the session is SMTPUTF8 anyway).
+    """
+    raw = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+    short = all(len(line) <= _LONGEST_LINE for line in raw.split(b"\n"))
+    if short and raw.isascii() and b"\0" not in raw:
+        encoding, body = "7bit", raw
+    elif short and utf8 and b"\0" not in raw:
+        encoding, body = "8bit", raw
+    else:
+        encoding, body = "quoted-printable", binascii.b2a_qp(raw, istext=True)
+    body = body.replace(b"\n", b"\r\n")
+    head = (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+        f"Content-Transfer-Encoding: {encoding}\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+def _boundary(key: str, content: bytes) -> str:
+    # Deterministic (a resend is byte for byte the same but for Date), and never a line
+    # of the parts: quoted-printable escapes "=", so "=_" cannot occur in an encoded part.
+    boundary = "=_dunning_" + hashlib.blake2b(key.encode("utf-8"), digest_size=12).hexdigest()
+    while boundary.encode("ascii") in content:
+        boundary += "_"
+    return boundary
+
+
 def build_email(
     message: OutboxMessage,
     *,
@@ -149,27 +195,40 @@ def build_email(
     senders = parse_mailboxes("sender", sender)
     if len(senders) != 1:
         raise MalformedMessage("sender", sender, "must be exactly one address")
-    replies = parse_mailboxes("reply_to", reply_to) if reply_to is not None else []
+    replies = parse_mailboxes("reply_to", reply_to) if reply_to is not None else ()
     bounce = parse_mailboxes("envelope_sender", envelope_sender)[0] if envelope_sender else None
     every = [*recipients, *senders, *replies, *([bounce] if bounce else [])]
     utf8 = any(mailbox.ascii is None for mailbox in every)
-    email = EmailMessage(policy=SMTPUTF8 if utf8 else SMTP)
+    policy = SMTPUTF8 if utf8 else SMTP
     ident = message_id(message.key, message_id_domain)
     try:
-        email["From"] = _formatted(senders[0], utf8)
-        email["To"] = ", ".join(_formatted(mailbox, utf8) for mailbox in recipients)
+        head = [
+            _address_header("From", senders, utf8),
+            _address_header("To", recipients, utf8),
+        ]
         if replies:
-            email["Reply-To"] = ", ".join(_formatted(mailbox, utf8) for mailbox in replies)
-        email["Subject"] = subject
-        email["Date"] = format_datetime(date.astimezone(UTC))
-        email["Message-ID"] = ident
-        email["Auto-Submitted"] = "auto-generated"
-        email.set_content(message.body)
-        if message.html_body is not None:
-            email.add_alternative(message.html_body, subtype="html")
-        data = email.as_bytes()
+            head.append(_address_header("Reply-To", replies, utf8))
+        head.append(policy.header_factory("Subject", subject).fold(policy=policy))
+        head.append(f"Date: {format_datetime(date.astimezone(UTC))}\r\n")
+        head.append(f"Message-ID: {ident}\r\n")
+        head.append("Auto-Submitted: auto-generated\r\nMIME-Version: 1.0\r\n")
     except (ValueError, TypeError) as error:  # the email package's own refusals
         raise MalformedMessage("message", message.key, f"cannot be encoded: {error}") from None
+    plain = _text_part(message.body, "plain", utf8)
+    if message.html_body is None:
+        body = plain
+    else:
+        html = _text_part(message.html_body, "html", utf8)
+        boundary = _boundary(message.key, plain + html)
+        body = (
+            f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode()
+            + f"--{boundary}\r\n".encode()
+            + plain
+            + f"\r\n--{boundary}\r\n".encode()
+            + html
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+    data = "".join(head).encode("utf-8" if utf8 else "ascii") + body
     return BuiltEmail(
         envelope_from=(bounce or senders[0]).envelope,
         recipients=tuple(recipients),
@@ -562,7 +621,7 @@ def _config_header(name: str, value: str) -> None:
         raise InvalidField(f"SmtpNotifier.{name}", value, error.problem) from None
 
 
-def _config_addresses(name: str, value: str) -> list[Mailbox]:
+def _config_addresses(name: str, value: str) -> tuple[Mailbox, ...]:
     try:
         return parse_mailboxes(name, value)
     except MalformedMessage as error:
