@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from dunning_core.adapters.webhook_signatures import (
     WebhookSecret,
     sign_webhook,
