@@ -32,6 +32,7 @@ from dunning_core.domain.payment import (
     PaymentStatus,
     ProofKind,
     ProofOfPayment,
+    Refund,
 )
 from dunning_core.domain.reasons import Reason
 from dunning_core.domain.remittance import RemittanceAdvice, RemittanceLine
@@ -52,6 +53,7 @@ from dunning_core.errors import (
     DeliveryError,
     DunningError,
     DuplicatePayment,
+    DuplicateRefund,
     InvalidAmount,
     InvalidAsOf,
     InvalidContact,
@@ -100,6 +102,7 @@ __all__ = [
     "Dispute",
     "DunningError",
     "DuplicatePayment",
+    "DuplicateRefund",
     "Hold",
     "InsolvencyProceeding",
     "InvalidAmount",
@@ -130,6 +133,7 @@ __all__ = [
     "ProofKind",
     "ProofOfPayment",
     "Reason",
+    "Refund",
     "RemittanceAdvice",
     "RemittanceLine",
     "RenderError",
