@@ -4,11 +4,14 @@
 * :class:`HttpSmsNotifier`: SMS through a Twilio-compatible or a JSON HTTP gateway.
 * :class:`WebhookNotifier`: signed JSON to an endpoint (Standard Webhooks), and
   :func:`verify_webhook` for the receiving side.
+* :class:`~dunning_core.adapters.notify.letters.LetterNotifier`: letters as PDF in a
+  print spool (the ``letters`` extra).
 * :class:`RoutingNotifier`: picks the transport by channel, falls back to another
   channel, and keeps SMS and calls out of quiet hours.
 
-The HTTP notifiers need ``httpx`` (the ``http`` extra); it is imported only when one of
-them is, so ``from dunning_core.adapters.notify import SmtpNotifier`` works without it.
+The HTTP notifiers need ``httpx`` (the ``http`` extra) and the letters ``fpdf2``; each
+is imported only when its notifier is, so ``from dunning_core.adapters.notify import
+SmtpNotifier`` works without either.
 See docs/channels.md.
 """
 
@@ -27,6 +30,7 @@ from dunning_core.adapters.webhook_signatures import (
 )
 
 if TYPE_CHECKING:
+    from dunning_core.adapters.notify.letters import LetterNotifier
     from dunning_core.adapters.notify.routing import (
         RoutingNotifier,
         accounts_from,
@@ -44,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HttpSmsNotifier",
     "JsonGateway",
+    "LetterNotifier",
     "RoutingNotifier",
     "Secret",
     "SmsGateway",
@@ -62,6 +67,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "LetterNotifier": "letters",
     "HttpSmsNotifier": "sms_http",
     "JsonGateway": "sms_http",
     "SmsGateway": "sms_http",
