@@ -49,6 +49,7 @@ def _country_weekend(country: str, subdivision: str | None) -> frozenset[int]:
     return frozenset(holidays.country_holidays(country, subdiv=subdivision).weekend)
 
 
+@lru_cache(maxsize=512)
 def _check_region(country: str, subdivision: str | None) -> None:
     try:
         import holidays

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, time
+from functools import lru_cache
 from typing import Any, Final
 
 import attrs
@@ -82,10 +83,16 @@ def country_calendar(account: Account) -> BusinessCalendar | None:
     if country is None:
         return None
     try:
-        return BusinessCalendar.for_country(country, account.subdivision)
+        return _region_calendar(country, account.subdivision)
     except InvalidField as error:
         logger.warning("no public holidays for account %r: %s", account.id, error)
         return None
+
+
+@lru_cache(maxsize=512)
+def _region_calendar(country: str, subdivision: str | None) -> BusinessCalendar:
+    # One value per region, so its cache of holidays by year serves every account there.
+    return BusinessCalendar.for_country(country, subdivision)
 
 
 def _channel(value: Any, field: str) -> Channel:

@@ -109,7 +109,7 @@ def _address(data: dict[str, Any]) -> PostalAddress:
 
 def _contact(data: dict[str, Any]) -> Contact:
     address = data["postal_address"]
-    return Contact(
+    return Contact._stored(
         name=data["name"],
         email=data["email"],
         mobile=data["mobile"],
