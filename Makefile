@@ -14,7 +14,7 @@ PIP_LOCKED := -m pip install --quiet --require-hashes --no-deps
 PIP_PROJECT := -m pip install --quiet --no-deps --no-build-isolation --editable .
 
 .PHONY: help test lint typecheck pytest check-lock demo demo-smtp bench soak docs lock \
-	lock-upgrade test-latest test-oldest clean messages pdf-tools
+	lock-upgrade test-latest test-oldest clean messages pdf-tools browser
 
 help:
 	@echo "make test         - ruff, ruff format --check, mypy --strict, pytest (hypothesis profile ci)"
@@ -46,7 +46,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src scripts
 
-pytest: $(STAMP) pdf-tools
+# Debian's chromium, for the HTML report's test in a headless browser
+# (tests/e2e/test_cli_report.py); installed once, when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+
+pytest: $(STAMP) pdf-tools browser
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q
 
 test: check-lock lint typecheck pytest

@@ -18,6 +18,7 @@ from dunning_core.errors import (
     StoreError,
     UnitOfWorkClosed,
 )
+from dunning_core.money import Money
 
 
 def _account(account_id: str = "A-1") -> Account:
@@ -225,6 +226,7 @@ def _back_to_version_4(raw: sqlite3.Connection) -> None:
     raw.execute("ALTER TABLE accounts DROP COLUMN subdivision")
     raw.execute("ALTER TABLE outbox DROP COLUMN text_locale")
     raw.execute("ALTER TABLE outbox DROP COLUMN document")
+    raw.execute("DROP TABLE refunds")
     raw.execute("PRAGMA user_version=4")
 
 
@@ -269,4 +271,34 @@ def test_version_5_adds_the_text_locale_and_the_letter_document(tmp_path: Path) 
         old, new = uow.outbox.get("m-1"), uow.outbox.get("m-2")
     assert old is not None and (old.text_locale, old.document) == ("", None)
     assert new == letter
+    store.close()
+
+
+def test_a_file_whose_version_4_created_refunds_migrates_too(tmp_path: Path) -> None:
+    # For a while main's version 4 also created the refunds table; version 5 creates it
+    # only when missing, so such a file keeps its refunds and gains the rest.
+    from dunning_core.domain.payment import Refund
+
+    path = tmp_path / "db.sqlite3"
+    store = SqliteStore(path)
+    with store.unit_of_work() as uow:
+        uow.accounts.add(_account())
+        uow.commit()
+    store.close()
+    raw = sqlite3.connect(path)
+    raw.execute("ALTER TABLE outbox DROP COLUMN html_body")  # version 6
+    raw.execute("ALTER TABLE accounts DROP COLUMN country")
+    raw.execute("ALTER TABLE accounts DROP COLUMN subdivision")
+    raw.execute("ALTER TABLE outbox DROP COLUMN text_locale")
+    raw.execute("ALTER TABLE outbox DROP COLUMN document")
+    raw.execute("INSERT INTO refunds VALUES ('A-1', 'R-1', 1250, 'EUR', '2026-03-01', 'IBAN FR76')")
+    raw.execute("PRAGMA user_version=4")
+    raw.commit()
+    raw.close()
+    store = SqliteStore(path)
+    assert store.schema_version == SCHEMA_VERSION
+    with store.unit_of_work(read_only=True) as uow:
+        (refund,) = uow.ledger.load(["A-1"])["A-1"].refunds
+    assert isinstance(refund, Refund)
+    assert (refund.id, refund.amount) == ("R-1", Money("12.50", "EUR"))
     store.close()
