@@ -25,13 +25,24 @@ then). The policies come from an optional TOML file (``--config`` or
     [notifiers]                        # how ``dunning dispatch`` sends, per channel
     default = { type = "print" }
     LETTER = { type = "directory", path = "letters" }
+
+    [notifiers.EMAIL]                  # an adapter: its own arguments (see _notify)
+    type = "smtp"
+    host = "smtp.example.com"
+    sender = "ACME Billing <billing@acme.example>"
+    username = "billing"
+    password_env = "DUNNING_SMTP_PASSWORD"
+
+    [routing]                          # the RoutingNotifier every message goes through
+    fallbacks = { SMS = ["EMAIL"] }
+    quiet_hours = true
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -102,11 +113,13 @@ class Settings:
     Attributes:
         config: Ladders, assignments and policies for the services.
         notifiers: Channel (or ``default``) -> the notifier's table from the file.
+        routing: The ``[routing]`` table (fallbacks, quiet hours).
         source: The configuration file, or ``None`` for the defaults.
     """
 
     config: CycleConfig
     notifiers: Mapping[str, Mapping[str, Any]]
+    routing: Mapping[str, Any] = attrs.field(factory=dict)
     source: str | None = None
 
 
@@ -125,7 +138,14 @@ def load_settings(path: str | None) -> Settings:
     if not os.path.exists(path):
         raise UsageError(f"no configuration file at {path}")
     data = read_toml(path)
-    unknown = set(data) - {"cycle", "assignments", "ladders", "allocation", "notifiers"}
+    unknown = set(data) - {
+        "cycle",
+        "assignments",
+        "ladders",
+        "allocation",
+        "notifiers",
+        "routing",
+    }
     if unknown:
         raise ConfigError(
             path, [("file", name, None, "unknown section") for name in sorted(unknown)]
@@ -158,7 +178,10 @@ def load_settings(path: str | None) -> Settings:
     for channel, spec in notifiers.items():
         if not isinstance(spec, dict) or "type" not in spec:
             raise ConfigError(path, [("[notifiers]", channel, spec, "needs a table with a type")])
-    return Settings(config=config, notifiers=notifiers, source=path)
+    routing = data.get("routing", {})
+    if not isinstance(routing, dict):
+        raise ConfigError(path, [("[routing]", "", routing, "must be a table")])
+    return Settings(config=config, notifiers=notifiers, routing=routing, source=path)
 
 
 _TOLERANCES = ("discount_tolerance", "write_off_tolerance")
@@ -208,34 +231,6 @@ def allocation_policy(table: Any, path: str) -> AllocationPolicy:
         return AllocationPolicy(**fields)
     except (DunningError, TypeError) as error:
         raise ConfigError(path, [("[allocation]", "", table, str(error))]) from None
-
-
-#: Notifier types of ``dunning_core.adapters.notify``, imported when named.
-ADAPTER_NOTIFIERS: Mapping[str, tuple[str, str]] = {
-    "smtp": ("dunning_core.adapters.notify.smtp", "SmtpNotifier"),
-    "sms_http": ("dunning_core.adapters.notify.sms_http", "HttpSmsNotifier"),
-    "webhook": ("dunning_core.adapters.notify.webhook", "WebhookNotifier"),
-    "letters": ("dunning_core.adapters.notify.letters", "LetterNotifier"),
-}
-
-
-def adapter_notifier(kind: str, options: Mapping[str, Any]) -> Callable[..., Any]:
-    """Build a notifier of the adapters by its type name.
-
-    Raises:
-        UsageError: the type is unknown, or its adapter is not available.
-    """
-    if kind not in ADAPTER_NOTIFIERS:
-        known = ", ".join(["print", "directory", *ADAPTER_NOTIFIERS])
-        raise UsageError(f"unknown notifier type {kind!r}; known: {known}")
-    module_name, class_name = ADAPTER_NOTIFIERS[kind]
-    try:
-        module = importlib.import_module(module_name)
-        cls = getattr(module, class_name)
-    except (ImportError, AttributeError) as error:
-        raise UsageError(f"notifier type {kind!r} is not available ({error})") from None
-    notifier: Callable[..., Any] = cls(**options)
-    return notifier
 
 
 def store_factory(store: Store) -> UowFactory:
