@@ -37,6 +37,7 @@ __all__ = [
     "SchemaVersionError",
     "StoreBusy",
     "StoreError",
+    "StoreUnavailable",
     "TransientDeliveryError",
     "UnitOfWorkClosed",
     "UnknownCurrency",
@@ -216,6 +217,13 @@ class StoreError(DunningError):
 class StoreBusy(StoreError):
     """Another writer held the store longer than the busy timeout. Retrying later is
     safe: nothing of the failed unit of work was written."""
+
+
+class StoreUnavailable(StoreError, ConnectionError):
+    """The store's server could not be reached, or the connection broke in the middle
+    of a unit of work (a restart, a network cut). Nothing of the unit of work was
+    committed unless its ``commit()`` returned; retrying later is safe for the
+    library's services (their writes are keyed or checkpointed)."""
 
 
 class ConstraintViolation(StoreError, ValueError):
