@@ -35,6 +35,7 @@ __all__ = [
     "PermanentDeliveryError",
     "RenderError",
     "SchemaVersionError",
+    "ShardPlanMismatch",
     "StoreBusy",
     "StoreError",
     "StoreUnavailable",
@@ -258,6 +259,24 @@ class SchemaVersionError(StoreError):
             f"database schema version {found} is newer than this library supports "
             f"({supported}); upgrade dunning-core"
         )
+
+
+class ShardPlanMismatch(DunningError, ValueError):
+    """A cycle shard was asked with another number of shards than its run date's plan
+    (or with no plan on file): running it would evaluate accounts of other shards.
+
+    Attributes:
+        run_date: The run date.
+        planned: The number of shards on file (``None`` without a plan).
+        asked: The number of shards of the refused job or plan.
+    """
+
+    def __init__(self, run_date: Any, planned: int | None, asked: int) -> None:
+        self.run_date = run_date
+        self.planned = planned
+        self.asked = asked
+        on_file = "no plan is on file" if planned is None else f"it is planned in {planned}"
+        super().__init__(f"run date {run_date}: refusing a split in {asked} shards, {on_file}")
 
 
 class UnitOfWorkClosed(StoreError, RuntimeError):
