@@ -32,7 +32,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -111,8 +111,14 @@ class Cluster:
             self.workers.append(
                 subprocess.Popen(
                     [
-                        sys.executable, "-m", "procrastinate", "--app=bench_postgres.app",
-                        "worker", "--concurrency=1", f"--name=bench-{index}", "--queues=dunning",
+                        sys.executable,
+                        "-m",
+                        "procrastinate",
+                        "--app=bench_postgres.app",
+                        "worker",
+                        "--concurrency=1",
+                        f"--name=bench-{index}",
+                        "--queues=dunning",
                     ],
                     env=env,
                     cwd=HERE,
@@ -189,12 +195,16 @@ def build_template(server: Any, accounts: int) -> str:
 def table_counts(dsn: str) -> dict[str, int]:
     with psycopg.connect(dsn, autocommit=True) as connection:
         return {
-            table: int(connection.execute(f"SELECT count(*) FROM {SCHEMA}.{table}".encode()).fetchone()[0])  # type: ignore[index]
+            table: int(
+                connection.execute(f"SELECT count(*) FROM {SCHEMA}.{table}".encode()).fetchone()[0]
+            )  # type: ignore[index]
             for table in ("actions", "outbox", "events", "charges", "checkpoints")
         }
 
 
-def cycle_run(server: Any, template: str, accounts: int, workers: int) -> tuple[float, dict[str, int]]:
+def cycle_run(
+    server: Any, template: str, accounts: int, workers: int
+) -> tuple[float, dict[str, int]]:
     cluster = Cluster(server, f"cycle_{workers}", template, accounts)
     try:
         cluster.start_workers(workers)
@@ -225,7 +235,18 @@ def copy_floor(dsn: str, history_rows: int) -> float:
             with cursor.copy(f"COPY {SCHEMA}.actions ({columns}) FROM STDIN".encode()) as copy:
                 for n in range(history_rows):
                     copy.write_row(
-                        (ids[n % len(ids)], f"floor:{n}", "l", "s", "a", "", "[]", RUN_DAY, False, "")
+                        (
+                            ids[n % len(ids)],
+                            f"floor:{n}",
+                            "l",
+                            "s",
+                            "a",
+                            "",
+                            "[]",
+                            RUN_DAY,
+                            False,
+                            "",
+                        )
                     )
         connection.commit()
         seconds = time.perf_counter() - start
@@ -248,7 +269,9 @@ def _messages(count: int, account_ids: list[str]) -> Iterator[OutboxMessage]:
         )
 
 
-def dispatch_run(server: Any, template: str, accounts: int, dispatchers: int, messages: int) -> float:
+def dispatch_run(
+    server: Any, template: str, accounts: int, dispatchers: int, messages: int
+) -> float:
     cluster = Cluster(server, f"dispatch_{dispatchers}", template, accounts)
     try:
         store = PostgresStore(cluster.dsn, schema=SCHEMA)

@@ -129,6 +129,8 @@ class Deployment:
         self.dsn = server.create_database(name, template=_template(server, accounts))
         self.deliveries = logs / "deliveries.jsonl"
         self.workers: list[subprocess.Popen[bytes]] = []
+        self.worker_env: list[dict[str, str]] = []
+        self.spawned = self.restarts = 0
         self.store = PostgresStore(self.dsn, schema=SCHEMA, max_connections=2)
         # The test defers jobs by task name, through an app of its own.
         self.app = procrastinate.App(
@@ -151,25 +153,42 @@ class Deployment:
         values.update(changes)
         return {**os.environ, **values}
 
-    def start_worker(self, **env: str) -> subprocess.Popen[bytes]:
-        index = len(self.workers)
-        log = (self.logs / f"worker-{index}.log").open("wb")
-        worker = subprocess.Popen(
+    def _spawn(self, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        self.spawned += 1
+        log = (self.logs / f"worker-{self.spawned}.log").open("wb")
+        return subprocess.Popen(
             [
-                sys.executable, "-m", "procrastinate", "--app=pg_cycle_app.app", "worker",
-                "--concurrency=1", f"--name=worker-{index}", "--queues=dunning",
+                sys.executable,
+                "-m",
+                "procrastinate",
+                "--app=pg_cycle_app.app",
+                "worker",
+                "--concurrency=1",
+                f"--name=worker-{self.spawned}",
+                "--queues=dunning",
             ],
             env=self.env(**env),
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=E2E,
         )
+
+    def start_worker(self, **env: str) -> subprocess.Popen[bytes]:
+        worker = self._spawn(env)
         self.workers.append(worker)
+        self.worker_env.append(env)
         return worker
 
     def start_workers(self, count: int) -> None:
         for _ in range(count):
             self.start_worker()
+
+    def supervise(self) -> None:
+        """Restart the workers that died, as a process supervisor would."""
+        for index, worker in enumerate(self.workers):
+            if worker.poll() is not None:
+                self.restarts += 1
+                self.workers[index] = self._spawn(self.worker_env[index])
 
     def stop_workers(self) -> None:
         for worker in self.workers:
@@ -181,7 +200,7 @@ class Deployment:
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait(10)
-        self.workers = [w for w in self.workers if w.returncode is None]
+        self.workers, self.worker_env = [], []
 
     def worker_logs(self) -> str:
         parts = []
@@ -200,11 +219,12 @@ class Deployment:
                 "GROUP BY status",
                 (f"dunning.{task}",),
             ).fetchall()
-        return Counter({status: count for status, count in rows})
+        return Counter(dict(rows))
 
     def wait_for(self, what: str, done: Callable[[], bool], timeout: float = _TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
         while not done():
+            self.supervise()
             if time.monotonic() > deadline:
                 pytest.fail(f"timed out waiting for {what}\n{self.worker_logs()}")
             time.sleep(0.3)
@@ -275,9 +295,7 @@ class Deployment:
         before = self.counts()
         config = deployed.cycle_config(self.accounts)
         for index in range(self.shards):
-            report = run_cycle(
-                self.store.unit_of_work, config, RUN_DAY, shard=(index, self.shards)
-            )
+            report = run_cycle(self.store.unit_of_work, config, RUN_DAY, shard=(index, self.shards))
             assert report.already_done or report.actions_total == 0
         assert self.counts() == before
 
@@ -413,15 +431,9 @@ def test_postgres_stopped_immediately_mid_run_and_restarted(
     postgres_server.stop("immediate")
     time.sleep(1.0)
     postgres_server.restart()
-    # A supervisor restarts the workers that died with their connections.
-    for index, worker in enumerate(cluster.workers):
-        if worker.poll() is not None:
-            cluster.workers[index] = cluster.start_worker()
-            cluster.workers.pop()
+    # Workers that die with their connections are restarted (Deployment.supervise).
     cluster.wait_jobs_final(expected=FAULT_SHARDS)
-    unfinished = [
-        label for label, (_, done) in cluster.checkpoints().items() if not done
-    ]
+    unfinished = [label for label, (_, done) in cluster.checkpoints().items() if not done]
     assert cluster.jobs()["succeeded"] == FAULT_SHARDS, (cluster.jobs(), unfinished)
     assert cluster.problems(reference(FAULT_ACCOUNTS)) == []
     cluster.rerun_completes()

@@ -74,7 +74,7 @@ def store_error(error: Exception) -> StoreError:
         return ConstraintViolation(message)
     if isinstance(error, _BUSY):
         return StoreBusy(message)
-    if isinstance(error, psycopg_pool.PoolTimeout | _GONE):
+    if isinstance(error, (psycopg_pool.PoolTimeout, *_GONE)):
         return StoreUnavailable(message)
     if isinstance(error, psycopg.OperationalError) and getattr(error, "sqlstate", None) is None:
         return StoreUnavailable(message)  # the connection broke: no server answer at all
