@@ -66,16 +66,16 @@ class Generated:
 
 
 def generate(k: int) -> Generated:
-    """Account ``k`` (a function of ``k`` alone): three invoices due between 120 days ago
-    and 10 days ahead, a partial payment on one account in five, a credit limit on one
-    in four, large customers one in five."""
+    """Account ``k`` (a function of ``k`` alone): three invoices, the first due between
+    90 days ago and 30 days ahead, a partial payment on one account in five, a credit
+    limit on one in four, large customers one in five."""
     rng = random.Random(20260630 * 1_000_003 + k)
     account_id = account_id_of(k)
     currency = rng.choice(_CURRENCIES)
     invoices = []
-    first_due = RUN_DAY - timedelta(days=rng.randint(-10, 120))
+    first_due = RUN_DAY - timedelta(days=rng.randint(-30, 90))
     for n in range(3):
-        due = min(first_due + timedelta(days=n * rng.randint(3, 15)), RUN_DAY + timedelta(10))
+        due = min(first_due + timedelta(days=n * rng.randint(3, 15)), RUN_DAY + timedelta(30))
         invoices.append(
             Invoice(
                 number=f"{account_id}-{n}",

@@ -45,7 +45,7 @@ import pg_cycle_app as deployed  # noqa: E402  (the module the workers import)
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 ACCOUNTS, SHARDS, WORKERS = 20_000, 64, 4
-FAULT_ACCOUNTS, FAULT_SHARDS = 4_000, 16
+FAULT_ACCOUNTS, FAULT_SHARDS = 2_000, 8
 RUN_DAY = deployed.RUN_DAY
 SCHEMA = "dunning"
 _TIMEOUT = 240.0
@@ -99,7 +99,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], Snaps
             deployed.load(store.unit_of_work, accounts)
             report = run_cycle(store.unit_of_work, deployed.cycle_config(accounts), RUN_DAY)
             assert report.accounts == accounts and not report.errors
-            assert report.messages > accounts // 2  # the portfolio makes the ladders work
+            assert report.messages > accounts // 4  # the portfolio makes the ladders work
             _references[accounts] = snapshot(store.unit_of_work, accounts)
             store.close()
         return _references[accounts]
@@ -148,7 +148,7 @@ class Deployment:
             "DUNNING_TEST_SHARDS": str(self.shards),
             "DUNNING_TEST_ACCOUNT_LOCKS": "1" if self.locks else "0",
             "DUNNING_TEST_DELIVERIES": str(self.deliveries),
-            "DUNNING_TEST_BATCH": "50",
+            "DUNNING_TEST_BATCH": "40",
         }
         values.update(changes)
         return {**os.environ, **values}

@@ -49,6 +49,10 @@ DEFAULT_SETTINGS: Mapping[str, str] = {
 }
 
 
+#: Where Debian and Ubuntu install each PostgreSQL version's binaries.
+SYSTEM_ROOT = Path("/usr/lib/postgresql")
+
+
 class PostgresBinariesMissing(RuntimeError):
     """The PostgreSQL server binaries are not installed (the message says how)."""
 
@@ -66,7 +70,7 @@ def find_bindir(bindir: str | os.PathLike[str] | None = None) -> Path:
     if on_path is not None:
         candidates.append(Path(on_path).resolve().parent)
     versions = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"),
+        SYSTEM_ROOT.glob("*/bin"),
         key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
         reverse=True,
     )
