@@ -2,10 +2,11 @@
 
 Each simulated day (with a fixed clock, so two runs print the same thing):
 
-1. the scenario's events of the day are recorded: promises to pay, disputes, insolvency
-   proceedings and rulings go to the facts store; payments go through
-   ``record_payment`` (identified, allocated, suspension re-decided at once); a
-   chargeback goes through ``reverse_payment``;
+1. the scenario's events of the day go through the services, each re-deciding
+   suspension at once: promises, disputes (and their resolution), insolvency
+   proceedings (and the ruling) through ``record_promise`` / ``record_dispute`` /
+   ``record_proceeding``; payments through ``record_payment`` (identified, allocated);
+   a chargeback through ``reverse_payment``;
 2. ``run_cycle`` evaluates every account at 07:00 UTC;
 3. ``dispatch`` sends the outbox at 23:00 UTC to a notifier that prints each message.
 
@@ -35,14 +36,20 @@ from dunning_core import (
     PromiseToPay,
 )
 from dunning_core.adapters.storage.sqlite import SqliteStore
-from dunning_core.config import CycleConfig
+from dunning_core.domain.events import AccountReactivated, AccountSuspended
 from dunning_core.domain.outbox import Delivery, OutboxMessage
 from dunning_core.policies.allocation import AllocationPolicy
 from dunning_core.policies.ladder import HandOver, LadderAssignment, presets
-from dunning_core.policies.suspension import AccountReactivated
 from dunning_core.service.cycle import run_cycle
 from dunning_core.service.dispatch import dispatch
+from dunning_core.service.facts import (
+    record_dispute,
+    record_proceeding,
+    record_promise,
+)
+from dunning_core.service.outcomes import AccountOutcome
 from dunning_core.service.payments import record_payment, reverse_payment
+from dunning_core.service.settings import CycleConfig
 from examples.scenario import Scenario, load
 
 OUT = Path(__file__).resolve().parents[1] / "demo-out"
@@ -95,73 +102,78 @@ def _payment(scenario: Scenario, payment_id: str) -> Payment:
 
 def _apply_event(
     store: SqliteStore, config: CycleConfig, scenario: Scenario, event: dict[str, Any], at: datetime
-) -> str:
+) -> tuple[str, AccountSuspended | AccountReactivated | None]:
+    """Apply one scripted event through the service that handles it; return the line
+    to print and the suspension change it caused, if any."""
     kind = event["kind"]
     on = date.fromisoformat(event["on"])
-    with store.unit_of_work() as uow:
-        if kind == "promise":
-            uow.facts.add_promise(
-                PromiseToPay(
-                    id=event["id"],
-                    account_id=event["account_id"],
-                    made_on=on,
-                    due_on=date.fromisoformat(event["due_on"]),
-                    amount=Money(event["amount"], event["currency"]),
-                    invoice_numbers=event["invoice_numbers"],
-                )
-            )
-            text = f"promise to pay {event['amount']} {event['currency']} by {event['due_on']}"
-        elif kind == "dispute":
-            uow.facts.add_dispute(
-                Dispute(
-                    id=event["id"],
-                    account_id=event["account_id"],
-                    invoice_number=event["invoice_number"],
-                    opened_on=on,
-                    reason=event["reason"],
-                )
-            )
-            text = f"dispute on {event['invoice_number']}: {event['reason']}"
-        elif kind == "dispute_resolved":
+    outcome: AccountOutcome | None = None
+    if kind == "promise":
+        promise = PromiseToPay(
+            id=event["id"],
+            account_id=event["account_id"],
+            made_on=on,
+            due_on=date.fromisoformat(event["due_on"]),
+            amount=Money(event["amount"], event["currency"]),
+            invoice_numbers=event["invoice_numbers"],
+        )
+        outcome = record_promise(store.unit_of_work(), promise, config=config, as_of=at)
+        text = f"promise to pay {event['amount']} {event['currency']} by {event['due_on']}"
+    elif kind == "dispute":
+        dispute = Dispute(
+            id=event["id"],
+            account_id=event["account_id"],
+            invoice_number=event["invoice_number"],
+            opened_on=on,
+            reason=event["reason"],
+        )
+        outcome = record_dispute(store.unit_of_work(), dispute, config=config, as_of=at)
+        text = f"dispute on {event['invoice_number']}: {event['reason']}"
+    elif kind == "dispute_resolved":
+        with store.unit_of_work(read_only=True) as uow:
             dispute = uow.facts.load([event["account_id"]])[event["account_id"]].disputes[0]
-            uow.facts.add_dispute(attrs.evolve(dispute, resolved_on=on))
-            text = f"dispute on {dispute.invoice_number} resolved"
-        elif kind == "proceeding":
-            uow.facts.add_proceeding(
-                InsolvencyProceeding(
-                    id=event["id"],
-                    account_id=event["account_id"],
-                    kind=event["proceeding"],
-                    opened_on=on,
-                    reference=event["reference"],
-                    court=event["court"],
-                )
-            )
-            text = f"{event['proceeding'].lower()} opened ({event['reference']})"
-        elif kind == "ruling":
+        resolved = attrs.evolve(dispute, resolved_on=on)
+        outcome = record_dispute(store.unit_of_work(), resolved, config=config, as_of=at)
+        text = f"dispute on {dispute.invoice_number} resolved"
+    elif kind == "proceeding":
+        proceeding = InsolvencyProceeding(
+            id=event["id"],
+            account_id=event["account_id"],
+            kind=event["proceeding"],
+            opened_on=on,
+            reference=event["reference"],
+            court=event["court"],
+        )
+        outcome = record_proceeding(store.unit_of_work(), proceeding, config=config, as_of=at)
+        text = f"{event['proceeding'].lower()} opened ({event['reference']})"
+    elif kind == "ruling":
+        with store.unit_of_work(read_only=True) as uow:
             proceeding = uow.facts.load([event["account_id"]])[event["account_id"]].proceedings[0]
-            uow.facts.add_proceeding(attrs.evolve(proceeding, ruled_on=on))
-            text = "the court ruled on the proceeding"
-        else:
-            text = ""
-        uow.commit()
-    if kind == "chargeback":
-        outcome = reverse_payment(store.unit_of_work(), event["payment_id"], config=config, at=at)
-        reopened = ", ".join(a.invoice_number for a in outcome.removed)
+        ruled = attrs.evolve(proceeding, ruled_on=on)
+        outcome = record_proceeding(store.unit_of_work(), ruled, config=config, as_of=at)
+        text = "the court ruled on the proceeding"
+    elif kind == "chargeback":
+        reversal = reverse_payment(
+            store.unit_of_work(), event["payment_id"], config=config, as_of=at
+        )
+        reopened = ", ".join(a.invoice_number for a in reversal.removed)
         text = f"chargeback of {event['payment_id']}: {reopened} reopened"
     elif kind == "cleared":
         payment = attrs.evolve(
             _payment(scenario, event["payment_id"]), status=PaymentStatus.CLEARED
         )
-        result = record_payment(store.unit_of_work(), payment, config=config, at=at)
+        result = record_payment(store.unit_of_work(), payment, config=config, as_of=at)
         paid = (
             ", ".join(a.invoice_number for a in result.allocation.allocations)
             if result.allocation
             else ""
         )
         text = f"direct debit {payment.id} cleared, applied to {paid}"
+    else:
+        text = ""
     account = event.get("account_id") or _payment(scenario, event["payment_id"]).account_id
-    return f"  {account}: {text}"
+    change = None if outcome is None else outcome.suspension_event
+    return f"  {account}: {text}", change
 
 
 def run_demo(path: Path, write: Callable[[str], None] = print) -> DemoResult:
@@ -190,7 +202,14 @@ def run_demo(path: Path, write: Callable[[str], None] = print) -> DemoResult:
         for event in scenario.events:
             # Events dated before the first day are on file when the run starts.
             if event["on"] == day.isoformat() or (offset == 0 and event["on"] < day.isoformat()):
-                lines.append(_apply_event(store, config, scenario, event, morning))
+                line, change = _apply_event(store, config, scenario, event, morning)
+                lines.append(line)
+                if isinstance(change, AccountSuspended):
+                    suspended_on[change.account_id].append(day)
+                    lines.append(f"  {change.account_id}: SUSPENDED ({event['kind']})")
+                elif isinstance(change, AccountReactivated):
+                    reactivated[change.account_id].append((day, event["kind"]))
+                    lines.append(f"  {change.account_id}: reactivated ({event['kind']})")
         for payment in scenario.payments:
             if payment.received_on != day:
                 continue
@@ -199,7 +218,7 @@ def run_demo(path: Path, write: Callable[[str], None] = print) -> DemoResult:
                 payment,
                 scenario.advices.get(payment.id),
                 config=config,
-                at=morning,
+                as_of=morning,
             )
             account = outcome.payment.account_id or "suspense"
             if outcome.allocation is not None:

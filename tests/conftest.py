@@ -46,3 +46,12 @@ def postgres_server() -> Iterator[TemporaryPostgres]:
         yield server
     finally:
         server.cleanup()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The library's own code, tests and documentation examples use the current names: a
+    # DeprecationWarning raised from them is an error (tests/test_deprecations.py checks
+    # the old paths on purpose, under pytest.deprecated_call).
+    config.addinivalue_line(
+        "filterwarnings", r"error::DeprecationWarning:(dunning_core|tests?[._]|docs_)"
+    )

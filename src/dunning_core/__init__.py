@@ -15,7 +15,7 @@ from dunning_core.domain.account import (
     TermsKind,
 )
 from dunning_core.domain.dates import local_date
-from dunning_core.domain.events import (
+from dunning_core.domain.facts import (
     AccountFacts,
     Dispute,
     Hold,
@@ -32,7 +32,9 @@ from dunning_core.domain.payment import (
     PaymentStatus,
     ProofKind,
     ProofOfPayment,
+    Refund,
 )
+from dunning_core.domain.reasons import Reason
 from dunning_core.domain.remittance import RemittanceAdvice, RemittanceLine
 from dunning_core.domain.statement import (
     AccountStatement,
@@ -43,19 +45,26 @@ from dunning_core.domain.statement import (
 )
 from dunning_core.errors import (
     AccountMismatch,
+    ChangeTooSoon,
+    ConfigError,
     ConstraintViolation,
     CurrencyMismatch,
     DeliveryError,
     DunningError,
     DuplicatePayment,
+    DuplicateRefund,
     InvalidAmount,
     InvalidAsOf,
     InvalidContact,
     InvalidDateRange,
     InvalidField,
+    InvalidLadder,
     InvalidLocale,
+    InvalidPolicy,
     InvalidRemittance,
+    InvalidSmsProfile,
     InvalidTimezone,
+    InvalidUnitOfWork,
     PermanentDeliveryError,
     RenderError,
     SchemaVersionError,
@@ -78,7 +87,9 @@ __all__ = [
     "Allocation",
     "AllocationKind",
     "BillingEntity",
+    "ChangeTooSoon",
     "Channel",
+    "ConfigError",
     "ConstraintViolation",
     "Contact",
     "CreditNote",
@@ -87,6 +98,7 @@ __all__ = [
     "Dispute",
     "DunningError",
     "DuplicatePayment",
+    "DuplicateRefund",
     "Hold",
     "InsolvencyProceeding",
     "InvalidAmount",
@@ -94,9 +106,13 @@ __all__ = [
     "InvalidContact",
     "InvalidDateRange",
     "InvalidField",
+    "InvalidLadder",
     "InvalidLocale",
+    "InvalidPolicy",
     "InvalidRemittance",
+    "InvalidSmsProfile",
     "InvalidTimezone",
+    "InvalidUnitOfWork",
     "Invoice",
     "ItemStatus",
     "Money",
@@ -111,6 +127,8 @@ __all__ = [
     "PromiseToPay",
     "ProofKind",
     "ProofOfPayment",
+    "Reason",
+    "Refund",
     "RemittanceAdvice",
     "RemittanceLine",
     "RenderError",

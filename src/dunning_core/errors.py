@@ -21,6 +21,7 @@ __all__ = [
     "DeliveryError",
     "DunningError",
     "DuplicatePayment",
+    "DuplicateRefund",
     "InvalidAmount",
     "InvalidAsOf",
     "InvalidContact",
@@ -32,6 +33,7 @@ __all__ = [
     "InvalidRemittance",
     "InvalidSmsProfile",
     "InvalidTimezone",
+    "InvalidUnitOfWork",
     "PermanentDeliveryError",
     "RenderError",
     "SchemaVersionError",
@@ -125,6 +127,14 @@ class DuplicatePayment(DunningError):
     def __init__(self, payment_id: str, detail: str) -> None:
         self.payment_id = payment_id
         super().__init__(f"payment {payment_id!r} already recorded: {detail}")
+
+
+class DuplicateRefund(DunningError, ValueError):
+    """A refund id was seen before with a different amount, day or account."""
+
+    def __init__(self, refund_id: str, detail: str) -> None:
+        self.refund_id = refund_id
+        super().__init__(f"refund {refund_id!r} already recorded: {detail}")
 
 
 # -- policies ---------------------------------------------------------------------------
@@ -277,6 +287,16 @@ class ShardPlanMismatch(DunningError, ValueError):
         self.asked = asked
         on_file = "no plan is on file" if planned is None else f"it is planned in {planned}"
         super().__init__(f"run date {run_date}: refusing a split in {asked} shards, {on_file}")
+
+
+class InvalidUnitOfWork(InvalidField, TypeError):
+    """A service got a unit of work where it takes a factory of them, or the reverse.
+
+    The services that run one transaction (``record_payment``, ``record_invoice``, ...)
+    take a unit of work not yet entered, ``store.unit_of_work()``; those that run many
+    (``run_cycle``, ``dispatch``) take the factory, ``store.unit_of_work``. The message
+    says which was expected.
+    """
 
 
 class UnitOfWorkClosed(StoreError, RuntimeError):

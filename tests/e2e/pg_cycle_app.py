@@ -20,11 +20,11 @@ import procrastinate
 from dunning_core import Account, Contact, Invoice, Money, Segment
 from dunning_core.adapters.procrastinate import CycleRuntime, register_tasks
 from dunning_core.adapters.storage.postgres import PostgresStore, PostgresUnitOfWork
-from dunning_core.config import CycleConfig
 from dunning_core.domain.account import PostalAddress
 from dunning_core.domain.payment import Allocation, Payment
 from dunning_core.policies.ladder import LadderAssignment, presets
 from dunning_core.ports import UowFactory
+from dunning_core.service.settings import CycleConfig
 from dunning_core.testing.fakes import RecordingNotifier
 
 RUN_DAY = date(2026, 6, 30)

@@ -49,7 +49,17 @@ def test_receivership_stops_collection_and_declares_the_claim(
     result, _, _ = demo
     assert "ladder.declare_claim" in result.events["A06"]
     assert "A06" in result.suspended_on
-    assert "A06" not in result.reactivated
+    # After the ruling (15 April) the pre-opening invoice is a claim in the proceeding:
+    # the account comes back on prepayment the moment the ruling is recorded, and no
+    # notice or termination follows.
+    assert result.reactivated["A06"] == [(D("2026-04-15"), "ruling")]  # at once, by the service
+    after_ruling = [
+        m
+        for m in result.messages
+        if m.account_id == "A06" and m.created_at.date() >= D("2026-04-15")
+    ]
+    assert [m.key.split(":")[0] for m in after_ruling] == ["account.reactivated"]
+    assert "ladder.terminate" not in result.events["A06"]
 
 
 def test_disputed_invoice_does_not_suspend_until_the_dispute_is_resolved(
@@ -86,7 +96,7 @@ def test_central_billing_pays_the_sister_account(demo: tuple[DemoResult, list[st
     assert "A12" not in result.suspended_on
 
 
-def test_incomplete_address_sends_the_hand_over_to_review(
+def test_incomplete_address_blocks_the_hand_over(
     demo: tuple[DemoResult, list[str], Path],
 ) -> None:
     _, _, path = demo
@@ -99,7 +109,7 @@ def test_incomplete_address_sends_the_hand_over_to_review(
                 ("ladder.hand_over_to_collection",),
             ).fetchall()
         )
-    assert json.loads(rows["A13"])["needs_review"] is True  # no postal code nor city
+    assert "A13" not in rows  # no postal code nor city: blocked, retried every run
     assert json.loads(rows["A14"])["needs_review"] is False  # complete, automatic option
 
 

@@ -33,8 +33,9 @@ import pytest
 from dunning_core.adapters.storage.postgres import PostgresStore
 from dunning_core.adapters.storage.sqlite import SqliteStore
 from dunning_core.domain.outbox import OutboxStatus
-from dunning_core.ports import UowFactory, shard_of
+from dunning_core.ports import UowFactory
 from dunning_core.service.cycle import run_cycle
+from dunning_core.sharding import shard_of
 from dunning_core.testing.fakes import RecordingNotifier
 from dunning_core.testing.postgres import TemporaryPostgres
 

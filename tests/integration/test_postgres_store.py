@@ -164,8 +164,8 @@ def test_a_batch_read_is_a_fixed_number_of_statements(store: PostgresStore) -> N
             uow.outbox.messages_of(batch)
             return uow.statements - before
 
-    # accounts 1, ledger 5, facts 4, actions 1, states 1, outbox 1: whatever the batch size
-    assert statements(ids[:2]) == statements(ids) == 13
+    # accounts 1, ledger 6, facts 4, actions 1, states 1, outbox 1: whatever the batch size
+    assert statements(ids[:2]) == statements(ids) == 14
 
 
 def test_a_read_only_unit_of_work_refuses_writes(store: PostgresStore) -> None:

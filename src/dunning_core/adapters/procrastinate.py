@@ -49,11 +49,12 @@ import attrs
 import procrastinate
 
 from dunning_core.adapters.clock import SystemClock
-from dunning_core.config import CycleConfig
 from dunning_core.errors import InvalidField, ShardPlanMismatch, StoreError
-from dunning_core.ports import Clock, Notifier, UnitOfWork, check_shard, shard_label
+from dunning_core.ports import Clock, Notifier, UnitOfWork
 from dunning_core.service.cycle import run_cycle
 from dunning_core.service.dispatch import dispatch
+from dunning_core.service.settings import CycleConfig
+from dunning_core.sharding import check_shard, shard_label
 
 __all__ = ["CycleRuntime", "CycleTasks", "ShardPlans", "register_tasks", "run_date_of"]
 

@@ -203,6 +203,16 @@ CREATE TABLE {s}.charges (
 );
 CREATE INDEX charges_by_account ON {s}.charges (account_id, key);
 
+CREATE TABLE {s}.refunds (
+    id text COLLATE "C" PRIMARY KEY,
+    account_id text COLLATE "C" NOT NULL REFERENCES {s}.accounts (id),
+    amount_minor bigint NOT NULL,
+    currency text NOT NULL,
+    refunded_on date NOT NULL,
+    reference text NOT NULL
+);
+CREATE INDEX refunds_by_account ON {s}.refunds (account_id, id);
+
 CREATE TABLE {s}.outbox (
     key text COLLATE "C" PRIMARY KEY,
     account_id text COLLATE "C" NOT NULL REFERENCES {s}.accounts (id),

@@ -23,7 +23,7 @@ from dunning_core.adapters.storage import _pg_rows as rows
 from dunning_core.adapters.storage._checks import claim_arguments, page_limit
 from dunning_core.domain.account import Account
 from dunning_core.domain.charges import Charge
-from dunning_core.domain.events import (
+from dunning_core.domain.facts import (
     AccountFacts,
     Dispute,
     Hold,
@@ -33,7 +33,7 @@ from dunning_core.domain.events import (
 from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord
 from dunning_core.domain.invoice import CreditNote, Invoice
 from dunning_core.domain.outbox import OutboxMessage, OutboxStatus
-from dunning_core.domain.payment import Allocation, Payment, PaymentStatus
+from dunning_core.domain.payment import Allocation, Payment, PaymentStatus, Refund
 from dunning_core.domain.remittance import RemittanceAdvice
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.errors import (
@@ -43,7 +43,8 @@ from dunning_core.errors import (
     StoreUnavailable,
     UnknownRecord,
 )
-from dunning_core.ports import AccountLedger, Shard, check_shard
+from dunning_core.ports import AccountLedger
+from dunning_core.sharding import Shard, check_shard
 
 if TYPE_CHECKING:
     from dunning_core.adapters.storage.postgres import PostgresUnitOfWork
@@ -215,6 +216,7 @@ class PostgresLedger(_Part):
     )
     _CHARGES = insert_sql("charges", rows.CHARGE_COLUMNS, "ON CONFLICT DO NOTHING")
     _PAYMENT = insert_sql("payments", rows.PAYMENT_COLUMNS, "ON CONFLICT DO NOTHING")
+    _REFUND = insert_sql("refunds", rows.REFUND_COLUMNS, "ON CONFLICT DO NOTHING")
     _ALLOCATIONS = insert_sql("allocations", rows.ALLOCATION_COLUMNS)
     _LINES = insert_sql("remittance_lines", rows.REMITTANCE_LINE_COLUMNS)
     _ALLOCATION_NAMES = ", ".join(f"a.{name}" for name, _ in rows.ALLOCATION_COLUMNS)
@@ -244,6 +246,16 @@ class PostgresLedger(_Part):
     def add_charges(self, charges: Iterable[Charge]) -> int:
         values = list(map(rows.charge_row, charges))
         return self._write_rows(self._CHARGES, values, len(rows.CHARGE_COLUMNS))
+
+    @translated
+    def add_refund(self, refund: Refund) -> bool:
+        added = self._write_rows(self._REFUND, [rows.refund_row(refund)], len(rows.REFUND_COLUMNS))
+        return added == 1
+
+    @translated
+    def get_refund(self, refund_id: str) -> Refund | None:
+        row = self._one(_select("refunds", rows.REFUND_COLUMNS, "id = %s"), (refund_id,))
+        return None if row is None else rows.refund_from_row(row)
 
     @translated
     def get_invoices(self, numbers: Iterable[str]) -> dict[str, Invoice]:
@@ -354,6 +366,7 @@ class PostgresLedger(_Part):
         notes: dict[str, list[CreditNote]] = {i: [] for i in ids}
         payments: dict[str, list[Payment]] = {i: [] for i in ids}
         charges: dict[str, list[Charge]] = {i: [] for i in ids}
+        refunds: dict[str, list[Refund]] = {i: [] for i in ids}
         allocations: dict[str, dict[int, Allocation]] = {i: {} for i in ids}
         if ids:
             params = (ids,)
@@ -369,6 +382,9 @@ class PostgresLedger(_Part):
             sql = _select("charges", rows.CHARGE_COLUMNS, self._ANY, "account_id, key")
             for row in self._fetch(sql, params):
                 charges[row[0]].append(rows.charge_from_row(row))
+            sql = _select("refunds", rows.REFUND_COLUMNS, self._ANY, "account_id, id")
+            for row in self._fetch(sql, params):
+                refunds[row[0]].append(rows.refund_from_row(row))
             built: dict[int, Allocation] = {}
             for row in self._fetch(self._ALLOCATIONS_OF_ACCOUNTS, {"ids": ids}):
                 seq = row[1]
@@ -384,6 +400,7 @@ class PostgresLedger(_Part):
                 payments=tuple(payments[i]),
                 allocations=tuple(allocations[i][seq] for seq in sorted(allocations[i])),
                 charges=tuple(charges[i]),
+                refunds=tuple(refunds[i]),
             )
             for i in ids
         }

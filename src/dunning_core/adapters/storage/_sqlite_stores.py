@@ -20,7 +20,7 @@ from dunning_core.adapters.storage import _sqlite_rows as rows
 from dunning_core.adapters.storage._checks import claim_arguments, page_limit
 from dunning_core.domain.account import Account
 from dunning_core.domain.charges import Charge
-from dunning_core.domain.events import (
+from dunning_core.domain.facts import (
     AccountFacts,
     Dispute,
     Hold,
@@ -30,11 +30,12 @@ from dunning_core.domain.events import (
 from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord
 from dunning_core.domain.invoice import CreditNote, Invoice
 from dunning_core.domain.outbox import OutboxMessage, OutboxStatus
-from dunning_core.domain.payment import Allocation, Payment, PaymentStatus
+from dunning_core.domain.payment import Allocation, Payment, PaymentStatus, Refund
 from dunning_core.domain.remittance import RemittanceAdvice
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.errors import ConstraintViolation, StoreBusy, StoreError, UnknownRecord
-from dunning_core.ports import AccountLedger, Shard, check_shard
+from dunning_core.ports import AccountLedger
+from dunning_core.sharding import Shard, check_shard
 
 if TYPE_CHECKING:
     from dunning_core.adapters.storage.sqlite import SqliteUnitOfWork
@@ -227,6 +228,24 @@ class SqliteLedger(_Part):
         return max(cursor.rowcount, 0)
 
     @translated
+    def add_refund(self, refund: Refund) -> bool:
+        cursor = self._write().execute(
+            f"INSERT INTO refunds ({rows.REFUND_COLUMNS}) VALUES ({_marks(6)}) "
+            "ON CONFLICT(id) DO NOTHING",
+            rows.refund_row(refund),
+        )
+        return cursor.rowcount == 1
+
+    @translated
+    def get_refund(self, refund_id: str) -> Refund | None:
+        row = (
+            self._read()
+            .execute(f"SELECT {rows.REFUND_COLUMNS} FROM refunds WHERE id = ?", (refund_id,))
+            .fetchone()
+        )
+        return None if row is None else rows.refund_from_row(row)
+
+    @translated
     def get_invoices(self, numbers: Iterable[str]) -> dict[str, Invoice]:
         sql = f"SELECT {rows.INVOICE_COLUMNS} FROM invoices WHERE number IN ({{ids}})"
         return {
@@ -373,6 +392,13 @@ class SqliteLedger(_Part):
         )
         for row in self._select_in(charge_sql, ids):
             charges[row[0]].append(rows.charge_from_row(row))
+        refunds: dict[str, list[Refund]] = {i: [] for i in ids}
+        refund_sql = (
+            f"SELECT {rows.REFUND_COLUMNS} FROM refunds WHERE account_id IN ({{ids}}) "
+            "ORDER BY account_id, id"
+        )
+        for row in self._select_in(refund_sql, ids):
+            refunds[row[0]].append(rows.refund_from_row(row))
         for row in self._select_in(self._ALLOCATIONS_OF_ACCOUNTS, ids, repeat=3):
             seq = row[1]
             allocation = built.get(seq)
@@ -387,6 +413,7 @@ class SqliteLedger(_Part):
                 payments=tuple(payments[i]),
                 allocations=tuple(allocations[i][seq] for seq in sorted(allocations[i])),
                 charges=tuple(charges[i]),
+                refunds=tuple(refunds[i]),
             )
             for i in ids
         }
