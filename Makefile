@@ -13,7 +13,7 @@ PIP_LOCKED := -m pip install --quiet --require-hashes --no-deps
 # The project itself, from the working tree, with the locked build backend.
 PIP_PROJECT := -m pip install --quiet --no-deps --no-build-isolation --editable .
 
-.PHONY: help test lint typecheck pytest check-lock demo bench soak docs lock lock-upgrade \
+.PHONY: help test lint typecheck pytest postgres-binaries check-lock demo bench soak docs lock lock-upgrade \
 	test-latest test-oldest clean
 
 help:
@@ -44,7 +44,19 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src scripts
 
-pytest: $(STAMP)
+# The PostgreSQL tests start a throwaway server from the machine's PostgreSQL binaries;
+# install them when missing (as root, through apt), or say how. The tests themselves fail
+# with the same hint if they are still missing: they are never skipped.
+postgres-binaries:
+	@if ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15; \
+		else \
+			echo "PostgreSQL 15 binaries missing: apt-get install postgresql-15"; \
+		fi; \
+	fi
+
+pytest: $(STAMP) postgres-binaries
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q
 
 test: check-lock lint typecheck pytest
@@ -52,7 +64,7 @@ test: check-lock lint typecheck pytest
 demo: $(STAMP)
 	$(BIN)/python -m examples.demo
 
-bench: $(STAMP)
+bench: $(STAMP) postgres-binaries
 	@for f in benchmarks/bench_*.py; do \
 		echo "== $$f"; $(BIN)/python $$f || exit 1; \
 	done
