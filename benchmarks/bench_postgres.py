@@ -46,44 +46,16 @@ from bench_cycle import (  # noqa: E402  (a sibling script)
     AS_OF,
     INVOICES_PER_ACCOUNT,
     chunks,
-    cycle_config,
     print_table,
     write,
 )
+from pg_bench_app import SCHEMA, SHARDS  # noqa: E402  (what the workers import)
 
-from dunning_core.adapters.procrastinate import CycleRuntime, register_tasks  # noqa: E402
 from dunning_core.adapters.storage.postgres import PostgresStore  # noqa: E402
-from dunning_core.domain.outbox import Delivery, OutboxMessage  # noqa: E402
+from dunning_core.domain.outbox import OutboxMessage  # noqa: E402
 
-SCHEMA = "dunning"
-SHARDS = 32
 TARGET_SPEEDUP = 1.6
 RUN_DAY: date = AS_OF.date()
-
-# -- the worker side (worker processes import this module as ``bench_postgres``) -------
-
-
-class NullNotifier:
-    """Accepts every message at once (the provider's id is the message key)."""
-
-    def send(self, message: OutboxMessage) -> Delivery:
-        return Delivery(provider_message_id=message.key)
-
-
-def _runtime() -> CycleRuntime:
-    store = PostgresStore(os.environ["BENCH_PG_DSN"], schema=SCHEMA, max_connections=2)
-    return CycleRuntime(
-        store=store,
-        config=cycle_config(int(os.environ["BENCH_PG_ACCOUNTS"])),
-        notifier=NullNotifier(),
-    )
-
-
-app = procrastinate.App(
-    connector=procrastinate.PsycopgConnector(conninfo=os.environ.get("BENCH_PG_DSN", "")),
-    worker_defaults={"fetch_job_polling_interval": 0.2},
-)
-tasks = register_tasks(app, _runtime, shards=SHARDS, plan_cron=None, recover_cron=None)
 
 # -- the measuring side -----------------------------------------------------------------
 
@@ -114,7 +86,7 @@ class Cluster:
                         sys.executable,
                         "-m",
                         "procrastinate",
-                        "--app=bench_postgres.app",
+                        "--app=pg_bench_app.app",
                         "worker",
                         "--concurrency=1",
                         f"--name=bench-{index}",
