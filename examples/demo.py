@@ -17,7 +17,9 @@ collected, and the outbox's state.
 from __future__ import annotations
 
 import random
+import shutil
 import sys
+import textwrap
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
@@ -35,7 +37,10 @@ from dunning_core import (
     PaymentStatus,
     PromiseToPay,
 )
+from dunning_core.adapters.notify.letters import LetterNotifier
 from dunning_core.adapters.storage.sqlite import SqliteStore
+from dunning_core.documents.letter import Letter, Sender
+from dunning_core.domain.account import Channel
 from dunning_core.domain.events import AccountReactivated, AccountSuspended
 from dunning_core.domain.outbox import Delivery, OutboxMessage
 from dunning_core.policies.allocation import AllocationPolicy
@@ -55,17 +60,36 @@ from examples.scenario import Scenario, load
 OUT = Path(__file__).resolve().parents[1] / "demo-out"
 
 
-class PrintingNotifier:
-    """Prints each message as the customer (or the agent, for a call) would get it."""
+#: The collection team that signs the letters.
+SENDER = Sender(
+    name="Recouvrement Pacifique SARL",
+    lines=("18 rue de Sébastopol",),
+    postal_code="98800",
+    city="Nouméa",
+    country="NC",
+    phone="+687 27 00 00",
+    registration="RIDET 1 234 567.001",
+)
 
-    def __init__(self, write: Callable[[str], None]) -> None:
+
+class PrintingNotifier:
+    """Prints each message as the customer (or the agent, for a call) would get it;
+    letters also go to a print spool as PDF (``demo-out/letters``)."""
+
+    def __init__(self, write: Callable[[str], None], letters: LetterNotifier) -> None:
         self.write = write
+        self.letters = letters
         self.sent: list[OutboxMessage] = []
+        self.letter_files: list[Path] = []
 
     def send(self, message: OutboxMessage) -> Delivery:
         self.sent.append(message)
         recipient = message.recipient.splitlines()[0] if message.recipient else ""
         self.write(f"    -> {message.channel:<17} {recipient[:34]:<34} {message.subject}")
+        if message.channel in (Channel.LETTER, Channel.REGISTERED_LETTER):
+            delivery = self.letters.send(message)
+            self.letter_files.append(Path(delivery.detail))
+            return delivery
         return Delivery(provider_message_id=f"demo-{len(self.sent)}")
 
 
@@ -80,6 +104,7 @@ class DemoResult:
     outbox: dict[str, int]
     messages: list[OutboxMessage]
     events: dict[str, list[str]]
+    letters: list[Path]
 
 
 def _config(scenario: Scenario) -> CycleConfig:
@@ -93,7 +118,11 @@ def _config(scenario: Scenario) -> CycleConfig:
             chargebacks_to_collection=False,
         )
     # Central billing: the customer with several accounts pays them in one transfer.
-    return CycleConfig(assignments=assignments, allocation=AllocationPolicy(central_billing=True))
+    return CycleConfig(
+        assignments=assignments,
+        allocation=AllocationPolicy(central_billing=True),
+        letter_sender=SENDER,
+    )
 
 
 def _payment(scenario: Scenario, payment_id: str) -> Payment:
@@ -188,7 +217,10 @@ def run_demo(path: Path, write: Callable[[str], None] = print) -> DemoResult:
         uow.ledger.add_invoices(scenario.invoices)
         uow.commit()
 
-    notifier = PrintingNotifier(write)
+    spool = path.parent / "letters"
+    if spool.exists():
+        shutil.rmtree(spool)
+    notifier = PrintingNotifier(write, LetterNotifier(spool, sender=SENDER))
     rng = random.Random(20260301)
     suspended_on: dict[str, list[date]] = defaultdict(list)
     reactivated: dict[str, list[tuple[date, str]]] = defaultdict(list)
@@ -282,6 +314,7 @@ def run_demo(path: Path, write: Callable[[str], None] = print) -> DemoResult:
         outbox=counts,
         messages=notifier.sent,
         events=events,
+        letters=notifier.letter_files,
     )
 
 
@@ -305,6 +338,27 @@ def _summary(result: DemoResult, write: Callable[[str], None]) -> None:
     for status, count in sorted(result.outbox.items()):
         write(f"  {status:<8} {count:>4}")
     write(f"Messages sent: {len(result.messages)}")
+    _letters(result, write)
+
+
+def _letters(result: DemoResult, write: Callable[[str], None]) -> None:
+    """The print spool, and the first lines of the French formal notice."""
+    write(f"Letters spooled for the print service: {len(result.letters)}")
+    if not result.letters:
+        return
+    write(f"  {result.letters[0]}")
+    notice = next(
+        (m for m in result.messages if m.channel == Channel.REGISTERED_LETTER and m.document),
+        None,
+    )
+    if notice is None or notice.document is None:
+        return
+    letter = Letter.from_json(notice.document)
+    write("The French formal notice (first lines):")
+    lines = [*letter.recipient, letter.place_date, letter.subject, *letter.paragraphs[:3]]
+    for line in lines:
+        for part in textwrap.wrap(line, 88) or [""]:
+            write(f"  | {part}")
 
 
 def main() -> None:

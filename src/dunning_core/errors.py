@@ -14,6 +14,7 @@ from typing import Any
 
 __all__ = [
     "AccountMismatch",
+    "BankFileError",
     "ChangeTooSoon",
     "ConfigError",
     "ConstraintViolation",
@@ -22,18 +23,24 @@ __all__ = [
     "DunningError",
     "DuplicatePayment",
     "DuplicateRefund",
+    "HostileBankFile",
     "InvalidAmount",
     "InvalidAsOf",
     "InvalidContact",
+    "InvalidCreditorReference",
     "InvalidDateRange",
     "InvalidField",
+    "InvalidIban",
+    "InvalidInputFile",
     "InvalidLadder",
     "InvalidLocale",
     "InvalidPolicy",
     "InvalidRemittance",
+    "InvalidSignature",
     "InvalidSmsProfile",
     "InvalidTimezone",
     "InvalidUnitOfWork",
+    "MalformedBankFile",
     "PermanentDeliveryError",
     "RenderError",
     "SchemaVersionError",
@@ -41,10 +48,12 @@ __all__ = [
     "StoreBusy",
     "StoreError",
     "StoreUnavailable",
+    "TemplateError",
     "TransientDeliveryError",
     "UnitOfWorkClosed",
     "UnknownCurrency",
     "UnknownRecord",
+    "UnsupportedBankFile",
 ]
 
 
@@ -343,3 +352,104 @@ class RenderError(DunningError):
     def __init__(self, template_key: str, problem: str) -> None:
         self.template_key = template_key
         super().__init__(f"template {template_key!r}: {problem}")
+
+
+# -- bank files and payment providers (adapters.bank) ----------------------------------
+
+
+class InvalidIban(InvalidField):
+    """An IBAN is malformed: unknown country format, wrong length or check digits."""
+
+
+class InvalidCreditorReference(InvalidField):
+    """A creditor reference is not a valid ISO 11649 RF reference, or an invoice number
+    cannot be carried by one (no letter or digit, more than 21)."""
+
+
+class BankFileError(DunningError, ValueError):
+    """A bank file cannot be read at all (a single bad entry is reported as a problem
+    instead, and the rest of the file is still read).
+
+    Attributes:
+        source: The file's name (or ``"<stream>"``).
+        line: The line the problem was found on, when known.
+        problem: What is wrong.
+    """
+
+    def __init__(self, source: str, line: int | None, problem: str) -> None:
+        self.source = source
+        self.line = line
+        self.problem = problem
+        where = f"{source}:{line}" if line is not None else source
+        super().__init__(f"{where}: {problem}")
+
+
+class HostileBankFile(BankFileError):
+    """The file declares a DTD, an entity or an external reference: an XML bomb or an
+    XXE attempt. ISO 20022 messages never need one, so nothing of the file is read."""
+
+
+class MalformedBankFile(BankFileError):
+    """The file is not well-formed (truncated XML, an MT940 statement without its
+    closing balance) or its statement is inconsistent as a whole."""
+
+
+class UnsupportedBankFile(BankFileError):
+    """The file is not a message this reader knows (another namespace, another
+    message, a version outside the supported range)."""
+
+
+class InvalidSignature(DunningError, ValueError):
+    """A webhook's signature is missing, malformed, stale or does not match.
+
+    Attributes:
+        problem: What is wrong, without the secret or the expected signature.
+    """
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(problem)
+
+
+class TemplateError(RenderError, ValueError):
+    """User templates that cannot be used: a syntax error, an unknown variable, an
+    attribute or method reached for, an output over the size cap.
+
+    Raised when the templates are loaded, listing every problem of the directory, so a
+    bad template is found when the service starts, not when a notice is due.
+
+    Attributes:
+        problems: ``(path, line, problem)`` for every problem; ``line`` is 0 when the
+            problem is the file as a whole.
+    """
+
+    def __init__(self, problems: list[tuple[str, int, str]]) -> None:
+        self.problems = tuple(problems)
+        self.template_key = ""
+        lines = [
+            f"{path}:{line}: {problem}" if line else f"{path}: {problem}"
+            for path, line, problem in problems
+        ]
+        Exception.__init__(self, "\n".join(lines))
+
+
+# -- input files (the dunning command's imports) --------------------------------------
+
+
+class InvalidInputFile(DunningError, ValueError):
+    """A file given to import cannot be read as a whole: not UTF-8, no header, an
+    unknown or missing column, a line that is not JSON. Problems with single rows are
+    not raised but reported as values, every row at once.
+
+    Attributes:
+        path: The file.
+        line: The line the problem is on (1 is the first), or ``None`` for the whole file.
+        problem: What is wrong.
+    """
+
+    def __init__(self, path: str, line: int | None, problem: str) -> None:
+        self.path = path
+        self.line = line
+        self.problem = problem
+        where = f"{path}" if line is None else f"{path}, line {line}"
+        super().__init__(f"{where}: {problem}")

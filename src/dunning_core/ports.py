@@ -431,10 +431,33 @@ class Clock(Protocol):
 
 @attrs.frozen
 class RenderedMessage:
-    """A rendered notice: subject line and plain-text body."""
+    """A rendered notice: subject line, plain-text body and optionally an HTML body.
+
+    Attributes:
+        subject: The subject line (empty for SMS and call tasks).
+        body: The plain-text body.
+        html: The HTML body for email, or ``None``.
+        locale: The locale whose text was used (``""`` when the renderer does not say).
+        requested_locale: The locale asked for; it differs from ``locale`` when the text
+            fell back (``"vi_VN"`` asked, ``"en"`` used).
+    """
 
     subject: str
     body: str
+    html: str | None = None
+    locale: str = ""
+    requested_locale: str = ""
+
+    @property
+    def fell_back(self) -> bool:
+        """True when the text is not in the language that was asked for."""
+        return bool(self.locale) and _language_of(self.locale) != _language_of(
+            self.requested_locale or self.locale
+        )
+
+
+def _language_of(locale: str) -> str:
+    return locale.replace("-", "_").split("_", 1)[0].lower()
 
 
 class Renderer(Protocol):

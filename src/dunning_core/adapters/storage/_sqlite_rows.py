@@ -91,6 +91,7 @@ def _contact_dict(contact: Contact) -> dict[str, Any]:
         "postal_address": _address_dict(contact.postal_address),
         "channels": sorted(contact.channels),
         "role": contact.role,
+        "invalid_numbers": sorted(contact.invalid_numbers),
     }
 
 
@@ -114,6 +115,7 @@ def _contact(data: dict[str, Any]) -> Contact:
         postal_address=None if address is None else _address(address),
         channels=data["channels"],
         role=data["role"],
+        invalid_numbers=data.get("invalid_numbers", ()),
     )
 
 
@@ -573,7 +575,7 @@ def event_from_row(row: Row) -> EventRecord:
 OUTBOX_COLUMNS = (
     "key, account_id, channel, recipient, subject, body, created_at, status, attempts, "
     "next_attempt_at, lease_token, lease_expires_at, provider_message_id, sent_at, "
-    "last_error, due_at"
+    "last_error, due_at, text_locale, document"
 )
 
 
@@ -595,6 +597,8 @@ def outbox_row(message: OutboxMessage) -> tuple[Any, ...]:
         optional_instant(message.sent_at),
         message.last_error,
         optional_instant(message.due_at),
+        message.text_locale,
+        message.document,
     )
 
 
@@ -615,6 +619,8 @@ def outbox_from_row(row: Row) -> OutboxMessage:
         provider_message_id=row[12],
         sent_at=parse_instant(row[13]),
         last_error=row[14],
+        text_locale=row[16],
+        document=row[17],
     )
 
 

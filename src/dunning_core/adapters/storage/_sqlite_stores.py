@@ -585,7 +585,7 @@ class SqliteOutbox(_Part):
     @translated
     def add_messages(self, messages: Iterable[OutboxMessage]) -> int:
         cursor = self._write().executemany(
-            f"INSERT INTO outbox ({rows.OUTBOX_COLUMNS}) VALUES ({_marks(16)}) "
+            f"INSERT INTO outbox ({rows.OUTBOX_COLUMNS}) VALUES ({_marks(18)}) "
             "ON CONFLICT(key) DO NOTHING",
             map(rows.outbox_row, messages),
         )
