@@ -49,7 +49,7 @@ from bench_cycle import (  # noqa: E402  (a sibling script)
     print_table,
     write,
 )
-from pg_bench_app import SCHEMA, SHARDS  # noqa: E402  (what the workers import)
+from pg_bench_app import SCHEMA, SHARDS, deferring_app  # noqa: E402  (what the workers import)
 
 from dunning_core.adapters.storage.postgres import PostgresStore  # noqa: E402
 from dunning_core.domain.outbox import OutboxMessage  # noqa: E402
@@ -67,9 +67,7 @@ class Cluster:
         self.dsn = server.create_database(name, template=template)
         self.accounts = accounts
         self.workers: list[subprocess.Popen[bytes]] = []
-        self.app = procrastinate.App(
-            connector=procrastinate.SyncPsycopgConnector(conninfo=self.dsn)
-        )
+        self.app = deferring_app(self.dsn)
         self.app.open()
 
     def start_workers(self, count: int) -> None:

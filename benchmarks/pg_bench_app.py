@@ -40,3 +40,8 @@ app = procrastinate.App(
     worker_defaults={"fetch_job_polling_interval": 0.2},
 )
 tasks = register_tasks(app, _runtime, shards=SHARDS, plan_cron=None, recover_cron=None)
+
+
+def deferring_app(dsn: str) -> procrastinate.App:
+    """An app that only defers jobs by task name, for the measuring process."""
+    return procrastinate.App(connector=procrastinate.SyncPsycopgConnector(conninfo=dsn))

@@ -9,9 +9,10 @@ import pickle
 import threading
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+import attrs
 import psycopg
 import pytest
 from hypothesis import given
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from dunning_core import Account, Invoice, Money, Payment
 from dunning_core.adapters.storage._pg_rows import escape, unescape
 from dunning_core.adapters.storage.postgres import SCHEMA_VERSION, PostgresStore
+from dunning_core.domain.outbox import OutboxMessage
 from dunning_core.errors import (
     InvalidField,
     SchemaVersionError,
@@ -255,3 +257,22 @@ def test_missing_binaries_say_how_to_install_them(
     monkeypatch.setattr(pg_testing, "SYSTEM_ROOT", tmp_path / "nothing")
     with pytest.raises(PostgresBinariesMissing, match="apt-get install postgresql-15"):
         TemporaryPostgres(bindir=tmp_path)
+
+
+def test_a_message_keeps_its_text_locale_and_document(store: PostgresStore) -> None:
+    _seed(store, 1, 1)
+    message = OutboxMessage.new(
+        key="M-1",
+        account_id="A-0000",
+        channel="LETTER",
+        recipient="1 rue de l'Alma",
+        subject="Mise en demeure",
+        body="...",
+        created_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+    )
+    message = attrs.evolve(message, text_locale="fr", document='{"pages": 2, "x": "\x00"}')
+    with store.unit_of_work() as uow:
+        assert uow.outbox.add_messages([message]) == 1
+        uow.commit()
+    with store.unit_of_work(read_only=True) as uow:
+        assert uow.outbox.get("M-1") == message

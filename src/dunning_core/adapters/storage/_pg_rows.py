@@ -709,6 +709,8 @@ OUTBOX_COLUMNS: Columns = (
     ("sent_at", "timestamptz"),
     ("last_error", "text"),
     ("due_at", "timestamptz"),
+    ("text_locale", "text"),
+    ("document", "text"),
 )
 
 
@@ -730,6 +732,8 @@ def outbox_row(message: OutboxMessage) -> tuple[Any, ...]:
         message.sent_at,
         message.last_error,
         message.due_at,
+        message.text_locale,
+        message.document,
     )
 
 
@@ -750,6 +754,8 @@ def outbox_from_row(row: Row) -> OutboxMessage:
         provider_message_id=row[12],
         sent_at=_optional_utc(row[13]),
         last_error=row[14],
+        text_locale=row[16],
+        document=row[17],
     )
 
 

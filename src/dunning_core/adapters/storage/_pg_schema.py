@@ -231,7 +231,10 @@ CREATE TABLE {s}.outbox (
     last_error text,
     -- When the message is next claimable: next_attempt_at while PENDING,
     -- lease_expires_at while SENDING, NULL once SENT or DEAD.
-    due_at timestamptz
+    due_at timestamptz,
+    -- The locale of the text used (a fallback shows), and a letter's stored document.
+    text_locale text NOT NULL DEFAULT '',
+    document text
 );
 CREATE INDEX outbox_due ON {s}.outbox (due_at, created_at, key) WHERE due_at IS NOT NULL;
 CREATE INDEX outbox_by_account ON {s}.outbox (account_id, created_at, key);
