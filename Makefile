@@ -45,8 +45,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src scripts
 
-# The PostgreSQL tests start a throwaway server from the machine's PostgreSQL binaries;
-# install them when missing (as root, through apt), or say how. The tests themselves fail
+# The PostgreSQL tests start a throwaway server from the machine's PostgreSQL binaries
+# (and a PgBouncer in front of it); install them when missing (as root, through apt), or say how. The tests themselves fail
 # with the same hint if they are still missing: they are never skipped.
 postgres-binaries:
 	@if ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
@@ -54,6 +54,13 @@ postgres-binaries:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15; \
 		else \
 			echo "PostgreSQL 15 binaries missing: apt-get install postgresql-15"; \
+		fi; \
+	fi
+	@if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer; \
+		else \
+			echo "PgBouncer missing: apt-get install pgbouncer"; \
 		fi; \
 	fi
 
