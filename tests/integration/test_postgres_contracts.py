@@ -1,4 +1,5 @@
-"""The shipped contract suite, unchanged, against PostgresStore on a real server."""
+"""The shipped contract suite, unchanged, against PostgresStore on a real server (and
+through PgBouncer without prepared statements: tests/integration/test_pgbouncer.py)."""
 
 from __future__ import annotations
 
@@ -34,14 +35,3 @@ class TestPostgresStore(StoreContract):
         self.store.close()
         with psycopg.connect(self.server.conninfo(), autocommit=True) as connection:
             connection.execute(f'DROP SCHEMA "{self.store.schema}" CASCADE')
-
-
-@pytest.mark.postgres
-class TestPostgresStoreWithoutPreparedStatements(TestPostgresStore):
-    """As behind PgBouncer in transaction pooling: psycopg prepares nothing."""
-
-    def make_uow_factory(self) -> UowFactory:
-        self.store = PostgresStore(
-            self.server.conninfo(), schema=f"contract_{next(_schemas)}", prepare=False
-        )
-        return self.store.unit_of_work
