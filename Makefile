@@ -13,12 +13,14 @@ PIP_LOCKED := -m pip install --quiet --require-hashes --no-deps
 # The project itself, from the working tree, with the locked build backend.
 PIP_PROJECT := -m pip install --quiet --no-deps --no-build-isolation --editable .
 
-.PHONY: help test lint typecheck pytest postgres-binaries check-lock demo bench soak docs lock \
+.PHONY: help test lint typecheck pytest postgres-binaries check-lock demo demo-smtp bench soak \
+	docs lock \
 	lock-upgrade test-latest test-oldest clean messages pdf-tools browser
 
 help:
 	@echo "make test         - ruff, ruff format --check, mypy --strict, pytest (hypothesis profile ci)"
 	@echo "make demo         - run the sample portfolio on the embedded SQLite default"
+	@echo "make demo-smtp    - the same, e-mail sent through SmtpNotifier to a local server"
 	@echo "make bench        - performance figures (ratios against baselines of the same run)"
 	@echo "make docs         - build the documentation (warnings fail the build)"
 	@echo "make lock         - rewrite $(LOCK) after a dependency change (keeps existing pins)"
@@ -77,6 +79,10 @@ test: check-lock lint typecheck pytest
 
 demo: $(STAMP)
 	$(BIN)/python -m examples.demo
+
+# The demo's e-mail through SmtpNotifier to an SMTP server it starts on 127.0.0.1.
+demo-smtp: $(STAMP)
+	$(BIN)/python -m examples.demo --smtp
 
 bench: $(STAMP) postgres-binaries
 	@for f in benchmarks/bench_*.py; do \

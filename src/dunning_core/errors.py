@@ -10,6 +10,7 @@ Catch :class:`DunningError` to handle everything this library raises on purpose.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "ConfigError",
     "ConstraintViolation",
     "CurrencyMismatch",
+    "DeliveryDeferred",
     "DeliveryError",
     "DunningError",
     "DuplicatePayment",
@@ -41,6 +43,7 @@ __all__ = [
     "InvalidTimezone",
     "InvalidUnitOfWork",
     "MalformedBankFile",
+    "MalformedMessage",
     "PermanentDeliveryError",
     "RenderError",
     "SchemaVersionError",
@@ -52,8 +55,10 @@ __all__ = [
     "TransientDeliveryError",
     "UnitOfWorkClosed",
     "UnknownCurrency",
+    "UnknownDeliveryOutcome",
     "UnknownRecord",
     "UnsupportedBankFile",
+    "WebhookVerificationError",
 ]
 
 
@@ -330,12 +335,74 @@ class DeliveryError(DunningError):
 
 class TransientDeliveryError(DeliveryError):
     """The delivery may succeed later (timeout, rate limit, provider 5xx): the message is
-    retried with backoff until its attempts run out."""
+    retried with backoff until its attempts run out.
+
+    Attributes:
+        retry_after: How long the provider asked to wait (its ``Retry-After``), or
+            ``None``; the dispatcher waits at least that long.
+    """
+
+    def __init__(self, reason: str, *, retry_after: timedelta | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class DeliveryDeferred(TransientDeliveryError):
+    """Not now, but nothing failed: the message may not go out before ``not_before``
+    (quiet hours, a Sunday, a public holiday in the recipient's timezone). The
+    dispatcher schedules it for that instant.
+
+    Attributes:
+        not_before: The first instant the message may be sent (timezone-aware).
+    """
+
+    def __init__(self, reason: str, *, not_before: datetime) -> None:
+        super().__init__(reason)
+        self.not_before = not_before
 
 
 class PermanentDeliveryError(DeliveryError):
     """The delivery will never succeed (malformed address, recipient unknown, provider
-    4xx): the message goes to the dead letters at once."""
+    4xx): the message goes to the dead letters at once.
+
+    Attributes:
+        address_dead: True when the provider says the address itself is dead (a hard
+            bounce, an unknown mailbox or number), so a router may try another channel.
+    """
+
+    def __init__(self, reason: str, *, address_dead: bool = False) -> None:
+        super().__init__(reason)
+        self.address_dead = address_dead
+
+
+class MalformedMessage(PermanentDeliveryError, ValueError):
+    """A message was refused before anything was sent: a header value with CR, LF or
+    NUL in it (header injection), an address or number that does not parse. The
+    message goes to the dead letters with this reason; nothing left the machine.
+
+    Attributes:
+        field: What was wrong (``"subject"``, ``"recipient"``, ``"sender"``).
+        value: The value refused.
+        problem: Why.
+    """
+
+    def __init__(self, field: str, value: Any, problem: str) -> None:
+        super().__init__(f"{field}={value!r}: {problem}", address_dead=field == "recipient")
+        self.field = field
+        self.value = value
+        self.problem = problem
+
+
+class UnknownDeliveryOutcome(DeliveryError):
+    """The request reached the provider but no answer came back (a timeout after it was
+    written, a connection dropped before the reply): the provider may have sent the
+    message. Without an idempotency key the provider honours, sending again could
+    duplicate it, so the dispatcher moves it to the dead letters marked for review."""
+
+
+class WebhookVerificationError(DunningError, ValueError):
+    """A received webhook failed verification: a header missing, a timestamp outside
+    the tolerance, or no signature matching the body with any of the secrets."""
 
 
 # -- rendering --------------------------------------------------------------------------

@@ -364,6 +364,7 @@ def _evaluate(
         payments=ledger.payments,
         allocations=ledger.allocations,
         assignment=assignment,
+        calendar=config.calendar_of(account),
     )
     effects.extend(ladder_effects(config, account, actions, instant))
 

@@ -144,6 +144,8 @@ ACCOUNT_COLUMNS: Columns = (
     ("terms_kind", "text"),
     ("terms_days", "integer"),
     ("contacts", "text"),
+    ("country", "text"),
+    ("subdivision", "text"),
 )
 
 
@@ -164,6 +166,8 @@ def account_row(account: Account) -> tuple[Any, ...]:
         account.terms.kind.value,
         account.terms.days,
         _json([_contact_dict(c) for c in account.contacts]),
+        account.country,
+        account.subdivision,
     )
 
 
@@ -182,6 +186,8 @@ def account_from_row(row: Row) -> Account:
         tags=json.loads(row[10]),
         terms=PaymentTerms(TermsKind(row[11]), row[12]),
         contacts=[_contact(c) for c in json.loads(row[13])],
+        country=row[14],
+        subdivision=row[15],
     )
 
 
@@ -711,6 +717,7 @@ OUTBOX_COLUMNS: Columns = (
     ("due_at", "timestamptz"),
     ("text_locale", "text"),
     ("document", "text"),
+    ("html_body", "text"),
 )
 
 
@@ -734,6 +741,7 @@ def outbox_row(message: OutboxMessage) -> tuple[Any, ...]:
         message.due_at,
         message.text_locale,
         message.document,
+        message.html_body,
     )
 
 
@@ -756,6 +764,7 @@ def outbox_from_row(row: Row) -> OutboxMessage:
         last_error=row[14],
         text_locale=row[16],
         document=row[17],
+        html_body=row[18],
     )
 
 

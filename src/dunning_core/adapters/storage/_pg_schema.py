@@ -39,7 +39,10 @@ CREATE TABLE {s}.accounts (
     tags text NOT NULL,
     terms_kind text NOT NULL,
     terms_days integer NOT NULL,
-    contacts text NOT NULL
+    contacts text NOT NULL,
+    -- ISO 3166 country and subdivision (national phone formats, public holidays).
+    country text,
+    subdivision text
 );
 CREATE INDEX accounts_by_entity ON {s}.accounts (billing_entity_id, id)
     WHERE billing_entity_id IS NOT NULL;
@@ -234,7 +237,9 @@ CREATE TABLE {s}.outbox (
     due_at timestamptz,
     -- The locale of the text used (a fallback shows), and a letter's stored document.
     text_locale text NOT NULL DEFAULT '',
-    document text
+    document text,
+    -- The HTML part of an e-mail, when the renderer made one.
+    html_body text
 );
 CREATE INDEX outbox_due ON {s}.outbox (due_at, created_at, key) WHERE due_at IS NOT NULL;
 CREATE INDEX outbox_by_account ON {s}.outbox (account_id, created_at, key);

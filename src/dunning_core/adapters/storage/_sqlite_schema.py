@@ -260,4 +260,13 @@ ALTER TABLE outbox ADD COLUMN text_locale TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN document TEXT;
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5)
+# Version 6 (issue 17): the HTML part of an email message, and the account's country
+# and subdivision (national phone formats, public holidays). Added columns are NULL on
+# rows written before.
+_V6: Final = """
+ALTER TABLE outbox ADD COLUMN html_body TEXT;
+ALTER TABLE accounts ADD COLUMN country TEXT;
+ALTER TABLE accounts ADD COLUMN subdivision TEXT;
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5, _V6)
