@@ -13,7 +13,8 @@ PIP_LOCKED := -m pip install --quiet --require-hashes --no-deps
 # The project itself, from the working tree, with the locked build backend.
 PIP_PROJECT := -m pip install --quiet --no-deps --no-build-isolation --editable .
 
-.PHONY: help test lint typecheck pytest check-lock demo demo-smtp bench soak docs lock \
+.PHONY: help test lint typecheck pytest postgres-binaries check-lock demo demo-smtp bench soak \
+	docs lock \
 	lock-upgrade test-latest test-oldest clean messages pdf-tools browser
 
 help:
@@ -46,13 +47,32 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src scripts
 
+# The PostgreSQL tests start a throwaway server from the machine's PostgreSQL binaries
+# (and a PgBouncer in front of it); install them when missing (as root, through apt), or say how. The tests themselves fail
+# with the same hint if they are still missing: they are never skipped.
+postgres-binaries:
+	@if ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15; \
+		else \
+			echo "PostgreSQL 15 binaries missing: apt-get install postgresql-15"; \
+		fi; \
+	fi
+	@if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer; \
+		else \
+			echo "PgBouncer missing: apt-get install pgbouncer"; \
+		fi; \
+	fi
+
 # Debian's chromium, for the HTML report's test in a headless browser
 # (tests/e2e/test_cli_report.py); installed once, when missing.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
 
-pytest: $(STAMP) pdf-tools browser
+pytest: $(STAMP) pdf-tools browser postgres-binaries
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q
 
 test: check-lock lint typecheck pytest
@@ -64,7 +84,7 @@ demo: $(STAMP)
 demo-smtp: $(STAMP)
 	$(BIN)/python -m examples.demo --smtp
 
-bench: $(STAMP)
+bench: $(STAMP) postgres-binaries
 	@for f in benchmarks/bench_*.py; do \
 		echo "== $$f"; $(BIN)/python $$f || exit 1; \
 	done

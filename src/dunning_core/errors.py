@@ -47,8 +47,10 @@ __all__ = [
     "PermanentDeliveryError",
     "RenderError",
     "SchemaVersionError",
+    "ShardPlanMismatch",
     "StoreBusy",
     "StoreError",
+    "StoreUnavailable",
     "TemplateError",
     "TransientDeliveryError",
     "UnitOfWorkClosed",
@@ -242,6 +244,13 @@ class StoreBusy(StoreError):
     safe: nothing of the failed unit of work was written."""
 
 
+class StoreUnavailable(StoreError, ConnectionError):
+    """The store's server could not be reached, or the connection broke in the middle
+    of a unit of work (a restart, a network cut). Nothing of the unit of work was
+    committed unless its ``commit()`` returned; retrying later is safe for the
+    library's services (their writes are keyed or checkpointed)."""
+
+
 class ConstraintViolation(StoreError, ValueError):
     """A write broke an integrity rule: a record of an unknown account, an allocation
     to an unknown invoice, a second record under a key that must be unique."""
@@ -274,6 +283,24 @@ class SchemaVersionError(StoreError):
             f"database schema version {found} is newer than this library supports "
             f"({supported}); upgrade dunning-core"
         )
+
+
+class ShardPlanMismatch(DunningError, ValueError):
+    """A cycle shard was asked with another number of shards than its run date's plan
+    (or with no plan on file): running it would evaluate accounts of other shards.
+
+    Attributes:
+        run_date: The run date.
+        planned: The number of shards on file (``None`` without a plan).
+        asked: The number of shards of the refused job or plan.
+    """
+
+    def __init__(self, run_date: Any, planned: int | None, asked: int) -> None:
+        self.run_date = run_date
+        self.planned = planned
+        self.asked = asked
+        on_file = "no plan is on file" if planned is None else f"it is planned in {planned}"
+        super().__init__(f"run date {run_date}: refusing a split in {asked} shards, {on_file}")
 
 
 class InvalidUnitOfWork(InvalidField, TypeError):
