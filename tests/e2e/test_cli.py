@@ -52,7 +52,7 @@ FIRST, LAST = date(2026, 3, 1), date(2026, 4, 29)
 
 
 def dunning(
-    *args: str, db: Path, check: int | None = 0, env: dict[str, str] | None = None
+    *args: str, db: Path | str, check: int | None = 0, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the console script; ``check`` is the expected exit status (None: any)."""
     environment = {
@@ -73,7 +73,7 @@ def dunning(
     return done
 
 
-def import_sample(db: Path) -> None:
+def import_sample(db: Path | str) -> None:
     """The sample ledger through the command (the order and options the docs give: a
     first load, suspension left to the first run)."""
     defer = "--defer-suspension"

@@ -26,8 +26,10 @@ from dunning_core.cli._settings import (
     Settings,
     Store,
     UsageError,
+    is_postgres,
     load_settings,
     open_store,
+    shown,
     store_factory,
 )
 from dunning_core.policies.sms import count_segments, split_segments
@@ -57,6 +59,7 @@ class Context:
     out: TextIO
     err: TextIO
     db: str
+    busy_timeout: float
     config_path: str | None
     as_json: bool
     write_json: Callable[[TextIO, object], None]
@@ -67,7 +70,7 @@ class Context:
     def store(self) -> Store:
         """The store (opened now if not yet)."""
         if self._store is None:
-            self._store = open_store(self.db)
+            self._store = open_store(self.db, busy_timeout=self.busy_timeout)
         return self._store
 
     @property
@@ -174,8 +177,17 @@ def _errors_json(errors: list[AccountError] | tuple[AccountError, ...]) -> list[
 
 def init(ctx: Context) -> int:
     """``dunning init``."""
-    existed = Path(ctx.db).exists() if "://" not in ctx.db else True
-    ctx._store = open_store(ctx.db, create=True)
+    if is_postgres(ctx.db):
+        ctx._store = open_store(ctx.db, create=True, busy_timeout=ctx.busy_timeout)
+        version = getattr(ctx._store, "schema_version", None)
+        where = f"{shown(ctx.db)} (schema {getattr(ctx._store, 'schema', '?')})"
+        ctx.emit(
+            {"database": shown(ctx.db), "schema_version": version},
+            f"{where}: at version {version}\n",
+        )
+        return 0
+    existed = Path(ctx.db).exists()
+    ctx._store = open_store(ctx.db, create=True, busy_timeout=ctx.busy_timeout)
     text = f"{ctx.db}: {'up to date' if existed else 'created'}\n"
     ctx.emit({"database": ctx.db, "created": not existed}, text)
     return 0

@@ -45,18 +45,34 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 
 from dunning_core.config import ladders_from_mapping, read_toml
-from dunning_core.errors import ConfigError, DunningError, InvalidField
+from dunning_core.errors import (
+    ConfigError,
+    DunningError,
+    InvalidField,
+    SchemaVersionError,
+    StoreError,
+    StoreUnavailable,
+)
 from dunning_core.money import Money
 from dunning_core.policies.allocation import AllocationPolicy, Tolerance
 from dunning_core.policies.ladder import LadderAssignment
 from dunning_core.ports import UowFactory
 from dunning_core.service.settings import CycleConfig, bootstrap
 
-__all__ = ["Settings", "Store", "UsageError", "load_settings", "open_store"]
+__all__ = [
+    "Settings",
+    "Store",
+    "UsageError",
+    "is_postgres",
+    "load_settings",
+    "open_store",
+    "shown",
+]
 
 
 class UsageError(Exception):
@@ -76,34 +92,74 @@ class Store(Protocol):
 _POSTGRES = ("postgresql://", "postgres://")
 
 
-def open_store(target: str, *, create: bool = False) -> Store:
+def is_postgres(target: str) -> bool:
+    """Whether ``target`` is a PostgreSQL connection URI rather than a file."""
+    return target.startswith(_POSTGRES)
+
+
+def shown(target: str) -> str:
+    """``target`` as it may be printed: a connection URI without its password."""
+    if not is_postgres(target):
+        return target
+    parts = urlsplit(target)
+    if parts.password is None:
+        return target
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host += f":{parts.port}"
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit(parts._replace(netloc=user + host))
+
+
+def open_store(target: str, *, create: bool = False, busy_timeout: float = 30.0) -> Store:
     """Open the store named by ``target``.
 
     Args:
-        target: A SQLite file path, or a PostgreSQL connection string.
-        create: Create (and migrate) a SQLite file that does not exist yet; without it
-            a missing file is a usage error (a typo must not create an empty ledger).
+        target: A SQLite file path, or a PostgreSQL connection URI
+            (``postgresql://user@host/db``).
+        create: Create (and migrate) the database: a SQLite file that does not exist
+            yet, the PostgreSQL schema and its missing migrations. Without it a missing
+            file, or a PostgreSQL database without the schema at this version, is a
+            usage error (a typo must not start an empty ledger, and a read must not
+            migrate).
+        busy_timeout: Seconds to wait for another writer of a SQLite file, or for a
+            PostgreSQL connection, before the store refuses (exit status 3).
 
     Raises:
-        UsageError: the file does not exist, or the PostgreSQL store is not available.
-        StoreError: the store refused (not a database, a newer schema, locked).
+        UsageError: the file or schema does not exist, or the PostgreSQL store is not
+            available (the ``postgres`` extra).
+        StoreError: the store refused (not a database, a newer schema, locked, the
+            server unreachable).
     """
-    if target.startswith(_POSTGRES):
-        try:
-            module = importlib.import_module("dunning_core.adapters.storage.postgres")
-        except ImportError as error:
-            raise UsageError(
-                f"cannot open {target.split('@')[-1]!r}: the PostgreSQL store is not "
-                f"available ({error})"
-            ) from None
-        store: Store = module.PostgresStore(target)
-        return store
+    if is_postgres(target):
+        return _open_postgres(target, create=create, timeout=busy_timeout)
     path = Path(target)
     if not create and not path.exists():
         raise UsageError(f"no database at {target}: run 'dunning init' first, or pass --db")
     from dunning_core.adapters.storage.sqlite import SqliteStore
 
-    return SqliteStore(path)
+    return SqliteStore(path, busy_timeout=busy_timeout)
+
+
+def _open_postgres(target: str, *, create: bool, timeout: float) -> Store:
+    try:
+        module = importlib.import_module("dunning_core.adapters.storage.postgres")
+    except ImportError as error:
+        raise UsageError(
+            f"cannot open {shown(target)}: the PostgreSQL store is not available ({error}); "
+            'install it with pip install "dunning-core[postgres]"'
+        ) from None
+    try:
+        store: Store = module.PostgresStore(target, migrate=create, timeout=timeout)
+    except (SchemaVersionError, StoreUnavailable):
+        raise
+    except StoreError:
+        # The schema is missing, or older than this library's (the store said which).
+        raise UsageError(
+            f"{shown(target)}: no dunning schema at this library's version: run "
+            "'dunning init' (it creates or migrates the schema)"
+        ) from None
+    return store
 
 
 @attrs.frozen(kw_only=True)

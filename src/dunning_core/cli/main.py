@@ -58,6 +58,14 @@ def _common() -> _Parser:
     common.add_argument(
         "--config", default=argparse.SUPPRESS, help="settings TOML file (env DUNNING_CONFIG)"
     )
+    common.add_argument(
+        "--busy-timeout",
+        type=float,
+        default=argparse.SUPPRESS,
+        metavar="SECONDS",
+        help="wait this long for another writer (or a PostgreSQL connection) before "
+        "giving up with status 3 (default 30)",
+    )
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
     return common
 
@@ -321,6 +329,7 @@ def main(
             out=out,
             err=err,
             db=getattr(args, "db", None) or os.environ.get("DUNNING_DB") or "dunning.sqlite3",
+            busy_timeout=getattr(args, "busy_timeout", 30.0),
             config_path=getattr(args, "config", None) or os.environ.get("DUNNING_CONFIG"),
             as_json=bool(getattr(args, "json", False)),
             write_json=write_json,
