@@ -129,6 +129,34 @@ def run_command(built: Path, settings: Path) -> tuple[Timing, dict[str, object],
     return timing, json.loads(done.stdout), done.stderr
 
 
+_CONFIG_ONLY = """
+import sys
+sys.path.insert(0, {bench!r})
+from bench_cycle import cycle_config
+from dunning_core.service.cycle import run_cycle
+cycle_config({accounts})
+"""
+
+
+def fixed_costs(settings: Path, accounts: int, times: int = 5) -> tuple[float, float]:
+    """Median CPU seconds of what each side does besides the cycle: the baseline's
+    import and configuration, and the command's start-up, settings file and store
+    opening (``cases`` on an empty database)."""
+    empty = bench_cycle.CACHE / "cli-empty.sqlite3"
+    discard(empty)
+    subprocess.run([str(DUNNING), "--db", str(empty), "init"], capture_output=True, check=True)
+    code = _CONFIG_ONLY.format(bench=str(Path(__file__).resolve().parent), accounts=accounts)
+    direct, command = [], []
+    try:
+        for _ in range(times):
+            direct.append(timed([sys.executable, "-c", code])[0].cpu)
+            cases = [str(DUNNING), "--db", str(empty), "--config", str(settings), "cases"]
+            command.append(timed(cases)[0].cpu)
+    finally:
+        discard(empty)
+    return statistics.median(direct), statistics.median(command)
+
+
 def main() -> int:
     """Measure and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -187,6 +215,14 @@ def main() -> int:
     print(
         f"  the run: {report['accounts']} accounts, {report['messages']} messages, "
         f"{len(progress)} progress lines"
+    )
+    # What the command adds, measured apart: steadier than any ratio of whole runs.
+    direct_fixed, command_fixed = fixed_costs(settings, accounts)
+    extra = command_fixed - direct_fixed
+    share = extra / statistics.median(r.cpu for r in direct_runs)
+    print(
+        f"  fixed costs (CPU, median of 5): run_cycle's process {direct_fixed:.2f} s, "
+        f"the command {command_fixed:.2f} s: {extra:+.2f} s, {share:+.2%} of a run"
     )
     return 0
 
