@@ -478,3 +478,20 @@ def test_progress_is_a_bar_on_a_terminal(sample_db: Path, tmp_path: Path) -> Non
     os.close(leader)
     screen = b"".join(chunks).decode("utf-8", "replace")
     assert "80/80" in screen and "acct" in screen and "\r" in screen, repr(screen)
+
+
+def test_a_dry_run_writes_nothing_and_the_shards_cover_every_account_once(
+    sample_db: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "shards.sqlite3"
+    shutil.copy(sample_db, db)
+    before = _dump(db)
+    day = ("--as-of", (LAST + timedelta(days=1)).isoformat(), "--json", "--progress", "none")
+    dry = json.loads(dunning("run", *day, "--dry-run", db=db).stdout)
+    assert dry["dry_run"] and dry["accounts"] == 40
+    assert _dump(db) == before
+    halves = [json.loads(dunning("run", *day, "--shard", s, db=db).stdout) for s in ("0/2", "1/2")]
+    assert sum(h["accounts"] for h in halves) == 40 and all(h["accounts"] for h in halves)
+    assert sum(h["messages"] for h in halves) == dry["messages"]
+    again = json.loads(dunning("run", *day, "--shard", "1/2", db=db).stdout)
+    assert again["already_done"]

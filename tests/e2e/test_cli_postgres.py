@@ -77,3 +77,44 @@ def test_a_server_that_cannot_be_reached_is_status_three(
     done = dunning("--busy-timeout", "2", "aging", db=url, check=3)
     assert "the store refused" in done.stderr
     assert "hunter2" not in done.stderr
+
+
+def test_imports_and_dry_runs_on_postgresql_write_nothing_they_should_not(
+    postgres_server: TemporaryPostgres, tmp_path: Path
+) -> None:
+    postgres_server.create_database("cli_partial")
+    url = f"postgresql://{postgres_server.superuser}@127.0.0.1:{postgres_server.port}/cli_partial"
+    dunning("init", db=url)
+    dunning("import", "accounts", str(LEDGER / "accounts.csv"), db=url)
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(
+        "number,account_id,issued_on,due_on,amount,currency\n"
+        "F-PG-1,A-0001,2026-01-02,2026-02-01,100.00,EUR\n"
+        "F-PG-2,A-0001,2026-01-03,2026-02-02,200.00,EUR\n"
+        "F-PG-3,A-0001,2026-01-04,2026-02-30,300.00,EUR\n",
+        encoding="utf-8",
+    )
+
+    def invoices() -> list[str]:
+        shown = dunning("statement", "A-0001", "--as-of", FIRST, "--json", db=url).stdout
+        return [line["invoice"] for line in json.loads(shown)["items"]]
+
+    # One bad row keeps the two good ones out.
+    refused = dunning("import", "invoices", str(mixed), "--json", db=url, check=2)
+    assert [(e["line"], e["column"]) for e in json.loads(refused.stdout)["errors"]] == [
+        (4, "due_on")
+    ]
+    assert invoices() == []
+    # --partial writes the good rows and rejects the bad one; a second time changes nothing.
+    for new, unchanged in ((2, 0), (0, 2)):
+        done = dunning("import", "invoices", str(mixed), "--partial", db=url)
+        assert f"{new} new, 0 updated, {unchanged} unchanged" in done.stdout
+        rejects = (tmp_path / "mixed.rejects.csv").read_text(encoding="utf-8").splitlines()
+        assert len(rejects) == 2 and rejects[1].startswith("F-PG-3,")
+    assert sorted(invoices()) == ["F-PG-1", "F-PG-2"]
+    # A dry run decides without writing: the real run of the day still has it all to do.
+    dry = json.loads(dunning("run", "--as-of", FIRST, "--dry-run", "--json", db=url).stdout)
+    real = json.loads(dunning("run", "--as-of", FIRST, "--json", db=url).stdout)
+    assert dry["dry_run"] and not real["dry_run"] and not real["already_done"]
+    assert real["actions"] and dry["actions"] == real["actions"]
+    assert dry["messages"] == real["messages"] > 0
