@@ -155,7 +155,7 @@ messages: $(STAMP)
 			--init-missing --no-fuzzy-matching --ignore-obsolete \
 			--ignore-pot-creation-date || exit 1; \
 	done
-	$(BIN)/pybabel compile -D dunning_core -d $(LOCALE_DIR) --statistics
+	$(BIN)/python scripts/compile_catalogs.py $(LOCALE_DIR) dunning_core $(CATALOG_LANGUAGES)
 
 # pdftotext / pdftoppm (poppler-utils) read back the PDFs the letter tests write.
 pdf-tools:
