@@ -14,6 +14,7 @@ from typing import Any
 
 __all__ = [
     "AccountMismatch",
+    "AmountTooLarge",
     "ChangeTooSoon",
     "ConfigError",
     "ConstraintViolation",
@@ -66,6 +67,12 @@ class InvalidField(DunningError, ValueError):
 class InvalidAmount(InvalidField):
     """An amount is not a whole number of the currency's minor units, or has the
     wrong sign for its field (a non-positive invoice amount, a negative remittance)."""
+
+
+class AmountTooLarge(InvalidAmount):
+    """An amount is beyond :data:`~dunning_core.money.MAX_MINOR_UNITS` (10^18 - 1 minor
+    units, either sign): refused at construction and when arithmetic would go past it,
+    so every store holds every amount exactly."""
 
 
 class UnknownCurrency(InvalidField):
