@@ -27,6 +27,7 @@ __all__ = [
     "InvalidContact",
     "InvalidDateRange",
     "InvalidField",
+    "InvalidIdentifier",
     "InvalidLadder",
     "InvalidLocale",
     "InvalidPolicy",
@@ -62,6 +63,13 @@ class InvalidField(DunningError, ValueError):
         self.value = value
         self.problem = problem
         super().__init__(f"{field}={value!r}: {problem}")
+
+
+class InvalidIdentifier(InvalidField):
+    """An identifier (account id, invoice or payment number, stage key, ...) is empty,
+    begins or ends with whitespace, holds a control or format character (CR, LF, NUL,
+    a bidirectional override, ...), or is not in Unicode NFC form. Identifiers are
+    compared exactly, so such a value would be a second, look-alike record."""
 
 
 class InvalidAmount(InvalidField):

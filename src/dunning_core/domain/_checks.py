@@ -7,6 +7,8 @@ carries ``Class.field`` and the rejected value.
 from __future__ import annotations
 
 import enum
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -18,6 +20,7 @@ from dunning_core.errors import (
     InvalidAmount,
     InvalidDateRange,
     InvalidField,
+    InvalidIdentifier,
 )
 from dunning_core.money import Money
 
@@ -30,6 +33,46 @@ def non_empty_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -
     """An identifier: a str with something other than whitespace in it."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidField(field_name(instance, attribute), value, "must be a non-empty string")
+
+
+# Printable ASCII with no space at either end: nearly every real identifier, checked in C.
+_PLAIN_IDENTIFIER = re.compile(r"[!-~](?:[ -~]*[!-~])?")
+# Control, format (bidi overrides, zero-width joiners), surrogates, line and paragraph
+# separators: nothing a person types in a number, and what header injection is made of.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def identifier_problem(value: object) -> str | None:
+    """Why ``value`` is not an identifier, or ``None`` when it is one.
+
+    An identifier is a non-empty str, without whitespace at either end, without
+    control or format characters, in Unicode NFC form. It is compared exactly
+    (case-sensitive): see docs/domain.md, "Identifiers".
+    """
+    if not isinstance(value, str) or not value:
+        return "must be a non-empty string"
+    if _PLAIN_IDENTIFIER.fullmatch(value):
+        return None
+    if value != value.strip():
+        return "must not begin or end with whitespace"
+    for char in value:
+        if unicodedata.category(char) in _REFUSED_CATEGORIES:
+            return f"must not contain control or format characters (U+{ord(char):04X})"
+    if not unicodedata.is_normalized("NFC", value):
+        return "must be in Unicode NFC form"
+    return None
+
+
+def identifier(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """An identifier: see :func:`identifier_problem`."""
+    problem = identifier_problem(value)
+    if problem is not None:
+        raise InvalidIdentifier(field_name(instance, attribute), value, problem)
+
+
+def optional_identifier(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        identifier(instance, attribute, value)
 
 
 def optional_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

@@ -18,8 +18,8 @@ import attrs
 
 from dunning_core.domain._checks import (
     field_name,
-    non_empty_text,
-    optional_text,
+    identifier,
+    optional_identifier,
     plain_text,
     to_frozenset,
     to_tuple,
@@ -66,7 +66,7 @@ class Segment:
     (``Segment("PUBLIC_SECTOR")``).
     """
 
-    key: str = attrs.field(validator=non_empty_text)
+    key: str = attrs.field(validator=identifier)
 
     SMALL: ClassVar[Segment]
     LARGE: ClassVar[Segment]
@@ -226,9 +226,9 @@ class Contact:
 class BillingEntity:
     """The legal customer behind one or more accounts (central billing)."""
 
-    id: str = attrs.field(validator=non_empty_text)
+    id: str = attrs.field(validator=identifier)
     name: str = attrs.field(validator=plain_text)
-    registration_id: str | None = attrs.field(default=None, validator=optional_text)
+    registration_id: str | None = attrs.field(default=None, validator=optional_identifier)
 
 
 @lru_cache(maxsize=1024)
@@ -291,7 +291,7 @@ class Account:
 
     NO_DUNNING: ClassVar[str] = "no-dunning"
 
-    id: str = attrs.field(validator=non_empty_text)
+    id: str = attrs.field(validator=identifier)
     name: str = attrs.field(validator=plain_text)
     currency: str = attrs.field(validator=_check_currency)
     segment: Segment = attrs.field(default=Segment.SMALL, converter=_to_segment)
@@ -299,8 +299,8 @@ class Account:
     timezone: str = attrs.field(default="UTC", validator=_check_timezone)
     credit_limit: Money | None = attrs.field(default=None)
     contacts: tuple[Contact, ...] = attrs.field(default=(), converter=to_tuple)
-    billing_entity_id: str | None = attrs.field(default=None, validator=optional_text)
-    registration_id: str | None = attrs.field(default=None, validator=optional_text)
+    billing_entity_id: str | None = attrs.field(default=None, validator=optional_identifier)
+    registration_id: str | None = attrs.field(default=None, validator=optional_identifier)
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
     terms: PaymentTerms = PaymentTerms()
 

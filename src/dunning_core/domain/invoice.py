@@ -10,10 +10,11 @@ import attrs
 from dunning_core.domain._checks import (
     a_date,
     not_before,
+    optional_identifier,
     optional_text,
     positive_money,
 )
-from dunning_core.domain._checks import non_empty_text as _id
+from dunning_core.domain._checks import identifier as _id
 from dunning_core.errors import InvalidField
 from dunning_core.money import Money
 
@@ -46,7 +47,7 @@ class Invoice:
     issued_on: date = attrs.field(validator=a_date)
     due_on: date = attrs.field(validator=[a_date, not_before("issued_on")])
     amount: Money = attrs.field(validator=positive_money)
-    purchase_order: str | None = attrs.field(default=None, validator=optional_text)
+    purchase_order: str | None = attrs.field(default=None, validator=optional_identifier)
 
     @property
     def currency(self) -> str:
@@ -97,7 +98,7 @@ class CreditNote:
     account_id: str = attrs.field(validator=_id)
     issued_on: date = attrs.field(validator=a_date)
     amount: Money = attrs.field(validator=positive_money)
-    credits_invoice: str | None = attrs.field(default=None, validator=optional_text)
+    credits_invoice: str | None = attrs.field(default=None, validator=optional_identifier)
     reason: str | None = attrs.field(default=None, validator=optional_text)
 
     @property

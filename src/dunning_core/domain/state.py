@@ -10,7 +10,7 @@ from datetime import date
 
 import attrs
 
-from dunning_core.domain._checks import non_empty_text, optional_date, to_frozenset, to_tuple
+from dunning_core.domain._checks import identifier, optional_date, to_frozenset, to_tuple
 
 __all__ = ["CreditAlertState", "SuspensionState"]
 
@@ -32,7 +32,7 @@ class SuspensionState:
             insolvency ruling).
     """
 
-    account_id: str = attrs.field(validator=non_empty_text)
+    account_id: str = attrs.field(validator=identifier)
     suspended: bool = False
     reason_codes: tuple[str, ...] = attrs.field(default=(), converter=_sorted_codes)
     since: date | None = attrs.field(default=None, validator=optional_date)
@@ -49,5 +49,5 @@ class CreditAlertState:
             utilisation falls below them by the hysteresis margin.
     """
 
-    account_id: str = attrs.field(validator=non_empty_text)
+    account_id: str = attrs.field(validator=identifier)
     fired: frozenset[int] = attrs.field(default=frozenset(), converter=to_frozenset)

@@ -18,6 +18,7 @@ from dunning_core.errors import ConstraintViolation, UnknownRecord
 from dunning_core.money import Money
 from dunning_core.ports import AccountLedger, UowFactory
 from dunning_core.testing.contracts._base import (
+    AWKWARD_IDENTIFIER,
     AWKWARD_TEXT,
     D0,
     EXACT_AMOUNTS,
@@ -90,7 +91,9 @@ class LedgerStoreContract(StoreContractBase):
         self, uow_factory: UowFactory, amount: Money
     ) -> None:
         seed_accounts(uow_factory, make_account("A-1", amount.currency))
-        invoice = attrs.evolve(make_invoice("I-1", "A-1", amount), purchase_order=AWKWARD_TEXT)
+        invoice = attrs.evolve(
+            make_invoice("I-1", "A-1", amount), purchase_order=AWKWARD_IDENTIFIER
+        )
         note = CreditNote(
             number="CN-1",
             account_id="A-1",
