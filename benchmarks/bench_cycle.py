@@ -68,9 +68,8 @@ import attrs
 
 from dunning_core.adapters.storage.memory import MemoryStore
 from dunning_core.adapters.storage.sqlite import SCHEMA_VERSION, SqliteStore
-from dunning_core.config import CycleConfig
 from dunning_core.domain.account import Account, Contact, PostalAddress, Segment
-from dunning_core.domain.events import Dispute, Hold, InsolvencyProceeding, PromiseToPay
+from dunning_core.domain.facts import Dispute, Hold, InsolvencyProceeding, PromiseToPay
 from dunning_core.domain.history import ActionRecord
 from dunning_core.domain.invoice import Invoice
 from dunning_core.domain.payment import Allocation, AllocationKind, Payment, PaymentStatus
@@ -79,6 +78,7 @@ from dunning_core.money import Money
 from dunning_core.policies.ladder import LadderAssignment, presets
 from dunning_core.ports import UowFactory
 from dunning_core.service.cycle import CycleReport, run_cycle
+from dunning_core.service.settings import CycleConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_storage import floor  # the storage floor, shared with bench_storage

@@ -202,9 +202,9 @@ def main(argv: list[str]) -> int:
         decisions = [
             decide_suspension(
                 policy,
-                statement,
-                ledger["facts"],  # type: ignore[arg-type]
+                statement,  # type: ignore[arg-type]
                 AS_OF,
+                facts=ledger["facts"],
                 pending=ledger["pending"],  # type: ignore[arg-type]
             )
             for statement, (_, ledger) in zip(statements, batch, strict=True)

@@ -35,14 +35,14 @@ from dunning_core import (
     PromiseToPay,
 )
 from dunning_core.adapters.storage.sqlite import SqliteStore
-from dunning_core.config import CycleConfig
+from dunning_core.domain.events import AccountReactivated
 from dunning_core.domain.outbox import Delivery, OutboxMessage
 from dunning_core.policies.allocation import AllocationPolicy
 from dunning_core.policies.ladder import HandOver, LadderAssignment, presets
-from dunning_core.policies.suspension import AccountReactivated
 from dunning_core.service.cycle import run_cycle
 from dunning_core.service.dispatch import dispatch
 from dunning_core.service.payments import record_payment, reverse_payment
+from dunning_core.service.settings import CycleConfig
 from examples.scenario import Scenario, load
 
 OUT = Path(__file__).resolve().parents[1] / "demo-out"
@@ -146,14 +146,16 @@ def _apply_event(
             text = ""
         uow.commit()
     if kind == "chargeback":
-        outcome = reverse_payment(store.unit_of_work(), event["payment_id"], config=config, at=at)
+        outcome = reverse_payment(
+            store.unit_of_work(), event["payment_id"], config=config, as_of=at
+        )
         reopened = ", ".join(a.invoice_number for a in outcome.removed)
         text = f"chargeback of {event['payment_id']}: {reopened} reopened"
     elif kind == "cleared":
         payment = attrs.evolve(
             _payment(scenario, event["payment_id"]), status=PaymentStatus.CLEARED
         )
-        result = record_payment(store.unit_of_work(), payment, config=config, at=at)
+        result = record_payment(store.unit_of_work(), payment, config=config, as_of=at)
         paid = (
             ", ".join(a.invoice_number for a in result.allocation.allocations)
             if result.allocation
@@ -199,7 +201,7 @@ def run_demo(path: Path, write: Callable[[str], None] = print) -> DemoResult:
                 payment,
                 scenario.advices.get(payment.id),
                 config=config,
-                at=morning,
+                as_of=morning,
             )
             account = outcome.payment.account_id or "suspense"
             if outcome.allocation is not None:

@@ -1,8 +1,14 @@
-"""DESIGN.md's layering rule: dependencies point downwards only.
+"""DESIGN.md's layering rule, for every layer: dependencies point downwards only.
 
-domain/ imports nothing of the package but money, errors and domain; policies/ only
-domain, money, errors and policies; neither touches service/, adapters/, ports, cli,
-config or rendering. The package root never imports hypothesis.
+Each top-level part of the package may import only the parts listed for it below (and
+itself); the package root and the private helpers (``_exports``, ``_iso4217``,
+``_version``) are shared. The rules a reader checks first are spelled out as their own
+tests: config imports no service or adapter; ports import no adapter; the service
+layer imports no adapter; the pure layers neither do I/O nor read the clock.
+
+Deprecated aliases resolve their new home by name when first used
+(:mod:`dunning_core._exports`), so an old path in a lower layer holds a string, not an
+import: the rule is about the code a layer runs.
 """
 
 from __future__ import annotations
@@ -16,11 +22,44 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "dunning_core"
 
-ALLOWED = {
-    "domain": {"money", "errors", "domain", "_iso4217"},
-    "policies": {"money", "errors", "domain", "policies", "_iso4217"},
+SHARED = {"_exports", "_iso4217", "_version", "errors", "money"}
+#: What each part may import besides itself and SHARED.
+ALLOWED: dict[str, set[str]] = {
+    "errors": set(),
+    "money": set(),
+    "sharding": set(),
+    "domain": set(),
+    "policies": {"domain"},
+    "ports": {"domain", "sharding"},
+    "config": {"domain", "policies"},
+    "rendering": {"domain", "ports"},
+    "service": {"domain", "policies", "ports", "sharding", "config", "rendering"},
+    "adapters": {"domain", "policies", "ports", "sharding", "config", "rendering", "service"},
+    "cli": {"domain", "policies", "ports", "sharding", "config", "rendering", "service"},
+    "testing": {
+        "domain",
+        "policies",
+        "ports",
+        "sharding",
+        "config",
+        "rendering",
+        "service",
+        "adapters",
+    },
 }
-PURE_STDLIB_FORBIDDEN = {"sqlite3", "socket", "smtplib", "http", "urllib", "requests", "time"}
+PURE = ("domain", "policies", "sharding", "money", "errors")
+IO_MODULES = {"sqlite3", "socket", "smtplib", "http", "urllib", "requests", "time", "argparse"}
+CLOCK_READS = ("datetime.now(", "date.today(", "time.time(", "datetime.utcnow(", "localtime(")
+
+
+def _part(path: Path) -> str:
+    relative = path.relative_to(SRC)
+    return relative.parts[0].removesuffix(".py")
+
+
+def _files(part: str) -> list[Path]:
+    folder = SRC / part
+    return sorted(folder.rglob("*.py")) if folder.is_dir() else [SRC / f"{part}.py"]
 
 
 def _imports(path: Path) -> set[str]:
@@ -33,29 +72,79 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("layer", sorted(ALLOWED))
-def test_inner_layers_import_only_what_design_allows(layer: str) -> None:
-    offenders = []
-    for path in sorted((SRC / layer).rglob("*.py")):
-        for module in _imports(path):
-            top = module.split(".")[0]
-            if top == "dunning_core":
-                parts = module.split(".")
-                inner = parts[1] if len(parts) > 1 else ""
-                if inner not in ALLOWED[layer]:
-                    offenders.append(f"{path.relative_to(SRC)} imports {module}")
-            elif top in PURE_STDLIB_FORBIDDEN:
-                offenders.append(f"{path.relative_to(SRC)} does I/O or reads the clock: {module}")
+def _package_imports(path: Path) -> set[str]:
+    """The parts of dunning_core a file imports (``"domain"``, ``"service"``, ...)."""
+    parts = set()
+    for module in _imports(path):
+        names = module.split(".")
+        if names[0] == "dunning_core" and len(names) > 1:
+            parts.add(names[1])
+    return parts
+
+
+def test_every_part_of_the_package_has_a_rule() -> None:
+    parts = {_part(path) for path in SRC.rglob("*.py")} - {"__init__"} - SHARED
+    assert parts <= set(ALLOWED), f"add a layering rule for {sorted(parts - set(ALLOWED))}"
+
+
+@pytest.mark.parametrize("part", sorted(ALLOWED))
+def test_each_layer_imports_only_the_layers_below_it(part: str) -> None:
+    allowed = ALLOWED[part] | SHARED | {part}
+    offenders = [
+        f"{path.relative_to(SRC)} imports dunning_core.{inner}"
+        for path in _files(part)
+        for inner in sorted(_package_imports(path) - allowed)
+    ]
     assert offenders == []
 
 
-def test_core_never_reads_the_clock_or_local_timezone() -> None:
-    needles = ("datetime.now(", "date.today(", "time.time(", "datetime.utcnow(", "localtime(")
+@pytest.mark.parametrize(
+    ("part", "forbidden"),
+    [
+        ("config", {"service", "adapters", "rendering", "ports", "cli"}),
+        ("ports", {"adapters", "service", "cli"}),
+        ("service", {"adapters", "cli"}),
+        ("policies", {"ports", "service", "adapters", "config", "rendering", "cli"}),
+        ("domain", {"policies", "ports", "service", "adapters", "config", "rendering", "cli"}),
+    ],
+)
+def test_the_rules_a_reader_checks_first(part: str, forbidden: set[str]) -> None:
+    offenders = [
+        f"{path.relative_to(SRC)} imports dunning_core.{inner}"
+        for path in _files(part)
+        for inner in sorted(_package_imports(path) & forbidden)
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("part", PURE)
+def test_pure_layers_do_no_io_and_never_read_the_clock(part: str) -> None:
     offenders = []
-    for layer in ALLOWED:
-        for path in sorted((SRC / layer).rglob("*.py")):
-            text = path.read_text(encoding="utf-8")
-            offenders += [f"{path.relative_to(SRC)}: {n}" for n in needles if n in text]
+    for path in _files(part):
+        offenders += [
+            f"{path.relative_to(SRC)} does I/O: {module}"
+            for module in sorted(_imports(path))
+            if module.split(".")[0] in IO_MODULES
+        ]
+        text = path.read_text(encoding="utf-8")
+        offenders += [
+            f"{path.relative_to(SRC)} reads the clock: {n}" for n in CLOCK_READS if n in text
+        ]
+    assert offenders == []
+
+
+def test_adapters_internals_stay_private_to_the_adapters() -> None:
+    offenders = []
+    for part in ALLOWED:
+        if part in ("adapters", "testing"):
+            continue
+        for path in _files(part):
+            for module in _imports(path):
+                names = module.split(".")
+                if names[:2] == ["dunning_core", "adapters"] and any(
+                    n.startswith("_") for n in names[2:]
+                ):
+                    offenders.append(f"{path.relative_to(SRC)} imports {module}")
     assert offenders == []
 
 

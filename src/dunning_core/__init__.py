@@ -15,7 +15,7 @@ from dunning_core.domain.account import (
     TermsKind,
 )
 from dunning_core.domain.dates import local_date
-from dunning_core.domain.events import (
+from dunning_core.domain.facts import (
     AccountFacts,
     Dispute,
     Hold,
@@ -33,6 +33,7 @@ from dunning_core.domain.payment import (
     ProofKind,
     ProofOfPayment,
 )
+from dunning_core.domain.reasons import Reason
 from dunning_core.domain.remittance import RemittanceAdvice, RemittanceLine
 from dunning_core.domain.statement import (
     AccountStatement,
@@ -43,6 +44,8 @@ from dunning_core.domain.statement import (
 )
 from dunning_core.errors import (
     AccountMismatch,
+    ChangeTooSoon,
+    ConfigError,
     ConstraintViolation,
     CurrencyMismatch,
     DeliveryError,
@@ -53,9 +56,13 @@ from dunning_core.errors import (
     InvalidContact,
     InvalidDateRange,
     InvalidField,
+    InvalidLadder,
     InvalidLocale,
+    InvalidPolicy,
     InvalidRemittance,
+    InvalidSmsProfile,
     InvalidTimezone,
+    InvalidUnitOfWork,
     PermanentDeliveryError,
     RenderError,
     SchemaVersionError,
@@ -77,7 +84,9 @@ __all__ = [
     "Allocation",
     "AllocationKind",
     "BillingEntity",
+    "ChangeTooSoon",
     "Channel",
+    "ConfigError",
     "ConstraintViolation",
     "Contact",
     "CreditNote",
@@ -93,9 +102,13 @@ __all__ = [
     "InvalidContact",
     "InvalidDateRange",
     "InvalidField",
+    "InvalidLadder",
     "InvalidLocale",
+    "InvalidPolicy",
     "InvalidRemittance",
+    "InvalidSmsProfile",
     "InvalidTimezone",
+    "InvalidUnitOfWork",
     "Invoice",
     "ItemStatus",
     "Money",
@@ -110,6 +123,7 @@ __all__ = [
     "PromiseToPay",
     "ProofKind",
     "ProofOfPayment",
+    "Reason",
     "RemittanceAdvice",
     "RemittanceLine",
     "RenderError",

@@ -32,6 +32,13 @@ Ladders live under ``[ladders.<name>]``, their stages in ``[[ladders.<name>.stag
 Other sections (the cycle's configuration, say) can be added to the same file: each
 loader reads its own section, and :func:`ladders_from_mapping` parses an
 already-read ``ladders`` table.
+
+This module only turns TOML into policies: it imports no service, adapter or renderer.
+The cycle's configuration (:class:`~dunning_core.service.settings.CycleConfig`) and its
+defaults live in the service layer (:func:`~dunning_core.service.settings.bootstrap`).
+
+.. versionchanged:: 0.2
+   ``CycleConfig`` moved to :mod:`dunning_core.service.settings`.
 """
 
 from __future__ import annotations
@@ -42,14 +49,10 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from typing import Any
 
-import attrs
-
-from dunning_core.adapters.links import StaticPaymentLinks
+from dunning_core._exports import moved
 from dunning_core.domain.account import Channel
 from dunning_core.errors import ConfigError, DunningError, InvalidField, InvalidLadder
 from dunning_core.money import Money
-from dunning_core.policies.allocation import AllocationPolicy
-from dunning_core.policies.credit import STANDARD_THRESHOLDS
 from dunning_core.policies.ladder import (
     WEEKDAY_NAMES,
     ActionKind,
@@ -58,14 +61,10 @@ from dunning_core.policies.ladder import (
     CatchUp,
     DayBasis,
     Ladder,
-    LadderAssignment,
     Stage,
 )
-from dunning_core.policies.suspension import SuspensionPolicy
-from dunning_core.ports import PaymentLinks, Renderer
-from dunning_core.rendering.plain import PlainRenderer
 
-__all__ = ["CycleConfig", "Problems", "ladders_from_mapping", "load_ladders", "read_toml"]
+__all__ = ["Problems", "ladders_from_mapping", "load_ladders", "read_toml"]
 
 
 class Problems:
@@ -371,100 +370,10 @@ def _hours(value: Any) -> BusinessHours:
     return BusinessHours(**kwargs)
 
 
-# --- The cycle's configuration ---------------------------------------------------------
-
-
-def _ladder_table(value: Any) -> dict[str, Ladder]:
-    from dunning_core.policies.ladder import presets
-
-    if value is None:
-        return {ladder.name: ladder for ladder in presets.ALL}
-    ladders = dict(value)
-    for name, ladder in ladders.items():
-        if not isinstance(ladder, Ladder) or ladder.name != name:
-            raise InvalidField("CycleConfig.ladders", name, "must map each ladder's name to it")
-    return ladders
-
-
-def _assignments(value: Any) -> dict[str, LadderAssignment]:
-    table = dict(value)
-    for account_id, assignment in table.items():
-        if not isinstance(assignment, LadderAssignment) or assignment.account_id != account_id:
-            raise InvalidField(
-                "CycleConfig.assignments", account_id, "must map account ids to their assignment"
-            )
-    return table
-
-
-def _thresholds(value: Any) -> tuple[int, ...]:
-    thresholds = tuple(value)
-    for threshold in thresholds:
-        if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold <= 0:
-            raise InvalidField(
-                "CycleConfig.credit_thresholds", threshold, "must be whole percentages > 0"
-            )
-    return tuple(sorted(set(thresholds)))
-
-
-@attrs.frozen(kw_only=True)
-class CycleConfig:
-    """Everything a dunning cycle and the payment service decide with.
-
-    ``CycleConfig()`` runs the seeds' defaults: the preset ladders (accounts without an
-    assignment follow ``default_ladder``), the standard suspension policy (15 / 30 days,
-    broken promises, insolvency, manual holds), oldest-first allocation, credit alerts
-    at 70 / 85 / 100 % and the plain-text English / French renderer.
-
-    Args:
-        ladders: Ladder name -> ladder; every preset by default.
-        default_ladder: The ladder of accounts without an assignment.
-        assignments: Account id -> its :class:`LadderAssignment` (ladder, hand-over
-            option, chargebacks to collection).
-        suspension: The suspension policy.
-        allocation: The allocation policy for incoming payments.
-        credit_thresholds: Credit-limit alert thresholds, in percent.
-        credit_hysteresis: Points utilisation must fall below a threshold to re-arm it.
-        renderer: Renders notices (subject and body per template key and locale).
-        links: Builds the pay-now URL put in notices.
-        notify_suspension: Send the customer a notice when suspended or reactivated.
-        notify_credit_alerts: Send the customer a notice at each credit alert.
-
-    Raises:
-        InvalidField: a table maps names inconsistently, or ``default_ladder`` is unknown.
-    """
-
-    ladders: Mapping[str, Ladder] = attrs.field(default=None, converter=_ladder_table)
-    default_ladder: str = "due-date-reminders"
-    assignments: Mapping[str, LadderAssignment] = attrs.field(factory=dict, converter=_assignments)
-    suspension: SuspensionPolicy = attrs.field(factory=SuspensionPolicy)
-    allocation: AllocationPolicy = attrs.field(factory=AllocationPolicy)
-    credit_thresholds: tuple[int, ...] = attrs.field(
-        default=STANDARD_THRESHOLDS, converter=_thresholds
-    )
-    credit_hysteresis: int = 5
-    renderer: Renderer = attrs.field(factory=PlainRenderer)
-    links: PaymentLinks = attrs.field(factory=StaticPaymentLinks)
-    notify_suspension: bool = True
-    notify_credit_alerts: bool = True
-
-    def __attrs_post_init__(self) -> None:
-        if self.default_ladder not in self.ladders:
-            raise InvalidField(
-                "CycleConfig.default_ladder",
-                self.default_ladder,
-                f"is not one of the ladders ({', '.join(sorted(self.ladders))})",
-            )
-        for assignment in self.assignments.values():
-            if assignment.ladder not in self.ladders:
-                raise InvalidField(
-                    "CycleConfig.assignments",
-                    assignment.account_id,
-                    f"follows ladder {assignment.ladder!r}, which is not configured",
-                )
-
-    def ladder_of(self, account_id: str) -> tuple[Ladder, LadderAssignment | None]:
-        """The ladder an account follows, and its assignment if it has one."""
-        assignment = self.assignments.get(account_id)
-        if assignment is None:
-            return self.ladders[self.default_ladder], None
-        return self.ladders[assignment.ladder], assignment
+# CycleConfig lived here in 0.1; it belongs to the service layer (the composition of
+# policies with a renderer and links), so config no longer reaches an adapter.
+__getattr__, __dir__ = moved(
+    __name__,
+    {"CycleConfig": "dunning_core.service.settings"},
+    keep=dict.fromkeys(__all__),
+)

@@ -34,6 +34,7 @@ __all__ = [
     "InvalidRemittance",
     "InvalidSmsProfile",
     "InvalidTimezone",
+    "InvalidUnitOfWork",
     "PermanentDeliveryError",
     "RenderError",
     "SchemaVersionError",
@@ -265,6 +266,16 @@ class SchemaVersionError(StoreError):
             f"database schema version {found} is newer than this library supports "
             f"({supported}); upgrade dunning-core"
         )
+
+
+class InvalidUnitOfWork(InvalidField, TypeError):
+    """A service got a unit of work where it takes a factory of them, or the reverse.
+
+    The services that run one transaction (``record_payment``, ``record_invoice``, ...)
+    take a unit of work not yet entered, ``store.unit_of_work()``; those that run many
+    (``run_cycle``, ``dispatch``) take the factory, ``store.unit_of_work``. The message
+    says which was expected.
+    """
 
 
 class UnitOfWorkClosed(StoreError, RuntimeError):

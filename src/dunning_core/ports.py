@@ -10,24 +10,26 @@ Each protocol's docstring says what an implementation guarantees and which test 
 adapter. The library ships two stores (:mod:`dunning_core.adapters.storage.memory` and
 :mod:`dunning_core.adapters.storage.sqlite`) that pass them.
 
-Sharding: ``shard=(i, n)`` selects the accounts whose :func:`shard_of` is ``i``. The
-hash is a stable BLAKE2b prefix of the account id, never Python's salted ``hash()``,
-so every process, host and store agrees on who is in which shard.
+Sharding helpers (``Shard``, ``shard_of``, ...) live in :mod:`dunning_core.sharding`;
+importing them from here still works for one release, with a warning.
+
+.. versionchanged:: 0.2
+   Only protocols and the values they exchange; the sharding helpers moved out.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 import attrs
 
+from dunning_core._exports import moved
 from dunning_core.domain.account import Account
 from dunning_core.domain.charges import Charge
-from dunning_core.domain.events import (
+from dunning_core.domain.facts import (
     AccountFacts,
     Dispute,
     Hold,
@@ -40,7 +42,9 @@ from dunning_core.domain.outbox import Delivery, OutboxMessage, OutboxStatus
 from dunning_core.domain.payment import Allocation, Payment, PaymentStatus
 from dunning_core.domain.remittance import RemittanceAdvice
 from dunning_core.domain.state import CreditAlertState, SuspensionState
-from dunning_core.errors import InvalidField
+
+if TYPE_CHECKING:  # a runtime import would shadow the deprecated alias below
+    from dunning_core.sharding import Shard
 
 __all__ = [
     "AccountLedger",
@@ -55,65 +59,9 @@ __all__ = [
     "PaymentLinks",
     "RenderedMessage",
     "Renderer",
-    "Shard",
     "UnitOfWork",
     "UowFactory",
-    "check_shard",
-    "shard_key",
-    "shard_label",
-    "shard_of",
 ]
-
-#: ``(i, n)``: shard ``i`` of ``n`` (``0 <= i < n``).
-Shard = tuple[int, int]
-
-
-def shard_key(account_id: str) -> int:
-    """The account's stable 63-bit hash: the first 8 bytes of BLAKE2b of its UTF-8 id.
-
-    It fits a signed 64-bit integer column, so SQL stores can keep and filter on it.
-
-    >>> shard_key("A-1") == shard_key("A-1")
-    True
-    """
-    digest = hashlib.blake2b(account_id.encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big") >> 1
-
-
-def shard_of(account_id: str, n: int) -> int:
-    """The shard (``0 <= shard < n``) the account falls in when the portfolio is split
-    ``n`` ways. Stable across processes, machines and Python versions.
-
-    Raises:
-        InvalidField: ``n`` is not a positive int.
-    """
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise InvalidField("n", n, "the number of shards must be a positive int")
-    return shard_key(account_id) % n
-
-
-def check_shard(shard: object) -> Shard | None:
-    """Validate a ``shard`` argument: ``None`` (every account) or ``(i, n)``.
-
-    Raises:
-        InvalidField: not a pair of ints with ``0 <= i < n``.
-    """
-    if shard is None:
-        return None
-    if (
-        isinstance(shard, tuple)
-        and len(shard) == 2
-        and all(isinstance(x, int) and not isinstance(x, bool) for x in shard)
-        and 0 <= shard[0] < shard[1]
-    ):
-        return (shard[0], shard[1])
-    raise InvalidField("shard", shard, "must be None or (i, n) with 0 <= i < n")
-
-
-def shard_label(shard: Shard | None) -> str:
-    """The label checkpoints use for a shard: ``"all"`` or ``"i/n"``."""
-    checked = check_shard(shard)
-    return "all" if checked is None else f"{checked[0]}/{checked[1]}"
 
 
 @attrs.frozen(kw_only=True)
@@ -260,7 +208,7 @@ class FactsStore(Protocol):
 
     Guarantees: each fact is inserted or replaced by its id (a dispute is resolved by
     adding it again with ``resolved_on``); ``load`` returns one
-    :class:`~dunning_core.domain.events.AccountFacts` per id asked, every tuple sorted
+    :class:`~dunning_core.domain.facts.AccountFacts` per id asked, every tuple sorted
     by id. Proved by ``FactsStoreContract``.
     """
 
@@ -499,3 +447,12 @@ class PaymentLinks(Protocol):
 
     def url_for(self, account_id: str, invoice_numbers: Sequence[str]) -> str:
         """The URL that lets the customer pay these invoices (all open ones if empty)."""
+
+
+__getattr__, __dir__ = moved(
+    __name__,
+    dict.fromkeys(
+        ("Shard", "check_shard", "shard_key", "shard_label", "shard_of"), "dunning_core.sharding"
+    ),
+    keep=dict.fromkeys(__all__),
+)

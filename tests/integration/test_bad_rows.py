@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from dunning_core import Account, Contact, Invoice, Money, Payment
 from dunning_core.adapters.storage.sqlite import SqliteStore
-from dunning_core.config import CycleConfig
-from dunning_core.domain.events import PromiseToPay
+from dunning_core.domain.facts import PromiseToPay
 from dunning_core.domain.state import SuspensionState
 from dunning_core.errors import CorruptRecord, DunningError, InvalidTimezone
+from dunning_core.ports import UnitOfWork
 from dunning_core.service.cycle import run_cycle
+from dunning_core.service.settings import CycleConfig
 
 AS_OF = date(2026, 4, 15)
 IDS = ("A-1", "A-2", "A-3")
@@ -137,16 +138,20 @@ def test_a_malformed_row_is_that_accounts_error_and_the_run_carries_on(
     assert actions["A-2"] == ()  # nothing of the bad account is written
 
 
+def _load_everything(uow: UnitOfWork, account_id: str) -> None:
+    uow.accounts.get_many([account_id])
+    uow.ledger.load([account_id])
+    uow.facts.load([account_id])
+    uow.history.suspension_states([account_id])
+
+
 @pytest.mark.parametrize(("table", "column", "value"), BAD_ROWS, ids=repr)
 def test_row_readers_raise_typed_errors_naming_the_value(
     store: SqliteStore, table: str, column: str, value: object
 ) -> None:
     _corrupt(store, table, column, value)
     with store.unit_of_work(read_only=True) as uow, pytest.raises(DunningError) as raised:
-        uow.accounts.get_many(["A-2"])
-        uow.ledger.load(["A-2"])
-        uow.facts.load(["A-2"])
-        uow.history.suspension_states(["A-2"])
+        _load_everything(uow, "A-2")
     error = raised.value
     assert isinstance(error, CorruptRecord)
     assert isinstance(error, ValueError)
@@ -165,7 +170,7 @@ def test_a_corrupt_outbox_row_does_not_stop_dispatch(store: SqliteStore) -> None
     bad_key = next(k for k, a in keys.items() if a == "A-2")
     _edit(store, "UPDATE outbox SET created_at = 'noon' WHERE key = ?", bad_key)
     notifier = RecordingNotifier()
-    at = datetime(2026, 4, 15, 12, tzinfo=timezone.utc)
+    at = datetime(2026, 4, 15, 12, tzinfo=UTC)
     report = dispatch(store.unit_of_work, notifier, at)
     assert sorted(notifier.keys()) == sorted(k for k in keys if k != bad_key)
     assert report.sent == len(keys) - 1

@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from dunning_core import Account, Contact, Invoice, Money, Segment
 from dunning_core.adapters.storage.memory import MemoryStore
 from dunning_core.adapters.storage.sqlite import SqliteStore
-from dunning_core.config import CycleConfig
 from dunning_core.errors import CurrencyMismatch
 from dunning_core.ports import UowFactory
 from dunning_core.service.cycle import run_cycle
+from dunning_core.service.settings import CycleConfig
 from dunning_core.testing import strategies as ds
 from dunning_core.testing.fakes import FaultInjector, InjectedFault
 from dunning_core.testing.strategies import Portfolio
@@ -387,7 +387,7 @@ def test_fired_and_skipped_records_of_one_stage_are_both_kept() -> None:
     # "overdue", and F0's catch-up skips due_soon and due_today. The same action can then
     # carry due_today both fired (F1) and skipped (F0): both records must be stored.
     from dunning_core.policies.ladder import DunningHistory, evaluate_ladder, presets
-    from dunning_core.service._effects import action_records, history_from_records
+    from dunning_core.service.records import action_records, history_from_records
 
     account = Account(id="K", name="K", currency="EUR", contacts=[Contact(email="k@x.example")])
     invoices = (

@@ -164,3 +164,25 @@ def test_integrity_check_reports_a_broken_foreign_key(tmp_path: Path) -> None:
     assert problems != ["ok"]
     assert any("foreign key" in p for p in problems)
     store.close()
+
+
+def test_version_4_brings_stored_reason_codes_to_upper_case(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    store = SqliteStore(path)
+    with store.unit_of_work() as uow:
+        uow.accounts.add(_account())
+        uow.commit()
+    store.close()
+    raw = sqlite3.connect(path)  # as 0.1 left it: lower-case codes, schema version 3
+    raw.execute(
+        "INSERT INTO suspension_states VALUES ('A-1', 1, '[\"manual_hold\",\"overdue_days\"]',"
+        " '2026-03-01', 0)"
+    )
+    raw.execute("PRAGMA user_version=3")
+    raw.commit()
+    raw.close()
+    store = SqliteStore(path)
+    with store.unit_of_work(read_only=True) as uow:
+        state = uow.history.suspension_states(["A-1"])["A-1"]
+    assert state.reason_codes == ("MANUAL_HOLD", "OVERDUE_DAYS")
+    store.close()

@@ -18,6 +18,7 @@ from dunning_core import (
     OpenItem,
     Payment,
     PaymentStatus,
+    Reason,
     RemittanceAdvice,
     RemittanceLine,
 )
@@ -93,11 +94,11 @@ def line(number: str, paid: str, **kw: object) -> RemittanceLine:
 
 
 def by_invoice(result) -> dict[str, str]:
-    return {number: str(money.amount) for number, money in result.by_invoice().items()}
+    return {number: str(money.amount) for number, money in result.by_invoice.items()}
 
 
 def only(result, code: Code):
-    found = [d for d in result.discrepancies if d.code is code]
+    found = [d for d in result.discrepancies if d.code == code]
     assert len(found) == 1, result.discrepancies
     assert found[0].message.endswith(".")
     return found[0]
@@ -159,7 +160,7 @@ def test_payment_in_another_currency_is_left_unapplied() -> None:
 def test_overpayment_becomes_credit() -> None:
     result = allocate(pay("650.00"), LEDGER)
     found = only(result, Code.OVERPAYMENT)
-    assert found.amount == eur("50.00")
+    assert found.facts["amount"] == eur("50.00")
     assert by_invoice(result) == {"F-1": "100.00", "F-2": "200.00", "F-3": "300.00"}
     assert result.credit is not None
     assert result.credit.amount == eur("50.00")
@@ -188,14 +189,14 @@ def test_advice_exceeding_the_payment_serves_lines_in_order() -> None:
         pay("250.00"), LEDGER, advice=advice(line("F-2", "200.00"), line("F-3", "100.00"))
     )
     found = only(result, Code.ADVICE_EXCEEDS_PAYMENT)
-    assert found.amount == eur("50.00")
+    assert found.facts["amount"] == eur("50.00")
     assert by_invoice(result) == {"F-2": "200.00", "F-3": "50.00"}
     assert result.unapplied == eur("0.00")
 
 
 def test_unknown_invoice_on_advice_leaves_its_cash_for_the_oldest() -> None:
     result = allocate(pay("120.00"), LEDGER, advice=advice(line("F-99", "120.00")))
-    assert only(result, Code.UNKNOWN_INVOICE).invoice_number == "F-99"
+    assert only(result, Code.UNKNOWN_INVOICE).subject == "F-99"
     assert by_invoice(result) == {"F-1": "100.00", "F-2": "20.00"}
 
 
@@ -237,7 +238,7 @@ def test_invoice_already_paid_on_advice() -> None:
 def test_advice_stating_more_than_open_is_capped() -> None:
     result = allocate(pay("150.00"), LEDGER, advice=advice(line("F-1", "150.00")))
     found = only(result, Code.ADVICE_EXCEEDS_OPEN)
-    assert found.amount == eur("50.00")
+    assert found.facts["amount"] == eur("50.00")
     assert by_invoice(result) == {"F-1": "100.00", "F-2": "50.00"}
     assert [str(a.amount.amount) for a in result.directed] == ["100.00"]
 
@@ -256,7 +257,7 @@ def test_ineligible_invoice_on_advice_receives_nothing(
     result = allocate(
         pay("300.00"), LEDGER, advice=advice(line("F-2", "200.00")), eligibility=eligibility
     )
-    assert only(result, code).invoice_number == "F-2"
+    assert only(result, code).subject == "F-2"
     # Nor does oldest first touch it: F-1 then F-3.
     assert by_invoice(result) == {"F-1": "100.00", "F-3": "200.00"}
 
@@ -265,7 +266,7 @@ def test_withholding_without_certificate_is_not_applied() -> None:
     withheld = line("F-1", "95.00", tax_withheld=eur("5.00"))
     result = allocate(pay("95.00"), LEDGER, advice=advice(withheld))
     found = only(result, Code.WITHHOLDING_WITHOUT_CERTIFICATE)
-    assert found.amount == eur("5.00")
+    assert found.facts["amount"] == eur("5.00")
     assert by_invoice(result) == {"F-1": "95.00"}
     assert dict(result.open_after)["F-1"] == eur("5.00")
     relaxed = AllocationPolicy(withholding_needs_certificate=False)
@@ -280,7 +281,7 @@ def test_withholding_without_certificate_is_not_applied() -> None:
 def test_discount_beyond_tolerance_stays_open() -> None:
     discounted = line("F-2", "196.00", discount_taken=eur("4.00"))
     result = allocate(pay("196.00"), LEDGER, advice=advice(discounted))
-    assert only(result, Code.DISCOUNT_NOT_ALLOWED).amount == eur("4.00")
+    assert only(result, Code.DISCOUNT_NOT_ALLOWED).facts["amount"] == eur("4.00")
     assert dict(result.open_after)["F-2"] == eur("4.00")
     # 2 % of 200.00 is 4.00: tolerated, it becomes a DISCOUNT allocation.
     tolerant = AllocationPolicy(discount_tolerance=Tolerance(percent="2"))
@@ -296,7 +297,7 @@ def test_short_payment_with_reason_beyond_tolerance_stays_open() -> None:
     five_percent = AllocationPolicy(write_off_tolerance=Tolerance(percent="5"))
     result = allocate(pay("90.00"), LEDGER, advice=advice(short), policy=five_percent)
     found = only(result, Code.SHORT_PAYMENT)
-    assert found.amount == eur("10.00")
+    assert found.facts["amount"] == eur("10.00")
     assert "one item damaged" in found.message
     ten_euros = AllocationPolicy(write_off_tolerance=Tolerance(max_amount=eur("10.00")))
     result = allocate(pay("90.00"), LEDGER, advice=advice(short), policy=ten_euros)
@@ -317,7 +318,7 @@ def test_short_payment_without_reason_is_a_plain_partial_payment() -> None:
 def test_advice_line_naming_an_invoice_in_another_currency() -> None:
     ledger = (*LEDGER, item("Y-1", date(2026, 1, 1), "5000", currency="JPY"))
     result = allocate(pay("10.00"), ledger, advice=advice(line("Y-1", "10.00")))
-    assert only(result, Code.CURRENCY_MISMATCH).invoice_number == "Y-1"
+    assert only(result, Code.CURRENCY_MISMATCH).subject == "Y-1"
     assert by_invoice(result) == {"F-1": "10.00"}
 
 
@@ -375,7 +376,7 @@ def test_credit_note_left_over_remains_credit(credit: CreditNote, left: str, wor
     result = allocate(pay("0.01"), LEDGER, credit_notes=[credit])
     found = only(result, Code.CREDIT_NOTE_UNAPPLIED)
     assert words in found.message
-    assert found.amount == eur(left)
+    assert found.facts["amount"] == eur(left)
     assert [(c.source_id, str(c.amount.amount), c.kind) for c in result.credit_notes_left] == [
         ("CN-1", left, AllocationKind.CREDIT_NOTE)
     ]
@@ -461,3 +462,20 @@ def test_every_discrepancy_code_has_a_test_here() -> None:
     source = Path(__file__).read_text(encoding="utf-8")
     missing = [code.name for code in Code if f"Code.{code.name}" not in source]
     assert missing == []
+
+
+def test_a_discrepancy_is_the_librarys_one_reason_shape() -> None:
+    result = allocate(pay("50.00", account=None), LEDGER)
+    (found,) = result.discrepancies
+    assert isinstance(found, Reason)
+    assert (found.code, found.subject) == ("UNIDENTIFIED_PAYMENT", None)
+    with pytest.deprecated_call(match="dunning_core.domain.reasons.Reason"):
+        from dunning_core.policies.allocation import Discrepancy
+    assert Discrepancy is Reason
+
+
+def test_amounts_by_invoice_is_a_property_like_its_siblings() -> None:
+    result = allocate(pay("150.00"), LEDGER)
+    assert result.by_invoice == {"F-1": eur("100.00"), "F-2": eur("50.00")}
+    with pytest.deprecated_call(match="property"):
+        assert result.by_invoice() == result.by_invoice  # type: ignore[operator]

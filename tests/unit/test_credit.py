@@ -22,7 +22,12 @@ from dunning_core import (
 )
 from dunning_core.domain.state import CreditAlertState
 from dunning_core.errors import InvalidPolicy
-from dunning_core.policies.credit import credit_alerts, credit_exposure, credit_utilisation
+from dunning_core.policies.credit import (
+    CreditAlertPolicy,
+    credit_alerts,
+    credit_exposure,
+    credit_utilisation,
+)
 from dunning_core.testing import strategies as ds
 
 DAY = date(2026, 3, 1)
@@ -40,9 +45,10 @@ def account(limit: str | None = "10000.00") -> Account:
 def run(acct: Account, balances: list[str], **options: object) -> list[list[int]]:
     """Feed balances day after day; return the thresholds alerted each day."""
     state: CreditAlertState | None = None
+    policy = CreditAlertPolicy(**options)  # type: ignore[arg-type]
     fired_per_day = []
     for balance in balances:
-        alerts, state = credit_alerts(acct, Money(balance, "EUR"), state, DAY, **options)  # type: ignore[arg-type]
+        alerts, state = credit_alerts(acct, Money(balance, "EUR"), state, DAY, policy)
         fired_per_day.append([a.threshold for a in alerts])
     return fired_per_day
 
@@ -105,7 +111,7 @@ def test_alert_carries_the_figures() -> None:
     assert alert.utilisation == Decimal("71.23")
     assert alert.exposure == Money("7123.45", "EUR")
     assert alert.credit_limit == Money("10000.00", "EUR")
-    assert alert.at == at
+    assert alert.as_of == at
 
 
 def test_unchanged_state_is_returned_as_is() -> None:
@@ -140,7 +146,17 @@ def test_bad_thresholds_or_hysteresis_are_refused(
     thresholds: tuple[object, ...], hysteresis: object
 ) -> None:
     with pytest.raises(InvalidPolicy):
-        credit_alerts(account(), Money("1", "EUR"), None, DAY, thresholds, hysteresis=hysteresis)  # type: ignore[arg-type]
+        CreditAlertPolicy(thresholds=thresholds, hysteresis=hysteresis)  # type: ignore[arg-type]
+
+
+def test_the_01_call_with_bare_thresholds_still_works_with_a_warning() -> None:
+    with pytest.deprecated_call(match="CreditAlertPolicy"):
+        alerts, _ = credit_alerts(
+            account(), Money("9000", "EUR"), None, DAY, (90,), hysteresis=Decimal(1)
+        )
+    assert [a.threshold for a in alerts] == [90]
+    with pytest.deprecated_call(match="as_of"):
+        credit_alerts(account(), Money("1", "EUR"), None, at=DAY)  # type: ignore[call-arg]
 
 
 def test_inputs_of_another_account_or_currency_or_a_naive_time_are_refused() -> None:
@@ -192,7 +208,11 @@ def test_credit_alerts_fire_at_most_once_per_upward_crossing_in_threshold_order(
     seen: list[list[int]] = []
     for units in exposures:
         alerts, state = credit_alerts(
-            acct, Money.from_minor(units, "EUR"), state, DAY, thresholds, hysteresis=hysteresis
+            acct,
+            Money.from_minor(units, "EUR"),
+            state,
+            DAY,
+            CreditAlertPolicy(thresholds=thresholds, hysteresis=hysteresis),
         )
         fired = [a.threshold for a in alerts]
         assert fired == sorted(set(fired)), "in threshold order, each at most once per call"

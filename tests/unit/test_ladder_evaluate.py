@@ -132,8 +132,8 @@ def test_stage_fires_on_its_day_with_reasons_and_records() -> None:
     assert action.invoice_numbers == ("F-1",)
     assert action.lines[0].days_past_due == 1
     assert action.lines[0].open_amount == Money("100.00", "EUR")
-    assert action.reasons[0].code is ReasonCode.STAGE_DUE
-    assert "invoice F-1 is 1 day(s) past due: stage first" in action.reasons[0].detail
+    assert action.reasons[0].code == ReasonCode.STAGE_DUE
+    assert "invoice F-1 is 1 day(s) past due: stage first" in action.reasons[0].message
     (record,) = action.to_records()
     assert record == StageRecord(
         account_id="A-1",
@@ -153,7 +153,7 @@ def test_latest_only_fires_the_most_advanced_stage_and_records_the_skipped() -> 
     assert email.lines[0].skipped_stages == ("soon", "first")
     records = {(r.stage, r.skipped) for r in email.to_records()}
     assert records == {("second", False), ("soon", True), ("first", True)}
-    assert any(r.code is ReasonCode.CAUGHT_UP for r in email.reasons)
+    assert any(r.code == ReasonCode.CAUGHT_UP for r in email.reasons)
     outcomes = [(t.stage, t.outcome) for t in decision.trace]
     assert ("soon", Outcome.SKIPPED) in outcomes
     assert ("second", Outcome.FIRED) in outcomes
@@ -219,7 +219,7 @@ def test_disputed_invoice_is_paused_and_explained() -> None:
         in decision.explain()
     )
     paused = [t for t in decision.trace if t.outcome is Outcome.PAUSED]
-    assert paused[0].reason.code is ReasonCode.DISPUTED
+    assert paused[0].reason.code == ReasonCode.DISPUTED
 
 
 def test_ladder_resumes_where_it_stood_after_a_dispute() -> None:
@@ -259,7 +259,7 @@ def test_invoice_hold_and_account_hold() -> None:
     account_hold = attrs.evolve(hold, invoice_number=None, ends_on=None)
     decision = decide(on, [invoice("F-1"), invoice("F-2")], facts=facts(holds=[account_hold]))
     assert decision.actions == ()
-    assert decision.trace[0].reason.code is ReasonCode.ACCOUNT_HOLD
+    assert decision.trace[0].reason.code == ReasonCode.ACCOUNT_HOLD
     assert "until lifted" in decision.explain()
 
 
@@ -289,7 +289,7 @@ def test_promise_to_pay_pauses_until_its_date_plus_grace() -> None:
         facts=facts(promises=[account_wide]),
     )
     assert decision.actions == ()
-    assert decision.trace[0].reason.code is ReasonCode.PROMISE_TO_PAY
+    assert decision.trace[0].reason.code == ReasonCode.PROMISE_TO_PAY
 
 
 def test_pending_direct_debit_covering_the_invoice_pauses_within_its_window() -> None:
@@ -366,7 +366,7 @@ def test_open_insolvency_proceeding_declares_the_claim_once_instead_of_reminding
     assert claim.channel is None
     assert claim.invoice_numbers == ("F-1", "F-2")
     assert claim.stage == "declare-claim/RJ-1"
-    assert "RG 26/00123" in claim.reasons[1].detail
+    assert "RG 26/00123" in claim.reasons[1].message
     assert "receivership proceeding RG 26/00123 open since 7 March 2026" in decision.explain()
     history = DunningHistory.from_records(claim.to_records())
     again = decide(
@@ -438,12 +438,12 @@ def test_channel_without_a_contact_is_dropped_and_a_stage_with_none_is_blocked()
     )
     (email,) = decision.actions
     assert email.channel is Channel.EMAIL
-    assert any(r.code is ReasonCode.NO_CONTACT and "no SMS" in r.detail for r in email.reasons)
+    assert any(r.code == ReasonCode.NO_CONTACT and "no SMS" in r.message for r in email.reasons)
     history = _history(("F-1", "first"), ("F-1", "second"))
     decision = decide(DUE + timedelta(days=15), [invoice("F-1")], account=account, history=history)
     assert decision.actions == ()
     blocked = [t for t in decision.trace if t.outcome is Outcome.BLOCKED]
-    assert "no REGISTERED_LETTER to account A-1: no postal address" in blocked[0].reason.detail
+    assert "no REGISTERED_LETTER to account A-1: no postal address" in blocked[0].reason.message
 
 
 def test_registered_letter_needs_a_complete_address() -> None:
@@ -465,7 +465,7 @@ def test_hand_over_is_reviewed_by_default_and_automatic_when_the_account_says_so
     assert op.kind is ActionKind.HAND_OVER_TO_COLLECTION
     assert op.channel is None
     assert op.needs_review
-    assert any(r.code is ReasonCode.REVIEW_REQUIRED for r in op.reasons)
+    assert any(r.code == ReasonCode.REVIEW_REQUIRED for r in op.reasons)
     auto = LadderAssignment(account_id="A-1", ladder="test", hand_over=HandOver.AUTOMATIC)
     (op,) = decide(on, [invoice("F-1")], history=history, assignment=auto).actions
     assert not op.needs_review
@@ -482,7 +482,7 @@ def test_hand_over_without_a_complete_address_waits_for_review() -> None:
         assignment=auto,
     ).actions
     assert op.needs_review
-    assert any(r.code is ReasonCode.ADDRESS_INCOMPLETE for r in op.reasons)
+    assert any(r.code == ReasonCode.ADDRESS_INCOMPLETE for r in op.reasons)
 
 
 def test_chargeback_goes_straight_to_collection_when_the_option_says_so() -> None:
@@ -508,7 +508,7 @@ def test_chargeback_goes_straight_to_collection_when_the_option_says_so() -> Non
     (op,) = decision.actions
     assert op.kind is ActionKind.HAND_OVER_TO_COLLECTION
     assert op.lines[0].skipped_stages == ("first", "second", "formal")
-    assert any(r.code is ReasonCode.CHARGEBACK for r in op.reasons)
+    assert any(r.code == ReasonCode.CHARGEBACK for r in op.reasons)
     without = attrs.evolve(option, chargebacks_to_collection=False)
     decision = decide(
         on, [inv], history=history, payments=(pay,), allocations=(alloc,), assignment=without
@@ -546,7 +546,7 @@ def test_partial_payment_restarts_the_ladder_when_the_ladder_says_so() -> None:
     assert action.stage == "first"
     assert action.lines[0].round_start == DUE + timedelta(days=10)
     assert action.lines[0].open_amount == Money("60.00", "EUR")
-    assert any(r.code is ReasonCode.RESTARTED for r in action.reasons)
+    assert any(r.code == ReasonCode.RESTARTED for r in action.reasons)
     first_round_key = action_key("A-1", "test", "first", Channel.EMAIL, ["F-1"])
     assert action.key != first_round_key
     # Without the option, the same payment changes nothing but the amount.

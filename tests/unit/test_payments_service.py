@@ -29,18 +29,19 @@ from dunning_core import (
 )
 from dunning_core.adapters.storage.memory import MemoryStore
 from dunning_core.adapters.storage.sqlite import SqliteStore
-from dunning_core.config import CycleConfig
 from dunning_core.domain.account import Contact
+from dunning_core.domain.events import AccountReactivated, AccountSuspended
 from dunning_core.domain.payment import Allocation, AllocationKind
 from dunning_core.errors import (
     DuplicatePayment,
     InvalidField,
+    InvalidUnitOfWork,
     UnknownRecord,
 )
 from dunning_core.policies.allocation import AllocationPolicy
-from dunning_core.policies.suspension import AccountReactivated, AccountSuspended
 from dunning_core.service.cycle import run_cycle
 from dunning_core.service.payments import record_payment, reverse_payment
+from dunning_core.service.settings import CycleConfig
 from dunning_core.testing.fakes import FaultInjector, InjectedFault
 
 Store = MemoryStore | SqliteStore
@@ -455,13 +456,13 @@ def test_the_payment_that_clears_a_suspended_account_reactivates_it(any_store: S
     at = datetime(2026, 2, 18, 9, 30, tzinfo=UTC)
 
     outcome = record_payment(
-        any_store.unit_of_work(), payment("P-9", "A-1", "300.00", date(2026, 2, 18)), at=at
+        any_store.unit_of_work(), payment("P-9", "A-1", "300.00", date(2026, 2, 18)), as_of=at
     )
 
     assert isinstance(outcome.event, AccountReactivated)
     assert outcome.event.account_id == "A-1"
     assert outcome.event.payment_id == "P-9"
-    assert outcome.event.cleared_reason_codes == ("overdue_days",)
+    assert outcome.event.cleared_reason_codes == ("OVERDUE_DAYS",)
     assert outcome.decision is not None and not outcome.decision.suspended
     assert not is_suspended(any_store, "A-1")
     [event] = events(any_store, "A-1", "account.reactivated")
@@ -561,7 +562,7 @@ def test_a_reversal_removes_exactly_that_payments_allocations(any_store: Store) 
     }
     assert allocations_of(any_store, "P-2") == p2
 
-    outcome = reverse_payment(any_store.unit_of_work(), "P-2", at=date(2026, 2, 10))
+    outcome = reverse_payment(any_store.unit_of_work(), "P-2", as_of=date(2026, 2, 10))
 
     assert set(outcome.removed) == p2 and len(outcome.removed) == 2
     assert outcome.payment.status is PaymentStatus.CHARGED_BACK
@@ -584,12 +585,12 @@ def test_a_reversal_suspends_again_when_the_reopened_invoice_is_overdue(
     assert not is_suspended(any_store, "A-1")
     at = datetime(2026, 2, 20, 10, 0, tzinfo=UTC)
 
-    outcome = reverse_payment(any_store.unit_of_work(), "P-9", PaymentStatus.FAILED, at=at)
+    outcome = reverse_payment(any_store.unit_of_work(), "P-9", PaymentStatus.FAILED, as_of=at)
 
     # F-1 reopens for 300.00, 19 days past due on 20 February.
     assert open_amounts(any_store, "A-1", date(2026, 2, 20)) == {"F-1": eur("300.00")}
     assert isinstance(outcome.event, AccountSuspended)
-    assert outcome.event.reason_codes == ("overdue_days",)
+    assert outcome.event.reason_codes == ("OVERDUE_DAYS",)
     assert outcome.payment.status is PaymentStatus.FAILED
     assert is_suspended(any_store, "A-1")
     suspended = events(any_store, "A-1", "account.suspended")
@@ -604,7 +605,7 @@ def test_a_chargeback_on_the_day_of_the_reactivation_has_its_own_event_and_notic
     # Everything on 17 February, recorded with plain dates: cycle, payment, chargeback.
     suspend_a1(memory, run_on=date(2026, 2, 17))
     record_payment(memory.unit_of_work(), payment("P-9", "A-1", "300.00", date(2026, 2, 17)))
-    reverse_payment(memory.unit_of_work(), "P-9", at=date(2026, 2, 17))
+    reverse_payment(memory.unit_of_work(), "P-9", as_of=date(2026, 2, 17))
 
     assert is_suspended(memory, "A-1")
     suspended = events(memory, "A-1", "account.suspended")
@@ -617,10 +618,10 @@ def test_a_chargeback_on_the_day_of_the_reactivation_has_its_own_event_and_notic
 def test_reversing_twice_is_a_no_op(any_store: Store) -> None:
     seed(any_store, [account("A-1")], [invoice("F-1", "A-1", date(2026, 2, 1), "100.00")])
     record_payment(any_store.unit_of_work(), payment("P-1", "A-1", "100.00", date(2026, 2, 3)))
-    reverse_payment(any_store.unit_of_work(), "P-1", at=date(2026, 2, 5))
+    reverse_payment(any_store.unit_of_work(), "P-1", as_of=date(2026, 2, 5))
     before = snapshot(any_store, ["A-1"], ["P-1"])
 
-    again = reverse_payment(any_store.unit_of_work(), "P-1", at=date(2026, 2, 6))
+    again = reverse_payment(any_store.unit_of_work(), "P-1", as_of=date(2026, 2, 6))
 
     assert again.repeated and again.removed == () and again.event is None
     assert snapshot(any_store, ["A-1"], ["P-1"]) == before
@@ -628,7 +629,7 @@ def test_reversing_twice_is_a_no_op(any_store: Store) -> None:
 
 def test_reversing_an_unknown_payment_raises_unknown_record(memory: MemoryStore) -> None:
     with pytest.raises(UnknownRecord) as raised:
-        reverse_payment(memory.unit_of_work(), "P-404", at=date(2026, 2, 5))
+        reverse_payment(memory.unit_of_work(), "P-404", as_of=date(2026, 2, 5))
     assert (raised.value.kind, raised.value.key) == ("payment", "P-404")
 
 
@@ -641,7 +642,7 @@ def test_a_reversal_status_must_be_charged_back_or_failed(
     before = snapshot(memory, ["A-1"], ["P-1"])
 
     with pytest.raises(InvalidField) as raised:
-        reverse_payment(memory.unit_of_work(), "P-1", status, at=date(2026, 2, 5))
+        reverse_payment(memory.unit_of_work(), "P-1", status, as_of=date(2026, 2, 5))
 
     assert (raised.value.field, raised.value.value) == ("status", status)
     assert snapshot(memory, ["A-1"], ["P-1"]) == before
@@ -723,7 +724,9 @@ def test_reversing_a_central_billing_payment_suspends_the_sister_again(
     paid, advice = entity_payment()
     record_payment(any_store.unit_of_work(), paid, advice, config=CENTRAL)
 
-    outcome = reverse_payment(any_store.unit_of_work(), "P-E", config=CENTRAL, at=date(2026, 2, 20))
+    outcome = reverse_payment(
+        any_store.unit_of_work(), "P-E", config=CENTRAL, as_of=date(2026, 2, 20)
+    )
 
     # F-B1 reopens: 200.00, 19 days past due on 20 February.
     assert open_amounts(any_store, "B-1", date(2026, 2, 20)) == {"F-B1": eur("200.00")}
@@ -789,8 +792,30 @@ def test_a_naive_datetime_is_refused_before_anything_is_written(memory: MemorySt
     seed(memory, [account("A-1")], [invoice("F-1", "A-1", date(2026, 3, 1), "10.00")])
     pending = payment("P-1", "A-1", "10.00", date(2026, 3, 2), status=PaymentStatus.PENDING)
     with pytest.raises(InvalidAsOf, match="as_of"):
-        record_payment(memory.unit_of_work(), pending, at=datetime(2026, 3, 2, 9, 0))
+        record_payment(memory.unit_of_work(), pending, as_of=datetime(2026, 3, 2, 9, 0))
     with pytest.raises(InvalidAsOf, match="as_of"):
-        reverse_payment(memory.unit_of_work(), "P-1", at=datetime(2026, 3, 2, 9, 0))
+        reverse_payment(memory.unit_of_work(), "P-1", as_of=datetime(2026, 3, 2, 9, 0))
     with memory.unit_of_work() as uow:
         assert uow.ledger.get_payment("P-1") is None
+
+
+def test_a_factory_where_a_unit_of_work_is_expected_is_named_in_the_error(
+    memory: MemoryStore,
+) -> None:
+    seed(memory, [account("A-1")], [])
+    with pytest.raises(InvalidUnitOfWork, match=r"store.unit_of_work\(\).*call it"):
+        record_payment(memory.unit_of_work, payment("P-1", "A-1", "10.00", date(2026, 2, 1)))  # type: ignore[arg-type]
+    with pytest.raises(InvalidUnitOfWork, match="uow_factory"):
+        run_cycle(memory.unit_of_work(), CycleConfig(), date(2026, 2, 1))  # type: ignore[arg-type]
+    assert isinstance(InvalidUnitOfWork("uow", None, "x"), TypeError)
+
+
+def test_the_old_at_keyword_still_works_with_a_warning(memory: MemoryStore) -> None:
+    seed(memory, [account("A-1")], [invoice("F-1", "A-1", date(2026, 2, 1), "10.00")])
+    with pytest.deprecated_call(match="as_of"):
+        outcome = record_payment(
+            memory.unit_of_work(),
+            payment("P-1", "A-1", "10.00", date(2026, 2, 1)),
+            at=date(2026, 2, 2),  # type: ignore[call-arg]
+        )
+    assert outcome.allocation is not None

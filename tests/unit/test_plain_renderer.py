@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 from babel.dates import format_date
 
-from dunning_core.adapters.links import StaticPaymentLinks
 from dunning_core.errors import InvalidField, InvalidLocale, RenderError
 from dunning_core.money import Money
+from dunning_core.rendering.links import StaticPaymentLinks
 from dunning_core.rendering.plain import DEFAULT_TEMPLATES, PlainRenderer
 
 CONTEXT = {

@@ -1,4 +1,4 @@
-"""The ``python -m dunning_core.policies.sms`` hook."""
+"""The ``python -m dunning_core.cli.sms`` tool."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from dunning_core.policies.sms.__main__ import main
+from dunning_core.cli.sms import main
 
 
 def test_prints_the_count_and_each_part(capsys: pytest.CaptureFixture[str]) -> None:

@@ -95,15 +95,9 @@ def test_national_language_identifiers() -> None:
     assert [language.identifier for language in NationalLanguage] == [1, 2, 3]
 
 
-@pytest.mark.parametrize(
-    "module",
-    [
-        "dunning_core.policies.sms",
-        "dunning_core.policies.sms._segments",
-        "dunning_core.policies.sms._economy",
-    ],
-)
-def test_docstring_examples_run(module: str) -> None:
-    failures, tried = doctest.testmod(importlib.import_module(module), verbose=False)
-    assert tried > 0
+def test_docstring_examples_run() -> None:
+    # The public names report the package as their module, so the examples of the
+    # private modules' functions run with the package's.
+    failures, tried = doctest.testmod(importlib.import_module("dunning_core.policies.sms"))
+    assert tried >= 7
     assert failures == 0

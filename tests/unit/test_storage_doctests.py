@@ -8,10 +8,10 @@ import importlib
 import pytest
 
 MODULES = [
-    "dunning_core.ports",
+    "dunning_core.sharding",
     "dunning_core.adapters.storage.memory",
     "dunning_core.adapters.storage.sqlite",
-    "dunning_core.adapters.links",
+    "dunning_core.rendering.links",
     "dunning_core.rendering.plain",
     "dunning_core.testing.fakes",
 ]

@@ -24,6 +24,7 @@ from dunning_core import (
     Hold,
     InsolvencyProceeding,
     InvalidAsOf,
+    InvalidPolicy,
     Invoice,
     Money,
     Payment,
@@ -33,11 +34,10 @@ from dunning_core import (
     Segment,
     build_statement,
 )
+from dunning_core.domain.events import AccountReactivated, AccountSuspended
 from dunning_core.domain.state import SuspensionState
 from dunning_core.domain.statement import AccountStatement
 from dunning_core.policies.suspension import (
-    AccountReactivated,
-    AccountSuspended,
     CreditLimitExceeded,
     InFlightGrace,
     OverdueDays,
@@ -96,7 +96,7 @@ def decide(
 ) -> SuspensionDecision:
     pending = ledger.pop("pending", ())
     statement = build_statement(acct, on, invoices=invoices, **ledger)  # type: ignore[arg-type]
-    return decide_suspension(policy, statement, facts, on, pending=pending)  # type: ignore[arg-type]
+    return decide_suspension(policy, statement, on, facts=facts, pending=pending)  # type: ignore[arg-type]
 
 
 # -- the seeds' scenarios ---------------------------------------------------------------
@@ -109,7 +109,7 @@ def test_small_customer_is_active_at_15_days_past_due_and_suspended_at_16() -> N
     assert not at_15.suspended
     assert at_15.reasons == ()
     assert at_16.suspended
-    assert [r.code for r in at_16.reasons] == ["overdue_days"]
+    assert [r.code for r in at_16.reasons] == ["OVERDUE_DAYS"]
     assert at_16.reasons[0].facts["days_past_due"] == 16
     assert at_16.reasons[0].facts["after_days"] == 15
 
@@ -119,7 +119,7 @@ def test_large_customer_is_active_at_30_days_past_due_and_suspended_at_31() -> N
     assert not decide(acct, DUE + timedelta(days=30), [invoice("F-1")]).suspended
     at_31 = decide(acct, DUE + timedelta(days=31), [invoice("F-1")])
     assert at_31.suspended
-    assert at_31.reason_codes == ("overdue_days",)
+    assert at_31.reason_codes == ("OVERDUE_DAYS",)
 
 
 def test_days_past_due_are_counted_in_the_accounts_timezone() -> None:
@@ -127,12 +127,12 @@ def test_days_past_due_are_counted_in_the_accounts_timezone() -> None:
     acct = account(Segment.SMALL, timezone="Pacific/Noumea")
     at = datetime(2026, 3, 16, 13, 30, tzinfo=UTC)
     statement = build_statement(acct, at, invoices=[invoice("F-1")])
-    decision = decide_suspension(POLICY, statement, None, at)
+    decision = decide_suspension(POLICY, statement, at)
     assert decision.as_of == date(2026, 3, 17)
     assert decision.suspended
     in_utc = attrs.evolve(acct, timezone="UTC")
     statement = build_statement(in_utc, at, invoices=[invoice("F-1")])
-    assert not decide_suspension(POLICY, statement, None, at).suspended
+    assert not decide_suspension(POLICY, statement, at).suspended
 
 
 def test_promise_to_pay_on_the_10th_unpaid_on_the_11th_suspends() -> None:
@@ -151,7 +151,7 @@ def test_promise_to_pay_on_the_10th_unpaid_on_the_11th_suspends() -> None:
     assert not on_10th.suspended
     assert on_11th.suspended
     (reason,) = on_11th.reasons
-    assert (reason.code, reason.subject) == ("broken_promise", "PTP-1")
+    assert (reason.code, reason.subject) == ("BROKEN_PROMISE", "PTP-1")
     assert reason.facts["promised_by"] == date(2026, 3, 10)
     assert reason.facts["still_due"] == eur("100.00")
 
@@ -177,17 +177,17 @@ def test_receivership_suspends_until_the_ruling_then_requires_prepayment() -> No
     assert not before.requires_prepayment
     assert opened.suspended
     assert eve_of_ruling.suspended
-    assert opened.reason_codes == ("insolvency_open",)
+    assert opened.reason_codes == ("INSOLVENCY_OPEN",)
     assert opened.resumes_when == "Service resumes once the court has ruled."
     assert not ruled.suspended
     assert ruled.requires_prepayment
-    assert [r.code for r in ruled.prepayment_reasons] == ["insolvency_ruled"]
+    assert [r.code for r in ruled.prepayment_reasons] == ["INSOLVENCY_RULED"]
 
     state = opened.next_state(None)
     event = transition(state, ruled, datetime(2026, 6, 15, 9, 0, tzinfo=UTC))
     assert isinstance(event, AccountReactivated)
     assert event.requires_prepayment
-    assert event.cleared_reason_codes == ("insolvency_open",)
+    assert event.cleared_reason_codes == ("INSOLVENCY_OPEN",)
 
 
 def test_reactivation_event_names_the_payment_that_cleared_it() -> None:
@@ -198,7 +198,7 @@ def test_reactivation_event_names_the_payment_that_cleared_it() -> None:
     state = suspended.next_state(None)
     first = transition(None, suspended, datetime(2026, 3, 20, 6, 0, tzinfo=UTC))
     assert isinstance(first, AccountSuspended)
-    assert first.reason_codes == ("overdue_days",)
+    assert first.reason_codes == ("OVERDUE_DAYS",)
     assert state.suspended
     assert state.since == suspended_on
 
@@ -213,8 +213,8 @@ def test_reactivation_event_names_the_payment_that_cleared_it() -> None:
     event = transition(state, after, datetime(2026, 3, 21, 9, 15, tzinfo=UTC), cleared_by=payment)
     assert isinstance(event, AccountReactivated)
     assert event.payment_id == "PAY-7"
-    assert event.cleared_reason_codes == ("overdue_days",)
-    assert event.at == datetime(2026, 3, 21, 9, 15, tzinfo=UTC)
+    assert event.cleared_reason_codes == ("OVERDUE_DAYS",)
+    assert event.as_of == datetime(2026, 3, 21, 9, 15, tzinfo=UTC)
 
     new_state = after.next_state(state)
     assert not new_state.suspended
@@ -273,7 +273,7 @@ def test_resumes_when_combines_payment_ruling_and_hold_end() -> None:
         ],
     )
     decision = decide(account(), date(2026, 2, 20), [invoice("F-1", date(2026, 2, 1))], facts)
-    assert decision.reason_codes == ("insolvency_open", "manual_hold", "overdue_days")
+    assert decision.reason_codes == ("INSOLVENCY_OPEN", "MANUAL_HOLD", "OVERDUE_DAYS")
     parts = [
         f"you pay {shown('100.00', 'en_US')} on invoice F-1",
         "the court has ruled",
@@ -304,7 +304,7 @@ def test_pending_direct_debit_holds_off_suspension_for_10_business_days() -> Non
     for day in (date(2026, 3, 17), date(2026, 3, 30)):
         held = decide(account(), day, late, payments=[debit], pending=[debit])
         assert not held.suspended, day
-        assert [r.code for r in held.deferred] == ["overdue_days"]
+        assert [r.code for r in held.deferred] == ["OVERDUE_DAYS"]
         assert held.in_flight_payments == ("DD-1",)
     expired = decide(account(), date(2026, 3, 31), late, payments=[debit], pending=[debit])
     assert expired.suspended
@@ -338,8 +338,8 @@ def test_pending_payment_does_not_hold_off_a_broken_promise_by_default() -> None
     facts = AccountFacts(account_id="A-1", promises=[promise])
     debit = _direct_debit("100.00", date(2026, 3, 16))
     decision = decide(account(), date(2026, 3, 17), [invoice("F-1")], facts, pending=[debit])
-    assert decision.reason_codes == ("broken_promise",)
-    assert [r.code for r in decision.deferred] == ["overdue_days"]
+    assert decision.reason_codes == ("BROKEN_PROMISE",)
+    assert [r.code for r in decision.deferred] == ["OVERDUE_DAYS"]
 
 
 def test_no_grace_without_in_flight_policy() -> None:
@@ -357,23 +357,25 @@ def test_no_grace_without_in_flight_policy() -> None:
 def test_as_of_on_another_day_than_the_statement_is_refused() -> None:
     statement = build_statement(account(), date(2026, 3, 10), invoices=[invoice("F-1")])
     with pytest.raises(InvalidAsOf, match="as_of"):
-        decide_suspension(POLICY, statement, None, date(2026, 3, 11))
+        decide_suspension(POLICY, statement, date(2026, 3, 11))
     with pytest.raises(InvalidAsOf):
-        decide_suspension(POLICY, statement, None, datetime(2026, 3, 10, 12, 0))
+        decide_suspension(POLICY, statement, datetime(2026, 3, 10, 12, 0))
 
 
 def test_facts_or_payments_of_another_account_are_refused() -> None:
     statement = build_statement(account(), date(2026, 3, 10), invoices=[invoice("F-1")])
     with pytest.raises(AccountMismatch, match="A-2"):
-        decide_suspension(POLICY, statement, AccountFacts(account_id="A-2"), date(2026, 3, 10))
+        decide_suspension(
+            POLICY, statement, date(2026, 3, 10), facts=AccountFacts(account_id="A-2")
+        )
     other = attrs.evolve(_direct_debit("1.00", date(2026, 3, 9)), account_id="A-2")
     with pytest.raises(AccountMismatch, match="A-2"):
-        decide_suspension(POLICY, statement, None, date(2026, 3, 10), pending=[other])
+        decide_suspension(POLICY, statement, date(2026, 3, 10), pending=[other])
 
 
 def test_state_of_another_account_is_refused() -> None:
     decision = decide(account(), date(2026, 3, 20), [invoice("F-1")])
-    other = SuspensionState(account_id="A-2", suspended=True, reason_codes=("overdue_days",))
+    other = SuspensionState(account_id="A-2", suspended=True, reason_codes=("OVERDUE_DAYS",))
     with pytest.raises(AccountMismatch):
         transition(other, decision, date(2026, 3, 20))
     with pytest.raises(AccountMismatch):
@@ -398,7 +400,7 @@ def test_next_state_keeps_since_while_reasons_change_and_returns_previous_when_u
     )
     later = day_2.next_state(state)
     assert later.since == date(2026, 3, 20)
-    assert later.reason_codes == ("manual_hold", "overdue_days")
+    assert later.reason_codes == ("MANUAL_HOLD", "OVERDUE_DAYS")
     assert transition(state, day_2, date(2026, 3, 21)) is None
 
 
@@ -435,7 +437,9 @@ def test_suspended_if_and_only_if_at_least_one_reason(
 ) -> None:
     portfolio, facts, pending = case
     statement = portfolio.statement()
-    decision = decide_suspension(FULL_POLICY, statement, facts, portfolio.as_of, pending=pending)
+    decision = decide_suspension(
+        FULL_POLICY, statement, portfolio.as_of, facts=facts, pending=pending
+    )
     assert decision.suspended == bool(decision.reasons)
     assert bool(decision.resumes_when) == decision.suspended
     assert all(r.effect == "SUSPEND" for r in decision.reasons)
@@ -456,10 +460,10 @@ def test_decision_is_a_pure_function_of_its_inputs_whatever_their_order(
         return tuple(copy)
 
     first = decide_suspension(
-        FULL_POLICY, portfolio.statement(), facts, portfolio.as_of, pending=pending
+        FULL_POLICY, portfolio.statement(), portfolio.as_of, facts=facts, pending=pending
     )
     again = decide_suspension(
-        FULL_POLICY, portfolio.statement(), facts, portfolio.as_of, pending=pending
+        FULL_POLICY, portfolio.statement(), portfolio.as_of, facts=facts, pending=pending
     )
     reordered = decide_suspension(
         FULL_POLICY,
@@ -469,14 +473,14 @@ def test_decision_is_a_pure_function_of_its_inputs_whatever_their_order(
             payments=shuffled(portfolio.payments),
             credit_notes=shuffled(portfolio.credit_notes),
         ),
-        AccountFacts(
+        portfolio.as_of,
+        facts=AccountFacts(
             account_id=facts.account_id,
             promises=shuffled(facts.promises),
             disputes=shuffled(facts.disputes),
             proceedings=shuffled(facts.proceedings),
             holds=shuffled(facts.holds),
         ),
-        portfolio.as_of,
         pending=shuffled(pending),
     )
     assert first == again == reordered
@@ -497,8 +501,8 @@ def test_more_days_past_due_never_unsuspends_an_overdue_days_account(
     pending = tuple(p for p in portfolio.payments if p.status is PaymentStatus.PENDING)
     earlier = portfolio.as_of + timedelta(days=start_offset)
     later = earlier + timedelta(days=later_by)
-    first = decide_suspension(policy, portfolio.statement(earlier), None, earlier, pending=pending)
-    second = decide_suspension(policy, portfolio.statement(later), None, later, pending=pending)
+    first = decide_suspension(policy, portfolio.statement(earlier), earlier, pending=pending)
+    second = decide_suspension(policy, portfolio.statement(later), later, pending=pending)
     if first.suspended:
         assert second.suspended
         assert second.reasons[0].facts["days_past_due"] >= first.reasons[0].facts["days_past_due"]
@@ -511,7 +515,7 @@ def test_paying_the_whole_overdue_balance_clears_overdue_and_promise_reasons_onl
     portfolio, facts, pending = case
     before = portfolio.statement()
     assume(before.overdue_balance.is_positive)
-    decision = decide_suspension(FULL_POLICY, before, facts, portfolio.as_of, pending=pending)
+    decision = decide_suspension(FULL_POLICY, before, portfolio.as_of, facts=facts, pending=pending)
 
     settle = Payment(
         id="PAY-SETTLE",
@@ -534,11 +538,49 @@ def test_paying_the_whole_overdue_balance_clears_overdue_and_promise_reasons_onl
         allocations=(*portfolio.allocations, *allocations),
     )
     assert after.overdue_balance.is_zero
-    paid = decide_suspension(FULL_POLICY, after, facts, portfolio.as_of, pending=pending)
+    paid = decide_suspension(FULL_POLICY, after, portfolio.as_of, facts=facts, pending=pending)
 
-    cleared_by_payment = {"overdue_days", "broken_promise"}
+    cleared_by_payment = {"OVERDUE_DAYS", "BROKEN_PROMISE"}
     assert not {r.code for r in paid.reasons + paid.deferred} & cleared_by_payment
-    kept = {"insolvency_open", "manual_hold"}
+    kept = {"INSOLVENCY_OPEN", "MANUAL_HOLD"}
     assert {(r.code, r.subject) for r in decision.reasons if r.code in kept} == {
         (r.code, r.subject) for r in paid.reasons if r.code in kept
     }
+
+
+def test_one_rule_of_the_policy_changes_without_rebuilding_the_others() -> None:
+    policy = attrs.evolve(POLICY, overdue_days=OverdueDays(after_days={Segment.SMALL: 5}))
+    assert policy.broken_promise == POLICY.broken_promise
+    assert [type(rule).__name__ for rule in policy.rules] == [
+        "OverdueDays",
+        "BrokenPromise",
+        "OpenInsolvency",
+        "ManualHold",
+    ]
+    on = DUE + timedelta(days=6)
+    assert decide(account(), on, [invoice("F-1")], policy=policy).suspended
+    assert not decide(account(), on, [invoice("F-1")]).suspended
+
+
+def test_rules_given_as_a_list_fill_the_named_fields() -> None:
+    custom = SuspensionPolicy(rules=[OverdueDays(default_days=3), CreditLimitExceeded()])
+    assert custom.overdue_days == OverdueDays(default_days=3)
+    assert custom.credit_limit == CreditLimitExceeded()
+    assert custom.broken_promise is None and custom.extra_rules == ()
+    with pytest.raises(InvalidPolicy, match="either rules"):
+        SuspensionPolicy(rules=[], overdue_days=None)
+
+
+def test_a_scheduled_debit_dated_after_the_decision_day_is_in_flight_as_in_the_ladder() -> None:
+    on = DUE + timedelta(days=16)
+    debit = _direct_debit("100.00", on + timedelta(days=2))
+    decision = decide(account(), on, [invoice("F-1")], pending=[debit])
+    assert not decision.suspended
+    assert decision.in_flight_payments == ("DD-1",)
+
+
+def test_the_clearing_window_has_one_name_in_the_ladder_and_the_grace() -> None:
+    assert InFlightGrace(clearing_window_days=3).clearing_window_days == 3
+    with pytest.deprecated_call(match="clearing_window_days"):
+        old = InFlightGrace(clearing_days=3)  # type: ignore[call-arg]
+    assert old == InFlightGrace(clearing_window_days=3)

@@ -64,7 +64,7 @@ def statements() -> list[AccountStatement]:
 
 
 def test_an_overdue_invoice_on_one_account_suspends_the_whole_entity() -> None:
-    decision = decide_entity_suspension(SuspensionPolicy(), statements(), [], DAY, entity=ENTITY)
+    decision = decide_entity_suspension(SuspensionPolicy(), statements(), DAY, entity=ENTITY)
     assert decision.account_id == "E-1"
     assert decision.suspended
     assert decision.reasons[0].facts["invoice_numbers"] == ("F-2",)
@@ -77,8 +77,10 @@ def test_a_hold_on_one_account_suspends_the_entity() -> None:
     current = [build_statement(member("A-1"), DAY, invoices=[]),
                build_statement(member("A-2"), DAY, invoices=[])]  # fmt: skip
     facts = [AccountFacts(account_id="A-1", holds=[hold])]
-    decision = decide_entity_suspension(SuspensionPolicy(), current, facts, DAY, entity=ENTITY)
-    assert decision.reason_codes == ("manual_hold",)
+    decision = decide_entity_suspension(
+        SuspensionPolicy(), current, DAY, facts=facts, entity=ENTITY
+    )
+    assert decision.reason_codes == ("MANUAL_HOLD",)
     assert decision.reasons[0].subject == "H-1"
 
 
@@ -86,7 +88,7 @@ def test_pending_payments_of_member_accounts_hold_off_the_entity() -> None:
     debit = Payment(id="DD-1", account_id="A-2", amount=Money("240.00", "EUR"),
                     received_on=DAY - timedelta(days=1), status=PaymentStatus.PENDING)  # fmt: skip
     decision = decide_entity_suspension(
-        SuspensionPolicy(), statements(), [], DAY, entity=ENTITY, pending=[debit]
+        SuspensionPolicy(), statements(), DAY, entity=ENTITY, pending=[debit]
     )
     assert not decision.suspended
     assert decision.in_flight_payments == ("DD-1",)
@@ -137,12 +139,16 @@ def test_merging_refuses_inconsistent_members() -> None:
 def test_facts_and_payments_must_belong_to_the_entitys_accounts() -> None:
     with pytest.raises(AccountMismatch):
         decide_entity_suspension(
-            SuspensionPolicy(), statements(), [AccountFacts(account_id="A-9")], DAY, entity=ENTITY
+            SuspensionPolicy(),
+            statements(),
+            DAY,
+            facts=[AccountFacts(account_id="A-9")],
+            entity=ENTITY,
         )
     stray = Payment(id="P-1", account_id="A-9", amount=Money("1", "EUR"), received_on=DAY,
                     status=PaymentStatus.PENDING)  # fmt: skip
     with pytest.raises(AccountMismatch):
-        decide_entity_suspension(SuspensionPolicy(), statements(), [], DAY, entity=ENTITY,
+        decide_entity_suspension(SuspensionPolicy(), statements(), DAY, entity=ENTITY,
                                  pending=[stray])  # fmt: skip
 
 
@@ -181,8 +187,8 @@ def test_entity_is_suspended_for_overdue_days_iff_one_of_its_accounts_is(
     policy = SuspensionPolicy(rules=(OverdueDays(),), in_flight=None)
     day = members[0].as_of
     sheets = [m.statement() for m in members]
-    alone = [decide_suspension(policy, s, None, day).suspended for s in sheets]
-    together = decide_entity_suspension(policy, sheets, [], day, entity=ENTITY)
+    alone = [decide_suspension(policy, s, day).suspended for s in sheets]
+    together = decide_entity_suspension(policy, sheets, day, entity=ENTITY)
     assert together.suspended == any(alone)
     merged = merge_statements(reversed(sheets), entity=ENTITY)
     assert merged == merge_statements(sheets, entity=ENTITY)

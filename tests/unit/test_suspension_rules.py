@@ -28,11 +28,11 @@ from dunning_core.policies.suspension import (
     ManualHold,
     OpenInsolvency,
     OverdueDays,
-    Reason,
     Remedy,
     SuspensionContext,
     SuspensionDecision,
     SuspensionPolicy,
+    SuspensionReason,
     decide_suspension,
 )
 
@@ -87,7 +87,7 @@ def decide(
         acct or account(), on, invoices=invoices, payments=payments, allocations=allocations
     )
     policy = SuspensionPolicy(rules=rules)  # type: ignore[arg-type]
-    return decide_suspension(policy, statement, facts, on, unbilled=unbilled)
+    return decide_suspension(policy, statement, on, facts=facts, unbilled=unbilled)
 
 
 # -- OverdueDays ----------------------------------------------------------------------
@@ -153,7 +153,7 @@ def test_overdue_days_refuses_a_bad_configuration(config: dict[str, object]) -> 
 def test_overdue_reason_speaks_the_accounts_language() -> None:
     decision = decide((OverdueDays(),), DUE + timedelta(days=16), [invoice("F-1")],
                       acct=account(locale="fr_FR"))  # fmt: skip
-    assert decision.reasons[0].detail == (
+    assert decision.reasons[0].message == (
         f"Vous avez {eur('100.00').format('fr_FR')} en retard de plus de 15 jours "
         "(la facture la plus ancienne, F-1, a 16 jours de retard)."
     )
@@ -258,7 +258,7 @@ def test_paying_everything_clears_neither_a_proceeding_nor_a_manual_hold() -> No
     decision = decide(
         (OpenInsolvency(), ManualHold()), on, [invoice("F-1")], facts, paid=everything
     )
-    assert decision.reason_codes == ("insolvency_open", "manual_hold")
+    assert decision.reason_codes == ("INSOLVENCY_OPEN", "MANUAL_HOLD")
     assert decision.resumes_when == (
         "Service resumes once the court has ruled and our team lifts the hold."
     )
@@ -282,7 +282,7 @@ def test_manual_hold_lasts_through_its_end_date() -> None:
     facts = AccountFacts(account_id="A-1", holds=[hold])
     on_last_day = decide((ManualHold(),), date(2026, 6, 30), [], facts)
     assert on_last_day.suspended
-    assert on_last_day.reasons[0].detail == "Our team suspended your account: Chargeback review"
+    assert on_last_day.reasons[0].message == "Our team suspended your account: Chargeback review"
     assert on_last_day.resumes_when == "Service resumes once the hold ends on June 30, 2026."
     assert not decide((ManualHold(),), date(2026, 7, 1), [], facts).suspended
 
@@ -304,7 +304,7 @@ def test_credit_limit_suspends_at_the_limit_not_below() -> None:
     assert not below.suspended
     at_limit = decide(rules, on, [invoice("F-1", amount="999.99")], acct=limited,
                       unbilled=eur("0.01"))  # fmt: skip
-    assert at_limit.reason_codes == ("credit_limit_exceeded",)
+    assert at_limit.reason_codes == ("CREDIT_LIMIT_EXCEEDED",)
     assert at_limit.reasons[0].facts["to_pay"] == eur("0.01")
     assert at_limit.resumes_when == f"Service resumes once you pay {eur('0.01').format('en_US')}."
     ignoring_unbilled = decide((CreditLimitExceeded(include_unbilled=False),), on,
@@ -326,32 +326,32 @@ def test_no_credit_limit_never_suspends() -> None:
 class MandateMissing:
     """A custom rule: service needs a signed direct-debit mandate."""
 
-    def reasons(self, context: SuspensionContext) -> tuple[Reason, ...]:
+    def reasons(self, context: SuspensionContext) -> tuple[SuspensionReason, ...]:
         return (
-            Reason(
-                code="mandate_missing",
+            SuspensionReason(
+                "MANDATE_MISSING",
+                "We have no signed mandate for your direct debits.",
                 subject=context.statement.account.id,
-                detail="We have no signed mandate for your direct debits.",
                 remedy=Remedy.other("your mandate is signed"),
             ),
-            Reason(code="compliance_review", subject="A-1", detail="Sanctions screening."),
+            SuspensionReason("COMPLIANCE_REVIEW", "Sanctions screening.", subject="A-1"),
         )
 
 
 def test_custom_rules_speak_through_their_remedy_clause() -> None:
     decision = decide((MandateMissing(),), DUE, [])
-    assert decision.reason_codes == ("compliance_review", "mandate_missing")
+    assert decision.reason_codes == ("COMPLIANCE_REVIEW", "MANDATE_MISSING")
     assert decision.resumes_when == (
         "Service resumes once your mandate is signed and our team has reviewed your account."
     )
 
 
 def test_reason_facts_are_read_only() -> None:
-    reason = Reason(code="x", subject="A-1", detail="", facts={"days": 3})
+    reason = SuspensionReason("X", "", subject="A-1", facts={"days": 3})
     with pytest.raises(TypeError):
         reason.facts["days"] = 4  # type: ignore[index]
-    assert reason == Reason(code="x", subject="A-1", detail="", facts={"days": 3})
-    assert hash(reason) == hash(Reason(code="x", subject="A-1", detail="", facts={"days": 3}))
+    assert reason == SuspensionReason("X", "", subject="A-1", facts={"days": 3})
+    assert hash(reason) == hash(SuspensionReason("X", "", subject="A-1", facts={"days": 3}))
 
 
 def test_a_policy_refuses_something_that_is_not_a_rule() -> None:

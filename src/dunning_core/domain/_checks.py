@@ -85,6 +85,12 @@ def plain_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> No
         raise InvalidField(field_name(instance, attribute), value, "must be a string")
 
 
+def a_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A real ``bool`` (not 0 or 1, not a truthy string)."""
+    if not isinstance(value, bool):
+        raise InvalidField(field_name(instance, attribute), value, "must be a bool")
+
+
 def a_date(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     # datetime is a subclass of date; a datetime here would smuggle a time (and maybe a
     # timezone) into a calendar field, so it is refused.

@@ -3,26 +3,132 @@
 Every policy takes ``as_of`` explicitly, as a ``date`` (already the account's local
 day) or as a timezone-aware ``datetime`` (converted to the account's timezone). A naive
 datetime is refused: its meaning would depend on the machine running the code.
+
+A caller evaluating one account with several policies converts once:
+:func:`localize` gives a :class:`LocalAsOf` (the account's local day and the instant in
+its timezone), which every policy accepts as ``as_of`` and reads without converting
+again. The cycle does this for each account.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
+
+import attrs
 
 from dunning_core.errors import InvalidAsOf
 
-__all__ = ["AsOf", "local_date"]
+__all__ = [
+    "AsOf",
+    "LocalAsOf",
+    "as_instant",
+    "check_as_of",
+    "local_date",
+    "localize",
+    "run_date",
+]
 
-#: A calendar day, or an aware instant.
-AsOf = date | datetime
+
+@attrs.frozen(slots=True)
+class LocalAsOf:
+    """``as_of`` as one account sees it, converted once (see :func:`localize`).
+
+    Attributes:
+        as_of: What the caller gave: a date or an aware datetime.
+        tz: The account's timezone.
+        day: The account-local day.
+        instant: The moment in ``tz``: ``as_of`` itself for a datetime, local midnight
+            of ``day`` for a date.
+    """
+
+    as_of: date | datetime
+    tz: ZoneInfo
+    day: date
+    instant: datetime
+
+
+#: A calendar day, an aware instant, or either already converted for one account.
+AsOf = date | datetime | LocalAsOf
+
+
+def check_as_of(as_of: object, field: str = "as_of") -> AsOf:
+    """Return ``as_of`` if it is a ``date`` or an aware ``datetime``.
+
+    The one check every entry point runs before converting time.
+
+    Raises:
+        InvalidAsOf: ``as_of`` is a naive datetime (its meaning would depend on the
+            machine's timezone) or not a date at all.
+    """
+    if isinstance(as_of, datetime):
+        if as_of.tzinfo is None or as_of.utcoffset() is None:
+            raise InvalidAsOf(field, as_of, "a datetime must be timezone-aware")
+        return as_of
+    if isinstance(as_of, (date, LocalAsOf)):
+        return as_of
+    raise InvalidAsOf(field, as_of, "must be a date or an aware datetime")
+
+
+def localize(as_of: AsOf, tz: ZoneInfo) -> LocalAsOf:
+    """Convert ``as_of`` once for an account in ``tz``.
+
+    >>> from datetime import timezone
+    >>> local = localize(datetime(2026, 1, 31, 13, 30, tzinfo=timezone.utc),
+    ...                  ZoneInfo("Pacific/Noumea"))
+    >>> local.day, local.instant.hour
+    (datetime.date(2026, 2, 1), 0)
+
+    Raises:
+        InvalidAsOf: see :func:`check_as_of`.
+    """
+    checked = check_as_of(as_of)
+    if isinstance(checked, LocalAsOf):
+        return checked if checked.tz == tz else localize(checked.as_of, tz)
+    if isinstance(checked, datetime):
+        moment = checked.astimezone(tz)
+        return LocalAsOf(checked, tz, moment.date(), moment)
+    midnight = datetime.combine(checked, time(0), tzinfo=tz).astimezone(UTC).astimezone(tz)
+    return LocalAsOf(checked, tz, checked, midnight)
+
+
+def as_instant(as_of: AsOf) -> datetime:
+    """An aware instant for ``as_of``: itself if a datetime, else 00:00 UTC of the day.
+
+    Raises:
+        InvalidAsOf: see :func:`check_as_of`.
+
+    >>> as_instant(date(2026, 3, 1))
+    datetime.datetime(2026, 3, 1, 0, 0, tzinfo=datetime.timezone.utc)
+    """
+    checked = check_as_of(as_of)
+    if isinstance(checked, LocalAsOf):
+        checked = checked.as_of
+    if isinstance(checked, datetime):
+        return checked
+    return datetime.combine(checked, time(0, 0), tzinfo=UTC)
+
+
+def run_date(as_of: AsOf) -> date:
+    """The run's date: ``as_of`` itself, or the UTC date of an aware datetime.
+
+    Raises:
+        InvalidAsOf: see :func:`check_as_of`.
+    """
+    checked = check_as_of(as_of)
+    if isinstance(checked, LocalAsOf):
+        checked = checked.as_of
+    if isinstance(checked, datetime):
+        return checked.astimezone(UTC).date()
+    return checked
 
 
 def local_date(as_of: AsOf, tz: ZoneInfo) -> date:
     """Return the calendar day ``as_of`` falls on in ``tz``.
 
     Args:
-        as_of: A ``date`` (returned unchanged) or an aware ``datetime``.
+        as_of: A ``date`` (returned unchanged), an aware ``datetime``, or a
+            :class:`LocalAsOf` (its day, when converted for ``tz``).
         tz: The account's timezone.
 
     Raises:
@@ -32,10 +138,9 @@ def local_date(as_of: AsOf, tz: ZoneInfo) -> date:
     >>> local_date(datetime(2026, 1, 31, 13, 30, tzinfo=timezone.utc), ZoneInfo("Pacific/Noumea"))
     datetime.date(2026, 2, 1)
     """
-    if isinstance(as_of, datetime):
-        if as_of.tzinfo is None or as_of.utcoffset() is None:
-            raise InvalidAsOf("as_of", as_of, "a datetime must be timezone-aware")
-        return as_of.astimezone(tz).date()
-    if isinstance(as_of, date):
-        return as_of
-    raise InvalidAsOf("as_of", as_of, "must be a date or an aware datetime")
+    checked = check_as_of(as_of)
+    if isinstance(checked, LocalAsOf):
+        return checked.day if checked.tz == tz else local_date(checked.as_of, tz)
+    if isinstance(checked, datetime):
+        return checked.astimezone(tz).date()
+    return checked

@@ -1,234 +1,320 @@
-"""Facts about an account that pause or change dunning: promises to pay, disputes,
-insolvency proceedings and holds, gathered in :class:`AccountFacts`."""
+"""Things that happened to an account: typed, past-tense events.
+
+A policy decides (a :class:`~dunning_core.policies.suspension.SuspensionDecision`, a
+ladder's actions); an event says what came of it, once: the account was suspended,
+reactivated, a ladder stage fired an account-level operation, a claim was declared, a
+credit alert was raised, an invoice was written off. The services write each event to
+the history (:mod:`dunning_core.service.records` turns it into an
+:class:`~dunning_core.domain.history.EventRecord` under its ``kind``) in the same
+transaction as what caused it, and return the events they produced.
+
+Facts a user records (a promise, a dispute, a hold, an insolvency proceeding) are not
+events: they live in :mod:`dunning_core.domain.facts`.
+
+.. versionchanged:: 0.2
+   This module used to hold the facts; importing them from here still works for one
+   release, with a :class:`DeprecationWarning`.
+"""
 
 from __future__ import annotations
 
-import enum
+import warnings
 from datetime import date
-from typing import Any
+from typing import ClassVar
 
 import attrs
 
-from dunning_core.domain._checks import (
-    a_date,
-    non_empty_text,
-    not_before,
-    optional_date,
-    optional_text,
-    plain_text,
-    positive_money,
-    to_enum,
-    to_tuple,
-)
-from dunning_core.errors import CurrencyMismatch, InvalidAmount, InvalidField
+from dunning_core._exports import moved
+from dunning_core.domain.dates import AsOf
+from dunning_core.domain.reasons import Reason
 from dunning_core.money import Money
 
 __all__ = [
-    "AccountFacts",
-    "Dispute",
-    "Hold",
-    "InsolvencyProceeding",
-    "ProceedingKind",
-    "PromiseToPay",
+    "AccountChanged",
+    "AccountReactivated",
+    "AccountSuspended",
+    "ClaimDeclared",
+    "CreditAlertRaised",
+    "CreditNoteApplied",
+    "CreditRefunded",
+    "Event",
+    "FactRecorded",
+    "InvoiceRecorded",
+    "InvoiceWrittenOff",
+    "StageFired",
+    "WriteOffRecovered",
 ]
 
 
 @attrs.frozen(kw_only=True)
-class PromiseToPay:
-    """The customer promised to pay ``amount`` by ``due_on``.
+class Event:
+    """Base of every event: which account, and when.
 
-    Args:
-        id: Unique id of the promise.
-        account_id: The account.
-        made_on: When the promise was made.
-        due_on: The promised payment date; not before ``made_on``.
-        amount: The amount promised.
-        invoice_numbers: The invoices it covers (empty: the account as a whole).
-        open_when_made: What the covered invoices still owed when the promise was made,
-            or ``None``. With it, a promise for part of the debt is kept once the open
-            amount has fallen by ``amount``; without it, the promise is taken to cover
-            everything it names (see :class:`~dunning_core.policies.suspension.BrokenPromise`).
+    Attributes:
+        account_id: The account it happened to.
+        as_of: When: the date or aware instant the service was given.
     """
 
-    id: str = attrs.field(validator=non_empty_text)
-    account_id: str = attrs.field(validator=non_empty_text)
-    made_on: date = attrs.field(validator=a_date)
-    due_on: date = attrs.field(validator=[a_date, not_before("made_on")])
-    amount: Money = attrs.field(validator=positive_money)
-    invoice_numbers: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
-    open_when_made: Money | None = attrs.field(default=None)
+    kind: ClassVar[str] = "event"
 
-    @open_when_made.validator
-    def _check_open_when_made(self, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is None:
-            return
-        if not isinstance(value, Money) or value.amount < 0:
-            raise InvalidAmount(
-                "PromiseToPay.open_when_made", value, "must be a Money >= 0, or None"
-            )
-        if value.currency != self.amount.currency:
-            raise CurrencyMismatch(
-                self.amount.currency, value.currency, "PromiseToPay.open_when_made"
-            )
+    account_id: str
+    as_of: AsOf
 
-
-@attrs.frozen(kw_only=True)
-class Dispute:
-    """The customer contests an invoice; dunning on it pauses while it is open.
-
-    Args:
-        id: Unique id of the dispute.
-        account_id: The account.
-        invoice_number: The invoice contested.
-        opened_on: When it was raised.
-        reason: What the customer says.
-        resolved_on: When it was settled, or ``None`` while open.
-    """
-
-    id: str = attrs.field(validator=non_empty_text)
-    account_id: str = attrs.field(validator=non_empty_text)
-    invoice_number: str = attrs.field(validator=non_empty_text)
-    opened_on: date = attrs.field(validator=a_date)
-    reason: str = attrs.field(default="", validator=plain_text)
-    resolved_on: date | None = attrs.field(
-        default=None, validator=[optional_date, not_before("opened_on")]
-    )
-
-    def is_open(self, on: date) -> bool:
-        """True when the dispute was raised on or before ``on`` and not yet resolved."""
-        return self.opened_on <= on and (self.resolved_on is None or on < self.resolved_on)
-
-
-class ProceedingKind(enum.StrEnum):
-    """Collective insolvency proceedings (French *procédures collectives* and peers)."""
-
-    BANKRUPTCY = "BANKRUPTCY"  #: liquidation judiciaire
-    RECEIVERSHIP = "RECEIVERSHIP"  #: redressement judiciaire / mise sous séquestre
-    SAFEGUARD = "SAFEGUARD"  #: procédure de sauvegarde
-    ADMINISTRATION = "ADMINISTRATION"
-    OTHER = "OTHER"
-
-
-def _proceeding_kind(value: object) -> ProceedingKind:
-    return to_enum(ProceedingKind, "InsolvencyProceeding.kind", value)
-
-
-@attrs.frozen(kw_only=True)
-class InsolvencyProceeding:
-    """A bankruptcy, receivership or similar proceeding opened against the customer.
-
-    While it is open, collection must stop (claims are declared to the administrator
-    instead); once the court has ruled, the account may resume on prepayment.
-
-    Args:
-        id: Unique id.
-        account_id: The account.
-        kind: The kind of proceeding.
-        opened_on: The date of the opening judgment.
-        ruled_on: The date the court ruled, or ``None`` while the proceeding is open.
-        reference: The court's case reference (for the claim declaration).
-        court: The court's name.
-    """
-
-    id: str = attrs.field(validator=non_empty_text)
-    account_id: str = attrs.field(validator=non_empty_text)
-    kind: ProceedingKind = attrs.field(converter=_proceeding_kind)
-    opened_on: date = attrs.field(validator=a_date)
-    ruled_on: date | None = attrs.field(
-        default=None, validator=[optional_date, not_before("opened_on")]
-    )
-    reference: str | None = attrs.field(default=None, validator=optional_text)
-    court: str | None = attrs.field(default=None, validator=optional_text)
-
-    def is_open(self, on: date) -> bool:
-        """True when opened on or before ``on`` and not ruled on by then."""
-        return self.opened_on <= on and (self.ruled_on is None or on < self.ruled_on)
-
-    def is_ruled(self, on: date) -> bool:
-        """True when the court has ruled on or before ``on``."""
-        return self.ruled_on is not None and self.ruled_on <= on
-
-
-@attrs.frozen(kw_only=True)
-class Hold:
-    """A person put an account (or one invoice) on hold: no dunning while it lasts.
-
-    Args:
-        id: Unique id.
-        account_id: The account.
-        reason: Why (shown to colleagues and, if needed, the customer).
-        starts_on: First day of the hold.
-        ends_on: Last day of the hold, or ``None`` until lifted.
-        invoice_number: The invoice held, or ``None`` for the whole account.
-        suspends: True when the hold also suspends service (a manual suspension),
-            not only dunning.
-    """
-
-    id: str = attrs.field(validator=non_empty_text)
-    account_id: str = attrs.field(validator=non_empty_text)
-    reason: str = attrs.field(validator=non_empty_text)
-    starts_on: date = attrs.field(validator=a_date)
-    ends_on: date | None = attrs.field(
-        default=None, validator=[optional_date, not_before("starts_on")]
-    )
-    invoice_number: str | None = attrs.field(default=None, validator=optional_text)
-    suspends: bool = False
-
-    def is_active(self, on: date) -> bool:
-        """True from ``starts_on`` through ``ends_on`` inclusive."""
-        return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
-
-
-def _all_of(kind: type, field: str) -> Any:
-    def check(instance: Any, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
-        for item in value:
-            if not isinstance(item, kind):
-                raise InvalidField(field, item, f"every item must be a {kind.__name__}")
-            if getattr(item, "account_id", None) != instance.account_id:
-                raise InvalidField(
-                    field, item, f"belongs to another account than {instance.account_id!r}"
-                )
-
-    return check
-
-
-@attrs.frozen(kw_only=True)
-class AccountFacts:
-    """Everything besides invoices and payments that a policy needs about one account.
-
-    Policies take it whole, so adding a kind of fact does not change their signatures.
-    """
-
-    account_id: str = attrs.field(validator=non_empty_text)
-    promises: tuple[PromiseToPay, ...] = attrs.field(
-        default=(), converter=to_tuple, validator=_all_of(PromiseToPay, "AccountFacts.promises")
-    )
-    disputes: tuple[Dispute, ...] = attrs.field(
-        default=(), converter=to_tuple, validator=_all_of(Dispute, "AccountFacts.disputes")
-    )
-    proceedings: tuple[InsolvencyProceeding, ...] = attrs.field(
-        default=(),
-        converter=to_tuple,
-        validator=_all_of(InsolvencyProceeding, "AccountFacts.proceedings"),
-    )
-    holds: tuple[Hold, ...] = attrs.field(
-        default=(), converter=to_tuple, validator=_all_of(Hold, "AccountFacts.holds")
-    )
-
-    def disputed_invoices(self, on: date) -> frozenset[str]:
-        """Numbers of the invoices with a dispute open on ``on``."""
-        return frozenset(d.invoice_number for d in self.disputes if d.is_open(on))
-
-    def held_invoices(self, on: date) -> frozenset[str]:
-        """Numbers of the invoices on an invoice-level hold active on ``on``."""
-        return frozenset(
-            h.invoice_number for h in self.holds if h.invoice_number is not None and h.is_active(on)
+    @property
+    def at(self) -> AsOf:
+        """Deprecated alias of :attr:`as_of`."""
+        warnings.warn(
+            f"{type(self).__name__}.at is deprecated; use .as_of",
+            DeprecationWarning,
+            stacklevel=2,
         )
+        return self.as_of
 
-    def account_holds(self, on: date) -> tuple[Hold, ...]:
-        """Account-level holds active on ``on``."""
-        return tuple(h for h in self.holds if h.invoice_number is None and h.is_active(on))
 
-    def open_proceedings(self, on: date) -> tuple[InsolvencyProceeding, ...]:
-        """Proceedings open on ``on``."""
-        return tuple(p for p in self.proceedings if p.is_open(on))
+@attrs.frozen(kw_only=True)
+class AccountSuspended(Event):
+    """An account's service was suspended.
+
+    Attributes:
+        reasons: Why, as the decision found them.
+        resumes_when: What clears it, for the customer.
+        requires_prepayment: Whether service, once back, runs on prepayment only.
+    """
+
+    kind: ClassVar[str] = "account.suspended"
+
+    reasons: tuple[Reason, ...]
+    resumes_when: str
+    requires_prepayment: bool = False
+
+    @property
+    def reason_codes(self) -> tuple[str, ...]:
+        """The distinct reason codes, sorted."""
+        return tuple(sorted({str(r.code) for r in self.reasons}))
+
+
+@attrs.frozen(kw_only=True)
+class AccountReactivated(Event):
+    """An account's service came back: no reason remained.
+
+    Attributes:
+        cleared_reason_codes: The codes of the reasons that were in force.
+        payment_id: The payment whose allocation cleared them, when the caller named it.
+        requires_prepayment: True when service resumes on prepayment only.
+    """
+
+    kind: ClassVar[str] = "account.reactivated"
+
+    cleared_reason_codes: tuple[str, ...]
+    payment_id: str | None = None
+    requires_prepayment: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class StageFired(Event):
+    """A ladder stage fired an account-level operation (suspend the service, terminate
+    the contract, hand the file to collection, take legal action, cancel the order).
+
+    The host application (or the collection agency's integration) carries it out; the
+    customer's notice of the stage, if the stage has channels, is an outbox message.
+
+    Attributes:
+        ladder: The ladder's name.
+        stage: The stage's key.
+        action: The operation (an ``ActionKind`` value, ``"TERMINATE"``).
+        invoice_numbers: The invoices that brought the account to this stage.
+        needs_review: True when a person must approve it before it is carried out.
+        reasons: Why it fired.
+        key: The ladder action's idempotency key.
+    """
+
+    ladder: str
+    stage: str
+    action: str
+    invoice_numbers: tuple[str, ...]
+    needs_review: bool = False
+    reasons: tuple[Reason, ...] = ()
+    key: str = ""
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        """``ladder.<action>``, e.g. ``ladder.terminate``."""
+        return f"ladder.{self.action.lower()}"
+
+
+@attrs.frozen(kw_only=True)
+class ClaimDeclared(Event):
+    """The account's claim in an insolvency proceeding is to be declared to the
+    administrator (once per proceeding).
+
+    Attributes:
+        ladder: The ladder the account follows.
+        proceeding_id: The proceeding.
+        invoice_numbers: The open invoices issued on or before the opening.
+        amount: What they owe.
+        reasons: Why.
+        key: The ladder action's idempotency key.
+    """
+
+    kind: ClassVar[str] = "ladder.declare_claim"
+
+    ladder: str
+    proceeding_id: str
+    invoice_numbers: tuple[str, ...]
+    amount: Money
+    reasons: tuple[Reason, ...] = ()
+    key: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class CreditAlertRaised(Event):
+    """Utilisation of the credit limit reached a threshold.
+
+    Attributes:
+        threshold: The threshold reached, in percent.
+        exposure: The exposure that reached it.
+        credit_limit: The account's limit.
+        day: The account-local day it was raised.
+    """
+
+    kind: ClassVar[str] = "credit.alert"
+
+    threshold: int
+    exposure: Money
+    credit_limit: Money
+    day: date
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceRecorded(Event):
+    """An invoice was recorded or corrected.
+
+    Attributes:
+        invoice_number: The invoice.
+        amount: Its amount.
+        replaced: True when an invoice with this number was on file (a correction).
+    """
+
+    kind: ClassVar[str] = "invoice.recorded"
+
+    invoice_number: str
+    amount: Money
+    replaced: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class CreditNoteApplied(Event):
+    """A credit note was recorded and applied.
+
+    Attributes:
+        credit_note_number: The credit note.
+        amount: Its amount.
+        applied: ``(invoice number, amount)`` for each invoice it reduced.
+        left: What remains as credit on the account.
+    """
+
+    kind: ClassVar[str] = "credit_note.applied"
+
+    credit_note_number: str
+    amount: Money
+    applied: tuple[tuple[str, Money], ...]
+    left: Money
+
+
+@attrs.frozen(kw_only=True)
+class FactRecorded(Event):
+    """A promise, dispute, hold or insolvency proceeding was recorded or updated.
+
+    Attributes:
+        fact: What kind (``"promise"``, ``"dispute"``, ``"hold"``, ``"proceeding"``).
+        fact_id: Its id.
+        change: What changed (``"made"``, ``"opened"``, ``"resolved"``, ``"placed"``,
+            ``"lifted"``, ``"ruled"``, ``"updated"``).
+    """
+
+    kind: ClassVar[str] = "fact.recorded"
+
+    fact: str
+    fact_id: str
+    change: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountChanged(Event):
+    """An account's master data changed (contacts, address, segment, limit, tags).
+
+    Attributes:
+        fields: The names of the fields that changed, sorted.
+    """
+
+    kind: ClassVar[str] = "account.changed"
+
+    fields: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceWrittenOff(Event):
+    """An invoice (or what remained open on it) was written off as uncollectible.
+
+    Attributes:
+        invoice_number: The invoice.
+        amount: The amount written off.
+        reason: Why (a failed collection, a closed insolvency).
+    """
+
+    kind: ClassVar[str] = "invoice.written_off"
+
+    invoice_number: str
+    amount: Money
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class WriteOffRecovered(Event):
+    """A payment arrived for an invoice that had been written off: the write-off is
+    reversed by what the payment covers (a recovery).
+
+    Attributes:
+        invoice_number: The invoice.
+        amount: The amount recovered.
+        payment_id: The payment.
+    """
+
+    kind: ClassVar[str] = "invoice.write_off_recovered"
+
+    invoice_number: str
+    amount: Money
+    payment_id: str
+
+
+@attrs.frozen(kw_only=True)
+class CreditRefunded(Event):
+    """Unapplied credit was paid back to the customer.
+
+    Attributes:
+        refund_id: The refund's id (its idempotency key).
+        amount: The amount refunded.
+    """
+
+    kind: ClassVar[str] = "credit.refunded"
+
+    refund_id: str
+    amount: Money
+
+
+# Facts used to live here (0.1): they resolve from domain.facts with a warning.
+__getattr__, __dir__ = moved(
+    __name__,
+    dict.fromkeys(
+        (
+            "AccountFacts",
+            "Dispute",
+            "Hold",
+            "InsolvencyProceeding",
+            "ProceedingKind",
+            "PromiseToPay",
+        ),
+        "dunning_core.domain.facts",
+    ),
+    keep=dict.fromkeys(__all__),
+)

@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from dunning_core.domain._checks import (
+    a_bool,
     a_date,
     field_name,
     identifier,
@@ -27,11 +28,6 @@ from dunning_core.domain.outbox import aware_datetime
 from dunning_core.errors import InvalidField
 
 __all__ = ["ActionRecord", "CycleCheckpoint", "EventRecord"]
-
-
-def _a_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, bool):
-        raise InvalidField(field_name(instance, attribute), value, "must be a bool")
 
 
 def _strings(instance: Any, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
@@ -71,7 +67,7 @@ class ActionRecord:
         default=(), converter=to_tuple, validator=_strings
     )
     fired_on: date = attrs.field(validator=a_date)
-    skipped: bool = attrs.field(default=False, validator=_a_bool)
+    skipped: bool = attrs.field(default=False, validator=a_bool)
     payload: str = attrs.field(default="", validator=plain_text)
 
 
@@ -111,4 +107,4 @@ class CycleCheckpoint:
     run_date: date = attrs.field(validator=a_date)
     shard: str = attrs.field(validator=non_empty_text)
     last_account_id: str | None = attrs.field(default=None, validator=optional_identifier)
-    done: bool = attrs.field(default=False, validator=_a_bool)
+    done: bool = attrs.field(default=False, validator=a_bool)

@@ -149,6 +149,17 @@ class OutboxMessage:
         )
 
     @property
+    def due_at(self) -> datetime | None:
+        """When a dispatcher may next claim it: ``next_attempt_at`` while PENDING,
+        ``lease_expires_at`` while SENDING (a lapsed lease is taken over), ``None``
+        once SENT or DEAD. Stores index on it."""
+        if self.status is OutboxStatus.PENDING:
+            return self.next_attempt_at
+        if self.status is OutboxStatus.SENDING:
+            return self.lease_expires_at
+        return None
+
+    @property
     def is_final(self) -> bool:
         """True once SENT or DEAD: no dispatcher will touch it again."""
         return self.status is OutboxStatus.SENT or self.status is OutboxStatus.DEAD

@@ -22,14 +22,16 @@ arithmetic, never a rounded percentage.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 
 import attrs
 
+from dunning_core._exports import renamed_keywords
 from dunning_core.domain.account import Account
-from dunning_core.domain.dates import AsOf, local_date
+from dunning_core.domain.dates import AsOf, check_as_of
 from dunning_core.domain.state import CreditAlertState
 from dunning_core.domain.statement import AccountStatement
 from dunning_core.errors import AccountMismatch, CurrencyMismatch, InvalidPolicy
@@ -38,6 +40,7 @@ from dunning_core.money import Money
 __all__ = [
     "STANDARD_THRESHOLDS",
     "CreditAlert",
+    "CreditAlertPolicy",
     "credit_alerts",
     "credit_exposure",
     "credit_utilisation",
@@ -58,7 +61,10 @@ class CreditAlert:
             (so it never shows a threshold that was not reached).
         exposure: The exposure that reached it.
         credit_limit: The account's limit.
-        at: When it was evaluated (as given to :func:`credit_alerts`).
+        as_of: When it was evaluated (as given to :func:`credit_alerts`).
+
+    .. versionchanged:: 0.2
+       ``at`` is now ``as_of``.
     """
 
     account_id: str
@@ -66,7 +72,13 @@ class CreditAlert:
     utilisation: Decimal
     exposure: Money
     credit_limit: Money
-    at: AsOf
+    as_of: AsOf
+
+    @property
+    def at(self) -> AsOf:
+        """Deprecated alias of :attr:`as_of`."""
+        warnings.warn("CreditAlert.at is deprecated; use .as_of", DeprecationWarning, stacklevel=2)
+        return self.as_of
 
 
 def credit_exposure(statement: AccountStatement, unbilled: Money | None = None) -> Money:
@@ -114,33 +126,73 @@ def credit_utilisation(exposure: Money, limit: Money) -> Decimal:
     return Decimal(hundredths).scaleb(-2)
 
 
-def _thresholds(value: Iterable[int]) -> tuple[int, ...]:
+def _thresholds(value: Iterable[int], field: str = "thresholds") -> tuple[int, ...]:
     seen: list[int] = []
     for threshold in value:
         if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold <= 0:
-            raise InvalidPolicy("thresholds", threshold, "must be a whole percentage > 0")
+            raise InvalidPolicy(field, threshold, "must be a whole percentage > 0")
         if threshold in seen:
-            raise InvalidPolicy("thresholds", threshold, "appears twice")
+            raise InvalidPolicy(field, threshold, "appears twice")
         seen.append(threshold)
     return tuple(sorted(seen))
 
 
-def _hysteresis(value: int | Decimal) -> Fraction:
+def _hysteresis(value: int | Decimal, field: str = "hysteresis") -> Fraction:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        raise InvalidPolicy("hysteresis", value, "must be an int or a Decimal (points)")
+        raise InvalidPolicy(field, value, "must be an int or a Decimal (points)")
     if not Decimal(value).is_finite() or value < 0:
-        raise InvalidPolicy("hysteresis", value, "must be a finite number of points >= 0")
+        raise InvalidPolicy(field, value, "must be a finite number of points >= 0")
     return Fraction(value)
 
 
+def _thresholds_field(value: Iterable[int]) -> tuple[int, ...]:
+    return _thresholds(value, "CreditAlertPolicy.thresholds")
+
+
+def _hysteresis_field(value: int | Decimal) -> int | Decimal:
+    _hysteresis(value, "CreditAlertPolicy.hysteresis")
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class CreditAlertPolicy:
+    """When to tell a customer they are close to their credit limit.
+
+    ``CreditAlertPolicy()`` is the seeds' policy: 70 %, 85 % and 100 % of the limit,
+    each re-armed once utilisation falls 5 points below it. Change one parameter with
+    ``attrs.evolve(policy, hysteresis=10)``.
+
+    Args:
+        thresholds: Percentages of the limit, whole numbers > 0 (sorted, unique).
+        hysteresis: Points utilisation must fall below a threshold to re-arm it (an
+            int or a Decimal >= 0).
+
+    Raises:
+        InvalidPolicy: a threshold is not a whole percentage > 0 or appears twice, or
+            the hysteresis is negative or not an int / Decimal.
+
+    .. versionadded:: 0.2
+       The thresholds used to live on ``CycleConfig``.
+    """
+
+    thresholds: tuple[int, ...] = attrs.field(
+        default=STANDARD_THRESHOLDS, converter=_thresholds_field
+    )
+    hysteresis: int | Decimal = attrs.field(default=5, converter=_hysteresis_field)
+
+
+_STANDARD_POLICY = CreditAlertPolicy()
+
+
+@renamed_keywords(at="as_of")
 def credit_alerts(
     account: Account,
     exposure: Money,
     state: CreditAlertState | None,
-    at: AsOf,
-    thresholds: Iterable[int] = STANDARD_THRESHOLDS,
+    as_of: AsOf,
+    policy: CreditAlertPolicy | Iterable[int] = _STANDARD_POLICY,
     *,
-    hysteresis: int | Decimal = 5,
+    hysteresis: int | Decimal | None = None,
 ) -> tuple[tuple[CreditAlert, ...], CreditAlertState]:
     """The credit-limit alerts due now, and the state to keep for next time.
 
@@ -154,9 +206,11 @@ def credit_alerts(
             (and every threshold re-arms, so a new limit starts afresh).
         exposure: Open balance plus not-yet-invoiced amount (see :func:`credit_exposure`).
         state: What fired before, or ``None`` for an account never evaluated.
-        at: When this evaluation happens (a date or an aware datetime).
-        thresholds: Percentages of the limit, whole numbers > 0.
-        hysteresis: Points utilisation must fall below a threshold to re-arm it.
+        as_of: When this evaluation happens (a date or an aware datetime).
+        policy: The thresholds and the hysteresis (:class:`CreditAlertPolicy`). A bare
+            iterable of thresholds, with ``hysteresis=`` beside it, is the 0.1 form and
+            still works for one release.
+        hysteresis: Deprecated; use ``CreditAlertPolicy(hysteresis=...)``.
 
     Returns:
         ``(alerts, new_state)``: alerts in threshold order (lowest first); ``new_state``
@@ -167,11 +221,25 @@ def credit_alerts(
         CurrencyMismatch: ``exposure`` is in another currency than the account.
         InvalidPolicy: a threshold is not a whole percentage > 0 or appears twice, or
             ``hysteresis`` is negative or not an int / Decimal.
-        InvalidAsOf: ``at`` is a naive datetime.
+        InvalidAsOf: ``as_of`` is a naive datetime.
+
+    .. versionchanged:: 0.2
+       Takes a :class:`CreditAlertPolicy`; ``at`` is now ``as_of``.
     """
-    local_date(at, account.tz)  # validates ``at``
-    levels = _thresholds(thresholds)
-    margin = _hysteresis(hysteresis)
+    check_as_of(as_of)
+    if not isinstance(policy, CreditAlertPolicy) or hysteresis is not None:
+        warnings.warn(
+            "credit_alerts(..., thresholds, hysteresis=...) is deprecated; "
+            "pass a CreditAlertPolicy(thresholds=..., hysteresis=...)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        thresholds = policy.thresholds if isinstance(policy, CreditAlertPolicy) else policy
+        policy = CreditAlertPolicy(
+            thresholds=thresholds, hysteresis=5 if hysteresis is None else hysteresis
+        )
+    levels = policy.thresholds
+    margin = _hysteresis(policy.hysteresis)
     if state is None:
         state = CreditAlertState(account_id=account.id)
     elif state.account_id != account.id:
@@ -200,7 +268,7 @@ def credit_alerts(
                     utilisation=credit_utilisation(exposure, limit),
                     exposure=exposure,
                     credit_limit=limit,
-                    at=at,
+                    as_of=as_of,
                 )
             )
     if fired == state.fired:

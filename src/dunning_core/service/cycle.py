@@ -32,31 +32,23 @@ from datetime import date, datetime
 
 import attrs
 
-from dunning_core.config import CycleConfig
 from dunning_core.domain.account import Account
-from dunning_core.domain.dates import AsOf
-from dunning_core.domain.events import AccountFacts
+from dunning_core.domain.dates import AsOf, as_instant, localize, run_date
+from dunning_core.domain.events import AccountReactivated, AccountSuspended
+from dunning_core.domain.facts import AccountFacts
 from dunning_core.domain.history import ActionRecord, CycleCheckpoint
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.errors import DunningError, InvalidField
 from dunning_core.policies.credit import credit_alerts, credit_exposure
 from dunning_core.policies.ladder import evaluate_ladder
-from dunning_core.policies.suspension import (
-    AccountReactivated,
-    AccountSuspended,
-)
-from dunning_core.ports import AccountLedger, Shard, UnitOfWork, UowFactory, check_shard
-from dunning_core.ports import shard_label as label_of
-from dunning_core.service._effects import (
-    Effects,
-    credit_alert_effects,
-    history_from_records,
-    instant,
-    ladder_effects,
-    run_date,
-    statement_of,
-    suspension_step,
-)
+from dunning_core.ports import AccountLedger, UnitOfWork, UowFactory
+from dunning_core.service._messages import Effects, credit_alert_effects, ladder_effects
+from dunning_core.service._steps import statement_of, suspension_step
+from dunning_core.service._uow import check_uow_factory
+from dunning_core.service.records import history_from_records
+from dunning_core.service.settings import CycleConfig
+from dunning_core.sharding import Shard, check_shard
+from dunning_core.sharding import shard_label as label_of
 
 __all__ = ["AccountError", "CycleReport", "run_cycle"]
 
@@ -175,13 +167,15 @@ def run_cycle(
     Raises:
         InvalidField: ``shard`` or ``batch_size`` is invalid.
         InvalidAsOf: ``as_of`` is a naive datetime.
+        InvalidUnitOfWork: ``uow_factory`` is a unit of work, not the factory.
         StoreError: the store failed; the batch in progress is rolled back, and a rerun
             resumes after the last committed batch.
     """
+    check_uow_factory(uow_factory)
     checked = check_shard(shard)
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise InvalidField("batch_size", batch_size, "must be a positive int")
-    at = instant(as_of)
+    at = as_instant(as_of)
     day = run_date(as_of)
     label = label_of(checked)
     tally = _Tally()
@@ -329,7 +323,9 @@ def _evaluate(
     as_of: AsOf,
     at: datetime,
 ) -> _Outcome:
-    statement = statement_of(account, ledger, as_of)
+    # The account's local day is computed once here and handed to every policy.
+    local = localize(as_of, account.tz)
+    statement = statement_of(account, ledger, local)
     step = suspension_step(config, account, statement, ledger.payments, facts, suspension_state, at)
     effects = step.effects
 
@@ -339,7 +335,7 @@ def _evaluate(
         ladder,
         statement,
         history,
-        as_of,
+        local,
         facts=facts,
         payments=ledger.payments,
         allocations=ledger.allocations,
@@ -348,14 +344,7 @@ def _evaluate(
     effects.extend(ladder_effects(config, account, actions, at))
 
     exposure = credit_exposure(statement)
-    alerts, credit_next = credit_alerts(
-        account,
-        exposure,
-        credit_state,
-        as_of,
-        config.credit_thresholds,
-        hysteresis=config.credit_hysteresis,
-    )
+    alerts, credit_next = credit_alerts(account, exposure, credit_state, local, config.credit)
     effects.extend(credit_alert_effects(config, account, statement, alerts, exposure, at))
     changed_credit = None if credit_next == credit_state else credit_next
     if changed_credit is None and credit_state is None and account.credit_limit is not None:

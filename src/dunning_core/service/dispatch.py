@@ -24,6 +24,7 @@ import attrs
 from dunning_core.domain.outbox import OutboxMessage
 from dunning_core.errors import InvalidField, PermanentDeliveryError, TransientDeliveryError
 from dunning_core.ports import Clock, Notifier, UnitOfWork, UowFactory
+from dunning_core.service._uow import check_uow_factory
 
 __all__ = ["DispatchReport", "backoff_delay", "dispatch"]
 
@@ -123,9 +124,11 @@ def dispatch(
 
     Raises:
         InvalidField: a parameter is out of range, or ``now`` is naive.
+        InvalidUnitOfWork: ``uow_factory`` is a unit of work, not the factory.
         StoreError: the store failed (messages claimed so far keep their leases and are
             taken over once those expire).
     """
+    check_uow_factory(uow_factory)
     if not isinstance(max_attempts, int) or max_attempts < 1:
         raise InvalidField("max_attempts", max_attempts, "must be an int >= 1")
     if not isinstance(batch_size, int) or batch_size < 1:

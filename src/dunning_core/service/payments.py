@@ -16,15 +16,15 @@ and re-decides suspension.
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date
 
 import attrs
 
-from dunning_core.config import CycleConfig
+from dunning_core._exports import renamed_keywords
 from dunning_core.domain.account import Account
-from dunning_core.domain.dates import AsOf, local_date
-from dunning_core.domain.events import AccountFacts
+from dunning_core.domain.dates import AsOf, as_instant, local_date
+from dunning_core.domain.events import AccountReactivated, AccountSuspended
+from dunning_core.domain.facts import AccountFacts
 from dunning_core.domain.payment import Allocation, Payment, PaymentStatus
 from dunning_core.domain.remittance import RemittanceAdvice
 from dunning_core.domain.statement import AccountStatement, OpenItem
@@ -37,14 +37,13 @@ from dunning_core.policies.allocation import (
     allocate,
     is_repeat,
     match_payment,
+    reference_candidates,
 )
-from dunning_core.policies.suspension import (
-    AccountReactivated,
-    AccountSuspended,
-    SuspensionDecision,
-)
+from dunning_core.policies.suspension import SuspensionDecision
 from dunning_core.ports import AccountLedger, UnitOfWork
-from dunning_core.service._effects import instant, statement_of, suspension_step
+from dunning_core.service._steps import account_data, decide_and_write, statement_of
+from dunning_core.service._uow import check_unit_of_work
+from dunning_core.service.settings import CycleConfig
 
 __all__ = [
     "PaymentOutcome",
@@ -55,16 +54,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("dunning_core")
-
-# Words of a bank reference that may be invoice numbers: letters, digits and the
-# separators invoice numbers use, starting with a letter or a digit.
-_TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_./-]*[0-9A-Za-z]|[0-9A-Za-z]")
-_WORD = re.compile(r"[0-9A-Za-z]+")
-# A token such as "INV-12/INV-13" names two invoices: every run of at most this many
-# words of a token is looked up ("INV", "INV-12", "12/INV", ...), which bounds the
-# look-up for a pathological reference ("1-2-3-...-70") while any real invoice number
-# (a prefix, a year, a sequence) fits.
-_MAX_WORDS = 6
 
 
 @attrs.frozen(kw_only=True)
@@ -125,13 +114,14 @@ class ReversalOutcome:
     entity_events: tuple[AccountSuspended | AccountReactivated, ...] = ()
 
 
+@renamed_keywords(at="as_of")
 def record_payment(
     uow: UnitOfWork,
     payment: Payment,
     advice: RemittanceAdvice | None = None,
     *,
     config: CycleConfig | None = None,
-    at: AsOf | None = None,
+    as_of: AsOf | None = None,
 ) -> PaymentOutcome:
     """Record, identify and allocate ``payment``, and re-decide suspension, atomically.
 
@@ -146,7 +136,7 @@ def record_payment(
         payment: The payment; ``account_id=None`` for one the bank could not attach.
         advice: The customer's remittance advice for it, if any.
         config: Allocation and suspension policies, renderer; the defaults if ``None``.
-        at: When it is recorded (a date, or an aware datetime); the payment's value
+        as_of: When it is recorded (a date, or an aware datetime); the payment's value
             date by default. Suspension is re-decided on that day.
 
     Returns:
@@ -157,10 +147,16 @@ def record_payment(
         InvalidRemittance, CurrencyMismatch: ``advice`` describes another payment, or
             is in another currency.
         UnknownRecord: the payment names an account the store does not know.
+        InvalidUnitOfWork: ``uow`` is a factory (``store.unit_of_work``) rather than a
+            unit of work (``store.unit_of_work()``).
+
+    .. versionchanged:: 0.2
+       ``at`` is now ``as_of``.
     """
+    check_unit_of_work(uow)
     config = CycleConfig() if config is None else config
-    when = payment.received_on if at is None else at
-    instant(when)  # refuses a naive datetime before anything is written
+    when = payment.received_on if as_of is None else as_of
+    as_instant(when)  # refuses a naive datetime before anything is written
     if advice is not None:
         advice.check_payment(payment)
     with uow:
@@ -210,13 +206,14 @@ def record_payment(
     return attrs.evolve(outcome, identified_by=identified_by, candidates=candidates)
 
 
+@renamed_keywords(at="as_of")
 def assign_payment(
     uow: UnitOfWork,
     payment_id: str,
     account_id: str,
     *,
     config: CycleConfig | None = None,
-    at: AsOf | None = None,
+    as_of: AsOf | None = None,
 ) -> PaymentOutcome:
     """Attach a payment waiting in suspense to an account (a person identified it from
     a proof of payment, say), then allocate it with its stored advice and re-decide
@@ -227,7 +224,7 @@ def assign_payment(
         payment_id: The unidentified payment.
         account_id: The account it belongs to.
         config: Policies and renderer; the defaults if ``None``.
-        at: When it is recorded; the payment's value date by default.
+        as_of: When it is recorded; the payment's value date by default.
 
     Returns:
         A :class:`PaymentOutcome`; ``repeated=True`` when the payment was already
@@ -236,10 +233,12 @@ def assign_payment(
     Raises:
         UnknownRecord: no such payment, or no such account.
         ConstraintViolation: the payment is identified to another account.
+        InvalidUnitOfWork: ``uow`` is a factory rather than a unit of work.
     """
+    check_unit_of_work(uow)
     config = CycleConfig() if config is None else config
-    if at is not None:
-        instant(at)  # refuses a naive datetime before anything is written
+    if as_of is not None:
+        as_instant(as_of)  # refuses a naive datetime before anything is written
     with uow:
         payment = uow.ledger.get_payment(payment_id)
         if payment is None:
@@ -254,32 +253,33 @@ def assign_payment(
             return PaymentOutcome(payment=payment)
         advice = uow.ledger.advice_for(payment_id)
         outcome = _allocate_and_decide(
-            uow, config, payment, advice, payment.received_on if at is None else at
+            uow, config, payment, advice, payment.received_on if as_of is None else as_of
         )
         uow.commit()
     return outcome
 
 
+@renamed_keywords(at="as_of")
 def reverse_payment(
     uow: UnitOfWork,
     payment_id: str,
     status: PaymentStatus = PaymentStatus.CHARGED_BACK,
     *,
     config: CycleConfig | None = None,
-    at: AsOf,
+    as_of: AsOf,
 ) -> ReversalOutcome:
     """Reverse a payment: a chargeback, a returned direct debit, a failed card payment.
 
     Exactly the allocations made from this payment are removed, so exactly those
     invoices reopen by exactly those amounts; nothing else moves. Suspension is
-    re-decided on ``at`` (a chargeback can suspend the account again).
+    re-decided on ``as_of`` (a chargeback can suspend the account again).
 
     Args:
         uow: A unit of work not yet entered.
         payment_id: The payment.
         status: CHARGED_BACK (default) or FAILED.
         config: Policies and renderer; the defaults if ``None``.
-        at: When the reversal is recorded (a date or an aware datetime).
+        as_of: When the reversal is recorded (a date or an aware datetime).
 
     Returns:
         A :class:`ReversalOutcome`.
@@ -287,9 +287,11 @@ def reverse_payment(
     Raises:
         UnknownRecord: no payment has this id.
         InvalidField: ``status`` is not CHARGED_BACK or FAILED.
+        InvalidUnitOfWork: ``uow`` is a factory rather than a unit of work.
     """
+    check_unit_of_work(uow)
     config = CycleConfig() if config is None else config
-    instant(at)  # refuses a naive datetime before anything is written
+    as_instant(as_of)  # refuses a naive datetime before anything is written
     if status not in (PaymentStatus.CHARGED_BACK, PaymentStatus.FAILED):
         raise InvalidField("status", status, "a reversal is CHARGED_BACK or FAILED")
     with uow:
@@ -309,10 +311,10 @@ def reverse_payment(
         cause = f"{payment_id}:{status}"
         decision, event, entity_events = None, None, []
         for account_id in (payment.account_id, *others):
-            account, ledger, facts = _account_data(uow, account_id)
-            statement = statement_of(account, ledger, at)
+            account, ledger, facts = account_data(uow, account_id)
+            statement = statement_of(account, ledger, as_of)
             decided, happened = _decide(
-                uow, config, account, statement, ledger, facts, at, None, cause=cause
+                uow, config, account, statement, ledger, facts, as_of, None, cause=cause
             )
             if account_id == payment.account_id:
                 decision, event = decided, happened
@@ -334,17 +336,8 @@ def reverse_payment(
 # -- steps ----------------------------------------------------------------------------------
 
 
-def _account_data(uow: UnitOfWork, account_id: str) -> tuple[Account, AccountLedger, AccountFacts]:
-    account = uow.accounts.get(account_id)
-    if account is None:
-        raise UnknownRecord("account", account_id)
-    ledger = uow.ledger.load([account_id])[account_id]
-    facts = uow.facts.load([account_id]).get(account_id) or AccountFacts(account_id=account_id)
-    return account, ledger, facts
-
-
 def _identify(
-    uow: UnitOfWork, payment: Payment, at: AsOf
+    uow: UnitOfWork, payment: Payment, as_of: AsOf
 ) -> tuple[PaymentMatch | None, tuple[PaymentMatch, ...]]:
     """Look up the invoice numbers a bank reference may hold; identify the payment when
     every invoice the reference names belongs to one account.
@@ -352,13 +345,13 @@ def _identify(
     Naming invoices of two accounts leaves the payment in suspense with the ranked
     candidates, even when one of them also matches the amount: a person decides.
     """
-    invoices = uow.ledger.get_invoices(sorted(_reference_numbers(payment.bank_reference)))
+    invoices = uow.ledger.get_invoices(sorted(reference_candidates(payment.bank_reference)))
     if not invoices:
         return None, ()
     items: list[OpenItem] = []
     for account_id in sorted({invoice.account_id for invoice in invoices.values()}):
-        account, ledger, _ = _account_data(uow, account_id)
-        items.extend(statement_of(account, ledger, at).items)
+        account, ledger, _ = account_data(uow, account_id)
+        items.extend(statement_of(account, ledger, as_of).items)
     matches = match_payment(payment, items)
     named = {m.account_id for m in matches if MatchEvidence.NUMBER_IN_REFERENCE in m.evidence}
     if len(named) != 1:
@@ -366,35 +359,23 @@ def _identify(
     return next(m for m in matches if m.account_id in named), matches
 
 
-def _reference_numbers(reference: str) -> set[str]:
-    """What in a bank reference may be an invoice number: every run of up to
-    ``_MAX_WORDS`` words of each token, as written and upper-cased."""
-    numbers: set[str] = set()
-    for token in _TOKEN.findall(reference):
-        words = [(word.start(), word.end()) for word in _WORD.finditer(token)]
-        for first, (start, _) in enumerate(words):
-            for _, end in words[first : first + _MAX_WORDS]:
-                numbers.add(token[start:end])
-    return numbers | {number.upper() for number in numbers}
-
-
 def _allocate_and_decide(
     uow: UnitOfWork,
     config: CycleConfig,
     payment: Payment,
     advice: RemittanceAdvice | None,
-    at: AsOf,
+    as_of: AsOf,
 ) -> PaymentOutcome:
     payer_id = payment.account_id
     assert payer_id is not None  # the callers checked it
-    payer, _, _ = _account_data(uow, payer_id)
+    payer, _, _ = account_data(uow, payer_id)
     account_ids = [payer_id]
     if config.allocation.central_billing and payer.billing_entity_id is not None:
         account_ids += [
             i for i in uow.accounts.ids_of_entity(payer.billing_entity_id) if i != payer_id
         ]
-    data = {account_id: _account_data(uow, account_id) for account_id in account_ids}
-    day = _day(payer, at, payment.received_on)
+    data = {account_id: account_data(uow, account_id) for account_id in account_ids}
+    day = _day(payer, as_of, payment.received_on)
     items: list[OpenItem] = []
     for account, ledger, _ in data.values():
         items.extend(statement_of(account, _without(ledger, payment.id), day).items)
@@ -425,7 +406,7 @@ def _allocate_and_decide(
         )
         statement = statement_of(account, after, day)
         decided, happened = _decide(
-            uow, config, account, statement, after, facts, at, payment.id, cause=payment.id
+            uow, config, account, statement, after, facts, as_of, payment.id, cause=payment.id
         )
         if account_id == payer_id:
             decision, event = decided, happened
@@ -440,9 +421,9 @@ def _allocate_and_decide(
     )
 
 
-def _day(account: Account, at: AsOf, received_on: date) -> date:
+def _day(account: Account, as_of: AsOf, received_on: date) -> date:
     """The allocation day: the recording day, but never before the money arrived."""
-    day = local_date(at, account.tz)
+    day = local_date(as_of, account.tz)
     return max(day, received_on)
 
 
@@ -457,25 +438,20 @@ def _decide(
     statement: AccountStatement,
     ledger: AccountLedger,
     facts: AccountFacts,
-    at: AsOf,
+    as_of: AsOf,
     cleared_by: str | None,
     *,
     cause: str,
 ) -> tuple[SuspensionDecision, AccountSuspended | AccountReactivated | None]:
-    previous = uow.history.suspension_states([account.id]).get(account.id)
-    step = suspension_step(
+    step = decide_and_write(
+        uow,
         config,
         account,
         statement,
-        ledger.payments,
+        ledger,
         facts,
-        previous,
-        instant(at),
+        as_instant(as_of),
         cleared_by=cleared_by,
         cause=cause,
     )
-    if step.state is not None:
-        uow.history.put_suspension_states([step.state])
-    uow.history.add_events(step.effects.events)
-    uow.outbox.add_messages(step.effects.messages)
     return step.decision, step.event

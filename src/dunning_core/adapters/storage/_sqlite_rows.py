@@ -21,15 +21,15 @@ from dunning_core.domain.account import (
     TermsKind,
 )
 from dunning_core.domain.charges import Charge
-from dunning_core.domain.events import Dispute, Hold, InsolvencyProceeding, PromiseToPay
+from dunning_core.domain.facts import Dispute, Hold, InsolvencyProceeding, PromiseToPay
 from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord
 from dunning_core.domain.invoice import CreditNote, Invoice
-from dunning_core.domain.outbox import OutboxMessage, OutboxStatus
+from dunning_core.domain.outbox import OutboxMessage
 from dunning_core.domain.payment import Allocation, Payment
 from dunning_core.domain.remittance import RemittanceAdvice, RemittanceLine
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.money import Money
-from dunning_core.ports import shard_key
+from dunning_core.sharding import shard_key
 
 Row = Sequence[Any]
 
@@ -553,14 +553,6 @@ OUTBOX_COLUMNS = (
 )
 
 
-def _due_at(message: OutboxMessage) -> datetime | None:
-    if message.status is OutboxStatus.PENDING:
-        return message.next_attempt_at
-    if message.status is OutboxStatus.SENDING:
-        return message.lease_expires_at
-    return None
-
-
 def outbox_row(message: OutboxMessage) -> tuple[Any, ...]:
     return (
         message.key,
@@ -578,7 +570,7 @@ def outbox_row(message: OutboxMessage) -> tuple[Any, ...]:
         message.provider_message_id,
         optional_instant(message.sent_at),
         message.last_error,
-        optional_instant(_due_at(message)),
+        optional_instant(message.due_at),
     )
 
 

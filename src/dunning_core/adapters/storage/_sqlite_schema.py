@@ -235,4 +235,10 @@ CREATE TABLE charges (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3)
+# Version 4: reason codes are upper-case across the library (0.2); states stored by 0.1
+# kept the suspension rules' lower-case codes, which this brings in line.
+_V4: Final = """
+UPDATE suspension_states SET reason_codes = upper(reason_codes);
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4)

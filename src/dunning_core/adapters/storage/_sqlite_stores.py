@@ -20,7 +20,7 @@ from dunning_core.adapters.storage import _sqlite_rows as rows
 from dunning_core.adapters.storage._checks import claim_arguments, page_limit
 from dunning_core.domain.account import Account
 from dunning_core.domain.charges import Charge
-from dunning_core.domain.events import (
+from dunning_core.domain.facts import (
     AccountFacts,
     Dispute,
     Hold,
@@ -34,7 +34,8 @@ from dunning_core.domain.payment import Allocation, Payment, PaymentStatus
 from dunning_core.domain.remittance import RemittanceAdvice
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.errors import ConstraintViolation, StoreBusy, StoreError, UnknownRecord
-from dunning_core.ports import AccountLedger, Shard, check_shard
+from dunning_core.ports import AccountLedger
+from dunning_core.sharding import Shard, check_shard
 
 if TYPE_CHECKING:
     from dunning_core.adapters.storage.sqlite import SqliteUnitOfWork

@@ -34,7 +34,7 @@ from dunning_core.adapters.storage._checks import claim_arguments, page_limit
 from dunning_core.adapters.storage._undo import Table, UndoLog
 from dunning_core.domain.account import Account
 from dunning_core.domain.charges import Charge
-from dunning_core.domain.events import (
+from dunning_core.domain.facts import (
     AccountFacts,
     Dispute,
     Hold,
@@ -54,7 +54,8 @@ from dunning_core.errors import (
     UnitOfWorkClosed,
     UnknownRecord,
 )
-from dunning_core.ports import AccountLedger, Shard, UowFactory, check_shard, shard_key
+from dunning_core.ports import AccountLedger, UowFactory
+from dunning_core.sharding import Shard, check_shard, shard_key
 
 __all__ = ["MemoryStore", "MemoryUnitOfWork"]
 
@@ -206,6 +207,30 @@ def _require_account(data: _Data, account_id: str | None, what: str) -> None:
         raise ConstraintViolation(f"{what}: account {account_id!r} is not in the store")
 
 
+def _insert_new(
+    data: _Data,
+    table: Table[str, Any],
+    rows: Iterable[V],
+    key: Callable[[V], str],
+    what: str,
+    put: Callable[[V], None] | None = None,
+) -> int:
+    """Insert the rows whose key is new (the first one wins), each of a known account;
+    return how many were inserted. What every insert-once port method does."""
+    inserted = 0
+    for row in rows:
+        row_key = key(row)
+        if row_key in table:
+            continue
+        _require_account(data, getattr(row, "account_id", None), f"{what} {row_key!r}")
+        if put is None:
+            table.put(row_key, row)
+        else:
+            put(row)
+        inserted += 1
+    return inserted
+
+
 def _by_account(table: Table[str, V], ids: list[str]) -> dict[Hashable, list[V]]:
     grouped: dict[Hashable, list[V]] = {}
     for value, row in table.rows_by("account", ids):
@@ -308,14 +333,7 @@ class _Ledger(_Part):
 
     def add_charges(self, charges: Iterable[Charge]) -> int:
         data = self._uow._writable()
-        inserted = 0
-        for charge in charges:
-            if charge.key in data.charges:
-                continue
-            _require_account(data, charge.account_id, f"charge {charge.key!r}")
-            data.charges.put(charge.key, charge)
-            inserted += 1
-        return inserted
+        return _insert_new(data, data.charges, charges, _by_key, "charge")
 
     def identify_payment(self, payment_id: str, account_id: str) -> Payment:
         data = self._uow._writable()
@@ -459,14 +477,7 @@ def _fact_id(fact: PromiseToPay | Dispute | InsolvencyProceeding | Hold) -> str:
 class _History(_Part):
     def add_actions(self, records: Iterable[ActionRecord]) -> int:
         data = self._uow._writable()
-        inserted = 0
-        for record in records:
-            if record.key in data.actions:
-                continue
-            _require_account(data, record.account_id, f"action {record.key!r}")
-            data.actions.put(record.key, record)
-            inserted += 1
-        return inserted
+        return _insert_new(data, data.actions, records, _record_key, "action")
 
     def get_action(self, key: str) -> ActionRecord | None:
         return self._uow._data().actions.get(key)
@@ -499,20 +510,17 @@ class _History(_Part):
 
     def add_events(self, records: Iterable[EventRecord]) -> int:
         data = self._uow._writable()
-        inserted = 0
-        for record in records:
-            if record.key in data.events:
-                continue
-            _require_account(data, record.account_id, f"event {record.key!r}")
-            data.events.put(record.key, record)
-            inserted += 1
-        return inserted
+        return _insert_new(data, data.events, records, _record_key, "event")
 
     def events_of(self, account_ids: Iterable[str]) -> dict[str, tuple[EventRecord, ...]]:
         data = self._uow._data()
         ids = list(dict.fromkeys(account_ids))
         grouped = _by_account(data.events, ids)
         return {i: tuple(sorted(grouped.get(i, ()), key=_event_order)) for i in ids}
+
+
+def _record_key(record: ActionRecord | EventRecord | OutboxMessage) -> str:
+    return record.key
 
 
 def _action_order(record: ActionRecord) -> tuple[date, str]:
@@ -530,32 +538,24 @@ def _push_back(heap: list[_DueEntry], entry: _DueEntry) -> Callable[[], None]:
     return undo
 
 
-def _due_at(message: OutboxMessage) -> datetime | None:
-    if message.status is OutboxStatus.PENDING:
-        return message.next_attempt_at
-    if message.status is OutboxStatus.SENDING:
-        return message.lease_expires_at
-    return None
-
-
 class _Outbox(_Part):
     def _put(self, data: _Data, message: OutboxMessage) -> None:
         version = next(data.outbox_versions)
         data.outbox.put(message.key, (message, version))
-        due = _due_at(message)
+        due = message.due_at
         if due is not None:
             heapq.heappush(data.outbox_due, (due, message.created_at, message.key, version))
 
     def add_messages(self, messages: Iterable[OutboxMessage]) -> int:
         data = self._uow._writable()
-        inserted = 0
-        for message in messages:
-            if message.key in data.outbox:
-                continue
-            _require_account(data, message.account_id, f"outbox message {message.key!r}")
-            self._put(data, message)
-            inserted += 1
-        return inserted
+        return _insert_new(
+            data,
+            data.outbox,  # rows are (message, version): ``put`` stores them
+            messages,
+            _record_key,
+            "outbox message",
+            put=lambda message: self._put(data, message),
+        )
 
     def get(self, key: str) -> OutboxMessage | None:
         row = self._uow._data().outbox.get(key)

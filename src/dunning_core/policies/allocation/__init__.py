@@ -4,8 +4,9 @@
 customer's remittance advice (tax withheld, discounts and short payments within the
 policy's tolerances), then the rest oldest first (due date, issue date, number) -- or
 kept on account, or in statutory order. It never creates or loses a minor unit and
-never raises for what a customer did: every surprise is a :class:`Discrepancy` with a
-stable code and a sentence. :func:`apply_credit` applies credit later,
+never raises for what a customer did: every surprise is a discrepancy (the library's
+one :class:`~dunning_core.Reason` shape) with a stable :class:`DiscrepancyCode` and a
+sentence. :func:`apply_credit` applies credit later,
 :func:`reverse` takes back a payment that did not stay, :func:`match_payment` finds
 what an unidentified payment is for and :func:`unidentified_payments` lists those
 waiting too long. Instalment plans are out of scope.
@@ -26,6 +27,7 @@ waiting too long. Instalment plans are out of scope.
 [('F-1', '100.00 EUR'), ('F-2', '100.00 EUR'), ('F-3', '50.00 EUR')]
 """
 
+from dunning_core._exports import moved, publish
 from dunning_core.policies.allocation._engine import (
     allocate,
     allocate_many,
@@ -33,11 +35,13 @@ from dunning_core.policies.allocation._engine import (
     is_repeat,
 )
 from dunning_core.policies.allocation._matching import (
+    MAX_WORDS_PER_NUMBER,
     MatchEvidence,
     PaymentMatch,
     SuspenseEntry,
     find_invoice_numbers,
     match_payment,
+    reference_candidates,
     unidentified_payments,
 )
 from dunning_core.policies.allocation._policy import (
@@ -51,19 +55,18 @@ from dunning_core.policies.allocation._policy import (
 )
 from dunning_core.policies.allocation._result import (
     AllocationResult,
-    Discrepancy,
     DiscrepancyCode,
     UnappliedCredit,
 )
 from dunning_core.policies.allocation._reversal import Reversal, reverse
 
 __all__ = [
+    "MAX_WORDS_PER_NUMBER",
     "AllocationOrder",
     "AllocationPolicy",
     "AllocationResult",
     "DebtComponent",
     "DebtPart",
-    "Discrepancy",
     "DiscrepancyCode",
     "Eligibility",
     "MatchEvidence",
@@ -79,6 +82,15 @@ __all__ = [
     "is_repeat",
     "match_payment",
     "principal_only",
+    "reference_candidates",
     "reverse",
     "unidentified_payments",
 ]
+
+publish(__name__, globals(), __all__)
+
+__getattr__, __dir__ = moved(
+    __name__,
+    {"Discrepancy": "dunning_core.domain.reasons:Reason"},
+    keep=dict.fromkeys(__all__),
+)

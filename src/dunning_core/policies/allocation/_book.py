@@ -19,6 +19,7 @@ from types import MemberDescriptorType
 from typing import Any
 
 from dunning_core.domain.payment import Allocation, AllocationKind
+from dunning_core.domain.reasons import Reason
 from dunning_core.domain.statement import OpenItem
 from dunning_core.errors import InvalidField
 from dunning_core.money import Money
@@ -27,7 +28,6 @@ from dunning_core.policies.allocation._policy import (
     AllocationPolicy,
     Eligibility,
 )
-from dunning_core.policies.allocation._result import Discrepancy
 
 PoolKey = tuple[str, Hashable]  # (currency, account id or billing-entity group)
 
@@ -336,7 +336,7 @@ class Run:
     def __init__(self, book: Book) -> None:
         self.book = book
         self.allocations: list[Allocation] = []
-        self.discrepancies: list[Discrepancy] = []
+        self.discrepancies: list[Reason] = []
         self.touched: dict[int, None] = {}
 
     def record(
@@ -370,7 +370,7 @@ class Run:
         """Fill the pool ``key`` in order; returns what is left of ``amount``."""
         return self.book.fill(key, amount, kind, source_id, self.allocations, self.touched)
 
-    def note(self, discrepancy: Discrepancy) -> None:
+    def note(self, discrepancy: Reason) -> None:
         """Report a discrepancy."""
         self.discrepancies.append(discrepancy)
 

@@ -14,9 +14,9 @@ from dunning_core.money import Money
 from dunning_core.policies.allocation._book import Book, Run
 from dunning_core.policies.allocation._policy import AllocationOrder
 from dunning_core.policies.allocation._result import (
-    Discrepancy,
     DiscrepancyCode,
     UnappliedCredit,
+    discrepancy,
 )
 
 CASH = AllocationKind.CASH
@@ -40,7 +40,7 @@ def follow_advice(
     currency = payment.currency
     if advice.payment_id != payment.id:
         run.note(
-            Discrepancy(
+            discrepancy(
                 code=Code.ADVICE_OTHER_PAYMENT,
                 message=f"The remittance advice describes payment {advice.payment_id}, not "
                 f"{payment.id}; it was not followed.",
@@ -49,7 +49,7 @@ def follow_advice(
         return cash
     if advice.currency != currency:
         run.note(
-            Discrepancy(
+            discrepancy(
                 code=Code.ADVICE_CURRENCY_MISMATCH,
                 message=f"The remittance advice is in {advice.currency} but the payment is in "
                 f"{currency}; it was not followed.",
@@ -60,7 +60,7 @@ def follow_advice(
     if stated_cash > payment.amount:
         excess = stated_cash - payment.amount
         run.note(
-            Discrepancy(
+            discrepancy(
                 code=Code.ADVICE_EXCEEDS_PAYMENT,
                 message=f"The remittance advice lists {stated_cash} in payments but "
                 f"{payment.amount} was received; the lines were served in their order until "
@@ -81,7 +81,7 @@ def _named_invoice(run: Run, number: str, owner: Hashable, currency: str, who: s
     idx = book.index.get(number)
     if idx is None:
         run.note(
-            Discrepancy(
+            discrepancy(
                 code=Code.UNKNOWN_INVOICE,
                 message=f"{who} names invoice {number}, which we cannot find on the account; "
                 f"{_elsewhere(book)}.",
@@ -92,7 +92,7 @@ def _named_invoice(run: Run, number: str, owner: Hashable, currency: str, who: s
     item = book.items[idx]
     if book.group(item.invoice.account_id) != owner:
         run.note(
-            Discrepancy(
+            discrepancy(
                 code=Code.OTHER_ACCOUNT_INVOICE,
                 message=f"{who} names invoice {number}, which belongs to another account "
                 f"({item.invoice.account_id}); {_elsewhere(book)}.",
@@ -102,7 +102,7 @@ def _named_invoice(run: Run, number: str, owner: Hashable, currency: str, who: s
         return None
     if item.open_amount.currency != currency:
         run.note(
-            Discrepancy(
+            discrepancy(
                 code=Code.CURRENCY_MISMATCH,
                 message=f"Invoice {number} is in {item.open_amount.currency}, the payment in "
                 f"{currency}; it was not settled because no exchange rate was given, and "
@@ -119,7 +119,7 @@ def _named_invoice(run: Run, number: str, owner: Hashable, currency: str, who: s
     ):
         if number in numbers:
             run.note(
-                Discrepancy(
+                discrepancy(
                     code=code,
                     message=f"Invoice {number} {words}, so nothing was applied to it; "
                     f"{_elsewhere(book)}.",
@@ -129,7 +129,7 @@ def _named_invoice(run: Run, number: str, owner: Hashable, currency: str, who: s
             return None
     if not book.opens[idx]:
         run.note(
-            Discrepancy(
+            discrepancy(
                 code=Code.INVOICE_ALREADY_PAID,
                 message=f"Invoice {number} was already paid in full; {_elsewhere(book)}.",
                 invoice_number=number,
@@ -160,7 +160,7 @@ def _follow_line(
     if stated > open_amount:
         excess = Money._exact(stated - open_amount, currency)
         run.note(
-            Discrepancy(
+            discrepancy(
                 code=Code.ADVICE_EXCEEDS_OPEN,
                 message=f"The remittance advice states {line.settles} for invoice {number}, but "
                 f"only {Money._exact(open_amount, currency)} was open; the {excess} over it "
@@ -176,7 +176,7 @@ def _follow_line(
     if withheld:
         if policy.withholding_needs_certificate and line.certificate is None:
             run.note(
-                Discrepancy(
+                discrepancy(
                     code=Code.WITHHOLDING_WITHOUT_CERTIFICATE,
                     message=f"Tax of {line.tax_withheld} withheld on invoice {number} was not "
                     "applied: please send the withholding tax certificate.",
@@ -208,7 +208,7 @@ def _follow_line(
             left -= take
         else:
             run.note(
-                Discrepancy(
+                discrepancy(
                     code=Code.DISCOUNT_NOT_ALLOWED,
                     message=f"The discount of {taken} taken on invoice {number} is more than "
                     "we can accept; that amount remains open.",
@@ -224,7 +224,7 @@ def _follow_line(
             run.take(idx, left, WRITE_OFF, source_id, line.reason)
         else:
             run.note(
-                Discrepancy(
+                discrepancy(
                     code=Code.SHORT_PAYMENT,
                     message=f"Invoice {number} was paid {short} short ({line.reason}); that "
                     "amount remains open.",
@@ -296,7 +296,7 @@ def apply_general_notes(run: Run, notes: Sequence[CreditNote]) -> list[Unapplied
 def _left_over(run: Run, note: CreditNote, amount: Decimal, why: str) -> UnappliedCredit:
     rest = Money._exact(amount, note.currency)
     run.note(
-        Discrepancy(
+        discrepancy(
             code=Code.CREDIT_NOTE_UNAPPLIED,
             message=f"Credit note {note.number}: {rest} remains as credit because {why}.",
             invoice_number=note.credits_invoice,

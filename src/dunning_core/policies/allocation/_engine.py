@@ -25,9 +25,9 @@ from dunning_core.policies.allocation._policy import (
 )
 from dunning_core.policies.allocation._result import (
     AllocationResult,
-    Discrepancy,
     DiscrepancyCode,
     UnappliedCredit,
+    discrepancy,
 )
 
 __all__ = ["allocate", "allocate_many", "apply_credit"]
@@ -209,7 +209,7 @@ def _apply_payment(
     usable = False
     if not payment.status.settles:
         run.note(
-            Discrepancy(
+            discrepancy(
                 code=Code.PAYMENT_NOT_CLEARED,
                 message=f"Payment {payment.id} is {payment.status.value.lower().replace('_', ' ')}"
                 "; its money cannot settle any invoice.",
@@ -218,7 +218,7 @@ def _apply_payment(
         )
     elif account_id is None:
         run.note(
-            Discrepancy(
+            discrepancy(
                 code=Code.UNIDENTIFIED_PAYMENT,
                 message=f"Payment {payment.id} is not identified to an account yet; it waits in "
                 "suspense until it is matched.",
@@ -264,7 +264,7 @@ def _report_rest(run: Run, owner: object, currency: str, rest: Money, who: str) 
     if elsewhere:
         shown = ", ".join(elsewhere[:5]) + (", ..." if len(elsewhere) > 5 else "")
         run.note(
-            Discrepancy(
+            discrepancy(
                 code=Code.CURRENCY_MISMATCH,
                 message=f"{who} is in {currency} but {len(elsewhere)} open invoice(s) of the "
                 f"account are in another currency ({shown}); they were not settled because "
@@ -274,7 +274,7 @@ def _report_rest(run: Run, owner: object, currency: str, rest: Money, who: str) 
         )
     else:
         run.note(
-            Discrepancy(
+            discrepancy(
                 code=Code.OVERPAYMENT,
                 message=f"{who} is {rest} more than the open invoices it may settle; "
                 "that amount remains as credit on the account.",
@@ -294,7 +294,7 @@ def _repeat(payment: Payment) -> AllocationResult:
         directed=(),
         unapplied=Money.zero(payment.currency),
         discrepancies=(
-            Discrepancy(
+            discrepancy(
                 code=Code.REPEATED_PAYMENT,
                 message=f"Payment {payment.id} of {payment.amount} was already applied; "
                 "it was not applied a second time.",

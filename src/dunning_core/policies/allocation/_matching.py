@@ -16,11 +16,13 @@ from dunning_core.domain.statement import OpenItem
 from dunning_core.errors import InvalidField, InvalidTimezone
 
 __all__ = [
+    "MAX_WORDS_PER_NUMBER",
     "MatchEvidence",
     "PaymentMatch",
     "SuspenseEntry",
     "find_invoice_numbers",
     "match_payment",
+    "reference_candidates",
     "unidentified_payments",
 ]
 
@@ -70,6 +72,51 @@ class PaymentMatch:
         return "; ".join(self.reasons)
 
 
+#: How many words of a reference token a candidate invoice number may span: a token
+#: such as "INV-12/INV-13" names two invoices, so every run of at most this many words
+#: of a token is a candidate ("INV", "INV-12", "12/INV", ...). It bounds the look-up
+#: for a pathological reference ("1-2-3-...-70") while any real invoice number (a
+#: prefix, a year, a sequence, a suffix) fits.
+MAX_WORDS_PER_NUMBER = 6
+
+
+def _words(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every run of letters and digits in ``text``: the boundaries
+    an invoice number must start and end on."""
+    spans: list[tuple[int, int]] = []
+    start = -1
+    for position, character in enumerate(text):
+        if character.isalnum():
+            if start < 0:
+                start = position
+        elif start >= 0:
+            spans.append((start, position))
+            start = -1
+    if start >= 0:
+        spans.append((start, len(text)))
+    return spans
+
+
+def reference_candidates(reference: str) -> frozenset[str]:
+    """What in a bank reference may be an invoice number, to look up in a ledger.
+
+    Every run of up to :data:`MAX_WORDS_PER_NUMBER` words (letters and digits) of each
+    whitespace-free token, starting and ending on a word boundary, as written and
+    upper-cased. :func:`find_invoice_numbers` applies the same boundaries, so a number
+    it finds in the reference is always among these candidates.
+
+    >>> sorted(reference_candidates("inv-12/13"))
+    ['12', '12/13', '13', 'INV', 'INV-12', 'INV-12/13', 'inv', 'inv-12', 'inv-12/13']
+    """
+    numbers: set[str] = set()
+    for token in reference.split():
+        words = _words(token)
+        for first, (start, _) in enumerate(words):
+            for _, end in words[first : first + MAX_WORDS_PER_NUMBER]:
+                numbers.add(token[start:end])
+    return frozenset(numbers | {number.upper() for number in numbers})
+
+
 def find_invoice_numbers(text: str, numbers: Iterable[str]) -> tuple[str, ...]:
     """The invoice numbers among ``numbers`` that appear in ``text`` as whole tokens.
 
@@ -97,9 +144,7 @@ def find_invoice_numbers(text: str, numbers: Iterable[str]) -> tuple[str, ...]:
     size = len(folded)
     lengths = sorted({len(key) for key in wanted}, reverse=True)
     spans: list[tuple[int, int, str]] = []
-    for start in range(size):
-        if start and folded[start - 1].isalnum():
-            continue
+    for start, _ in _words(folded):
         for length in lengths:  # longest first
             end = start + length
             if end > size or (end < size and folded[end].isalnum()):

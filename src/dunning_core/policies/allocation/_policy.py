@@ -11,9 +11,9 @@ from typing import Any
 
 import attrs
 
-from dunning_core.domain._checks import to_enum
+from dunning_core.domain._checks import a_bool, to_enum
 from dunning_core.domain.account import Account
-from dunning_core.domain.events import AccountFacts
+from dunning_core.domain.facts import AccountFacts
 from dunning_core.domain.statement import OpenItem
 from dunning_core.errors import InvalidField
 from dunning_core.money import Money
@@ -106,6 +106,7 @@ class Tolerance:
     Each limit given applies; with both, the lower wins. With neither (the default)
     nothing is tolerated.
 
+    >>> from dunning_core import Money
     >>> t = Tolerance(percent="2", max_amount=Money("15.00", "EUR"))
     >>> t.limit(Money("500.00", "EUR")), t.limit(Money("5000.00", "EUR"))
     (Money('10.00', 'EUR'), Money('15.00', 'EUR'))
@@ -152,11 +153,6 @@ def _a_tolerance(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> 
         raise InvalidField(f"AllocationPolicy.{attribute.name}", value, "must be a Tolerance")
 
 
-def _a_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, bool):
-        raise InvalidField(f"AllocationPolicy.{attribute.name}", value, "must be a bool")
-
-
 @attrs.frozen(kw_only=True)
 class AllocationPolicy:
     """How payments are applied. One policy serves every payment of a run.
@@ -182,10 +178,10 @@ class AllocationPolicy:
     """
 
     order: AllocationOrder = attrs.field(default=AllocationOrder.OLDEST_FIRST, converter=_to_order)
-    central_billing: bool = attrs.field(default=False, validator=_a_bool)
+    central_billing: bool = attrs.field(default=False, validator=a_bool)
     discount_tolerance: Tolerance = attrs.field(factory=Tolerance, validator=_a_tolerance)
     write_off_tolerance: Tolerance = attrs.field(factory=Tolerance, validator=_a_tolerance)
-    withholding_needs_certificate: bool = attrs.field(default=True, validator=_a_bool)
+    withholding_needs_certificate: bool = attrs.field(default=True, validator=a_bool)
     debt_part: Callable[[OpenItem], DebtPart] = principal_only
 
 

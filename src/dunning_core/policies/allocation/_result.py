@@ -1,10 +1,12 @@
-"""What an allocation decided: :class:`AllocationResult`, its :class:`Discrepancy` list
-and the credit it leaves (:class:`UnappliedCredit`)."""
+"""What an allocation decided: :class:`AllocationResult`, its discrepancies (the
+library's one :class:`~dunning_core.domain.reasons.Reason` shape, with a
+:class:`DiscrepancyCode`) and the credit it leaves (:class:`UnappliedCredit`)."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -13,10 +15,17 @@ import attrs
 from dunning_core.domain._checks import non_empty_text, positive_money, to_enum
 from dunning_core.domain.invoice import CreditNote
 from dunning_core.domain.payment import Allocation, AllocationKind, Payment
+from dunning_core.domain.reasons import Reason
 from dunning_core.errors import InvalidField
 from dunning_core.money import Money
 
-__all__ = ["AllocationResult", "Discrepancy", "DiscrepancyCode", "UnappliedCredit"]
+__all__ = [
+    "AllocationResult",
+    "DiscrepancyCode",
+    "UnappliedCredit",
+    "discrepancy",
+    "totals_by_invoice",
+]
 
 
 class DiscrepancyCode(enum.StrEnum):
@@ -66,24 +75,42 @@ class DiscrepancyCode(enum.StrEnum):
     CREDIT_NOTE_UNAPPLIED = "CREDIT_NOTE_UNAPPLIED"
 
 
-@attrs.frozen(kw_only=True)
-class Discrepancy:
-    """Something an allocation could not do as asked, with the reason in a sentence.
+def discrepancy(
+    *,
+    code: DiscrepancyCode,
+    message: str,
+    invoice_number: str | None = None,
+    amount: Money | None = None,
+) -> Reason:
+    """Something an allocation could not do as asked: the library's one
+    :class:`~dunning_core.domain.reasons.Reason` shape, about ``invoice_number`` (its
+    ``subject``), with the ``amount`` concerned in its facts."""
+    return Reason(
+        code, message, subject=invoice_number, facts={} if amount is None else {"amount": amount}
+    )
 
-    Attributes:
-        code: The stable code.
-        message: One sentence a support agent can send to the customer as is.
-        invoice_number: The invoice concerned, if any.
-        amount: The amount concerned, if any.
-    """
 
-    code: DiscrepancyCode
-    message: str
-    invoice_number: str | None = None
-    amount: Money | None = None
+def totals_by_invoice(allocations: Iterable[Allocation]) -> dict[str, Money]:
+    """What ``allocations`` add up to per invoice number, all kinds together, in the
+    order the invoices first appear."""
+    totals: dict[str, Money] = {}
+    for allocation in allocations:
+        number = allocation.invoice_number
+        before = totals.get(number)
+        totals[number] = allocation.amount if before is None else before + allocation.amount
+    return totals
 
-    def __str__(self) -> str:
-        return self.message
+
+class _AmountsByInvoice(dict[str, Money]):
+    """A dict that can still be called, for one release, like the 0.1 method."""
+
+    def __call__(self) -> dict[str, Money]:
+        warnings.warn(
+            "AllocationResult.by_invoice is a property now; drop the call",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return dict(self)
 
 
 def _credit_kind(value: object) -> AllocationKind:
@@ -166,7 +193,9 @@ class AllocationResult:
             ``allocations`` after any targeted credit note).
         unapplied: What the source left unapplied; credit on the account when the
             payment is identified and cleared, money in suspense otherwise.
-        discrepancies: What could not be done as asked, each with a code and a sentence.
+        discrepancies: What could not be done as asked: :class:`~dunning_core.Reason`
+            values whose code is a :class:`DiscrepancyCode`, whose subject is the
+            invoice concerned (if any) and whose facts hold the ``amount`` concerned.
         left_open: ``(invoice number, open amount)`` for the invoices this allocation
             touched that still have something open (the partly paid ones), in the order
             first touched. :attr:`open_after` lists every invoice touched.
@@ -183,7 +212,7 @@ class AllocationResult:
     allocations: tuple[Allocation, ...]
     directed: tuple[Allocation, ...]
     unapplied: Money
-    discrepancies: tuple[Discrepancy, ...]
+    discrepancies: tuple[Reason, ...]
     left_open: tuple[tuple[str, Money], ...]
     credit: UnappliedCredit | None = None
     credit_notes_left: tuple[UnappliedCredit, ...] = ()
@@ -225,18 +254,18 @@ class AllocationResult:
         return tuple(seen.items())
 
     @property
-    def codes(self) -> frozenset[DiscrepancyCode]:
+    def codes(self) -> frozenset[str]:
         """The discrepancy codes, for quick tests (``X in result.codes``)."""
         return frozenset(d.code for d in self.discrepancies)
 
+    @property
     def by_invoice(self) -> dict[str, Money]:
-        """Everything allocated per invoice number, all kinds together."""
-        totals: dict[str, Money] = {}
-        for allocation in self.allocations:
-            number = allocation.invoice_number
-            previous = totals.get(number)
-            totals[number] = allocation.amount if previous is None else previous + allocation.amount
-        return totals
+        """Everything allocated per invoice number, all kinds together.
+
+        .. versionchanged:: 0.2
+           A property, like :attr:`codes` and :attr:`applied` (it was a method).
+        """
+        return _AmountsByInvoice(totals_by_invoice(self.allocations))
 
     def explain(self, locale: str = "en_US") -> str:
         """A plain-text account of what was done, for a support agent to paste into an

@@ -10,6 +10,7 @@ import attrs
 from dunning_core.domain.payment import Allocation, AllocationKind
 from dunning_core.errors import InvalidField
 from dunning_core.money import Money
+from dunning_core.policies.allocation._result import totals_by_invoice
 
 __all__ = ["Reversal", "reverse"]
 
@@ -32,12 +33,7 @@ class Reversal:
     @property
     def reopened(self) -> dict[str, Money]:
         """How much each invoice reopens by: the sum of its removed allocations."""
-        totals: dict[str, Money] = {}
-        for allocation in self.removed:
-            number = allocation.invoice_number
-            before = totals.get(number)
-            totals[number] = allocation.amount if before is None else before + allocation.amount
-        return totals
+        return totals_by_invoice(self.removed)
 
     @property
     def is_noop(self) -> bool:

@@ -4,17 +4,24 @@
 >>> presets.FIVE_NOTICES_THEN_TERMINATION.keys
 ('first_notice', 'second_notice', 'third_notice', 'final_notice', 'legal_notice')
 
-The public names are defined in modules split by concept and re-exported here:
-:mod:`.model` (``Ladder``, ``Stage``), :mod:`.calendar` (business days and hours),
-:mod:`.history` (``StageRecord``, ``DunningHistory``), :mod:`.actions` (``DunningAction``
-and its reasons), :mod:`.evaluate` (``evaluate_ladder``, ``decide_ladder``),
-:mod:`.grouping` (one notice per channel), :mod:`.pauses`, :mod:`.assignment` (which
-ladder an account follows) and :mod:`.presets` (the ready-made ladders).
+Everything public is re-exported here from private modules split by concept: the
+model (``Ladder``, ``Stage``), the history (``StageRecord``, ``DunningHistory``), the
+actions and their trace, the evaluation, the grouping into one notice per channel, the
+pauses and the assignment (which ladder an account follows). :mod:`.presets` holds the
+ready-made ladders. Business days and hours (``BusinessCalendar``, ``BusinessHours``)
+are domain values (:mod:`dunning_core.domain.calendar`), re-exported here.
+
+.. versionchanged:: 0.2
+   The modules ``model``, ``calendar``, ``history``, ``actions``, ``evaluate``,
+   ``grouping``, ``pauses`` and ``assignment`` are private; their old paths still
+   resolve for one release, with a :class:`DeprecationWarning`.
 """
 
+from dunning_core._exports import publish
+from dunning_core.domain.calendar import WEEKDAY_NAMES, BusinessCalendar, BusinessHours
 from dunning_core.errors import ChangeTooSoon, InvalidLadder
 from dunning_core.policies.ladder import presets
-from dunning_core.policies.ladder.actions import (
+from dunning_core.policies.ladder._actions import (
     DunningAction,
     InvoiceLine,
     LadderDecision,
@@ -25,16 +32,15 @@ from dunning_core.policies.ladder.actions import (
     action_key,
     fee_key,
 )
-from dunning_core.policies.ladder.assignment import (
+from dunning_core.policies.ladder._assignment import (
     CHANGE_INTERVAL,
     HandOver,
     LadderAssignment,
     change_ladder,
 )
-from dunning_core.policies.ladder.calendar import WEEKDAY_NAMES, BusinessCalendar, BusinessHours
-from dunning_core.policies.ladder.evaluate import decide_ladder, evaluate_ladder
-from dunning_core.policies.ladder.history import DECLARE_CLAIM_PREFIX, DunningHistory, StageRecord
-from dunning_core.policies.ladder.model import ActionKind, CatchUp, DayBasis, Ladder, Stage
+from dunning_core.policies.ladder._evaluate import decide_ladder, evaluate_ladder
+from dunning_core.policies.ladder._history import DECLARE_CLAIM_PREFIX, DunningHistory, StageRecord
+from dunning_core.policies.ladder._model import ActionKind, CatchUp, DayBasis, Ladder, Stage
 
 __all__ = [
     "CHANGE_INTERVAL",
@@ -67,3 +73,5 @@ __all__ = [
     "fee_key",
     "presets",
 ]
+
+publish(__name__, globals(), __all__)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from dunning_core.policies.ladder.calendar import BusinessCalendar
-from dunning_core.policies.ladder.model import ActionKind, DayBasis, Ladder
+from dunning_core.domain.calendar import BusinessCalendar
+from dunning_core.policies.ladder._model import ActionKind, DayBasis, Ladder
 
 
 class Plan:

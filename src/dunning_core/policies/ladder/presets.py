@@ -19,7 +19,7 @@ your own with ``attrs.evolve`` (other offsets, fees, a holiday calendar with
 from __future__ import annotations
 
 from dunning_core.domain.account import Channel
-from dunning_core.policies.ladder.model import ActionKind, CatchUp, DayBasis, Ladder, Stage
+from dunning_core.policies.ladder._model import ActionKind, CatchUp, DayBasis, Ladder, Stage
 
 __all__ = [
     "ALL",

@@ -14,6 +14,7 @@ SegmentCount(encoding='GSM-7', segments=1, units=44, capacity=160, remaining=116
 locking_shift=None, single_shift=None)
 """
 
+from dunning_core._exports import publish
 from dunning_core.policies.sms._economy import LOOK_ALIKES, Replacement, fit, gsm_normalize
 from dunning_core.policies.sms._profile import STRICT_3GPP, SmsProfile
 from dunning_core.policies.sms._segments import SegmentCount, count_segments, split_segments
@@ -41,3 +42,5 @@ __all__ = [
     "gsm_normalize",
     "split_segments",
 ]
+
+publish(__name__, globals(), __all__)

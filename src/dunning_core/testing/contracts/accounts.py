@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from dunning_core.domain._checks import identifier_problem
 from dunning_core.errors import InvalidField
 from dunning_core.money import Money
-from dunning_core.ports import UowFactory, shard_of
+from dunning_core.ports import UowFactory
+from dunning_core.sharding import shard_of
 from dunning_core.testing.contracts._base import (
     EXACT_AMOUNTS,
     StoreContractBase,

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import attrs
 from hypothesis import given
 
-from dunning_core.domain.events import (
+from dunning_core.domain.facts import (
     AccountFacts,
     Dispute,
     Hold,

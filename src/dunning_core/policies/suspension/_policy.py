@@ -1,75 +1,38 @@
-"""Suspension and automatic reactivation, with reasons.
-
-An account's service stops (campaigns paused, line cut, subscription stopped) while at
-least one reason holds: an invoice too far overdue, a broken promise to pay, an open
-insolvency proceeding, a manual hold, optionally exposure over the credit limit. It
-resumes by itself the moment no reason remains, typically right after a payment is
-allocated.
-
-- :class:`SuspensionPolicy` is a tuple of rules (see
-  :mod:`~dunning_core.policies.suspension_rules`) and the grace given to payments in
-  flight (:class:`InFlightGrace`).
-- :func:`decide_suspension` returns a :class:`SuspensionDecision`: suspended or not,
-  the reasons, whether prepayment is required, and what clears it.
-- :func:`transition` compares a decision with the persisted
-  :class:`~dunning_core.domain.state.SuspensionState` and returns the event to
-  publish, :class:`AccountSuspended` or :class:`AccountReactivated`, or ``None``.
-- :func:`decide_entity_suspension` decides for a billing entity as a whole.
-
-Pure: no clock, no I/O. Pending payments are an explicit argument (see
-:func:`decide_suspension`).
-
->>> from datetime import date
->>> from dunning_core import Account, Invoice, Money, build_statement
->>> acct = Account(id="A-1", name="ACME", currency="EUR")  # a small customer
->>> inv = Invoice(number="F-1", account_id="A-1", issued_on=date(2026, 1, 2),
-...               due_on=date(2026, 2, 1), amount=Money("80.00", "EUR"))
->>> on = date(2026, 2, 17)  # 16 days past due
->>> decision = decide_suspension(SuspensionPolicy(), build_statement(acct, on, invoices=[inv]),
-...                              None, on)
->>> decision.suspended, decision.reason_codes
-(True, ('overdue_days',))
->>> decision.resumes_when
-'Service resumes once you pay €80.00 on invoice F-1.'
-"""
+"""The suspension policy and the decision (private; see
+:mod:`dunning_core.policies.suspension`)."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
-from datetime import date, timedelta
+from typing import Any
 
 import attrs
 
-from dunning_core.domain._checks import to_frozenset, to_tuple
+from dunning_core.domain._checks import to_tuple
 from dunning_core.domain.account import Account, BillingEntity
 from dunning_core.domain.dates import AsOf, local_date
-from dunning_core.domain.events import AccountFacts
+from dunning_core.domain.facts import AccountFacts
 from dunning_core.domain.payment import Payment, PaymentStatus
 from dunning_core.domain.statement import AccountStatement
 from dunning_core.errors import AccountMismatch, CurrencyMismatch, InvalidAsOf, InvalidPolicy
 from dunning_core.money import Money
-from dunning_core.policies.suspension_decision import (
+from dunning_core.policies.in_flight import payments_in_flight
+from dunning_core.policies.suspension._decision import (
     SuspensionDecision,
     _payment_needed,
     _resumes_when,
 )
-from dunning_core.policies.suspension_entity import merge_facts, merge_statements
-from dunning_core.policies.suspension_events import (
-    AccountReactivated,
-    AccountSuspended,
-    transition,
-)
-from dunning_core.policies.suspension_reasons import (
+from dunning_core.policies.suspension._entity import merge_facts, merge_statements
+from dunning_core.policies.suspension._grace import InFlightGrace
+from dunning_core.policies.suspension._reasons import (
     Effect,
-    FactValue,
-    Reason,
-    ReasonCode,
-    Remedy,
     RemedyKind,
     SuspensionContext,
+    SuspensionReason,
     SuspensionRule,
 )
-from dunning_core.policies.suspension_rules import (
+from dunning_core.policies.suspension._rules import (
     BrokenPromise,
     CreditLimitExceeded,
     ManualHold,
@@ -78,91 +41,26 @@ from dunning_core.policies.suspension_rules import (
 )
 
 __all__ = [
-    "AccountReactivated",
-    "AccountSuspended",
-    "BrokenPromise",
-    "CreditLimitExceeded",
-    "Effect",
-    "FactValue",
-    "InFlightGrace",
-    "ManualHold",
-    "OpenInsolvency",
-    "OverdueDays",
-    "Reason",
-    "ReasonCode",
-    "Remedy",
-    "RemedyKind",
-    "SuspensionContext",
-    "SuspensionDecision",
     "SuspensionPolicy",
-    "SuspensionRule",
     "decide_entity_suspension",
     "decide_suspension",
-    "merge_facts",
-    "merge_statements",
-    "transition",
 ]
 
 
 # -- policy ---------------------------------------------------------------------------
 
 
-def _business_days(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InvalidPolicy("InFlightGrace.clearing_days", value, "must be an int >= 0")
-    return value
+def _rule(field: str, kind: type) -> Any:
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None and not isinstance(value, kind):
+            raise InvalidPolicy(
+                f"SuspensionPolicy.{field}", value, f"must be a {kind.__name__} or None"
+            )
+
+    return check
 
 
-def _holidays(value: Iterable[date]) -> frozenset[date]:
-    days = to_frozenset(value)
-    for day in days:
-        if not isinstance(day, date):
-            raise InvalidPolicy("InFlightGrace.holidays", day, "must be a datetime.date")
-    return days
-
-
-@attrs.frozen(kw_only=True)
-class InFlightGrace:
-    """Hold off some reasons while a PENDING payment that covers them is in flight.
-
-    A direct debit can take up to 10 business days to arrive (the seeds' telephony
-    provider says so): suspending a customer whose money is on its way is wrong. A
-    pending payment counts from its ``received_on`` through ``clearing_days`` business
-    days after it (Monday to Friday, minus ``holidays``). When the payments in flight
-    add up to at least the amount that clears the reasons whose codes are in
-    ``applies_to``, those reasons are deferred: they appear in
-    ``SuspensionDecision.deferred`` instead of suspending.
-
-    Args:
-        clearing_days: Business days a pending payment stays credible (10).
-        applies_to: Reason codes it can hold off (``overdue_days`` only, by default).
-        holidays: Bank holidays that are not business days.
-
-    Raises:
-        InvalidPolicy: ``clearing_days`` is negative or a holiday is not a date.
-    """
-
-    clearing_days: int = attrs.field(default=10, converter=_business_days)
-    applies_to: frozenset[str] = attrs.field(
-        default=frozenset({ReasonCode.OVERDUE_DAYS.value}), converter=to_frozenset
-    )
-    holidays: frozenset[date] = attrs.field(default=frozenset(), converter=_holidays)
-
-    def last_day(self, received_on: date) -> date:
-        """The last day a payment initiated on ``received_on`` counts as in flight."""
-        day, left = received_on, self.clearing_days
-        while left:
-            day += timedelta(days=1)
-            if day.weekday() < 5 and day not in self.holidays:
-                left -= 1
-        return day
-
-
-def _standard_rules() -> tuple[SuspensionRule, ...]:
-    return (OverdueDays(), BrokenPromise(), OpenInsolvency(), ManualHold())
-
-
-def _rules(value: Iterable[SuspensionRule]) -> tuple[SuspensionRule, ...]:
+def _extra_rules(value: Iterable[SuspensionRule]) -> tuple[SuspensionRule, ...]:
     rules = to_tuple(value)
     for rule in rules:
         if not callable(getattr(rule, "reasons", None)):
@@ -170,25 +68,129 @@ def _rules(value: Iterable[SuspensionRule]) -> tuple[SuspensionRule, ...]:
     return rules
 
 
-@attrs.frozen(kw_only=True)
+def _grace(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not isinstance(value, InFlightGrace):
+        raise InvalidPolicy("SuspensionPolicy.in_flight", value, "must be an InFlightGrace or None")
+
+
+#: The built-in rules and the field of :class:`SuspensionPolicy` each one fills.
+_SLOTS: tuple[tuple[str, type], ...] = (
+    ("overdue_days", OverdueDays),
+    ("broken_promise", BrokenPromise),
+    ("insolvency", OpenInsolvency),
+    ("manual_hold", ManualHold),
+    ("credit_limit", CreditLimitExceeded),
+)
+_UNSET: Any = object()
+
+
+@attrs.frozen(kw_only=True, init=False)
 class SuspensionPolicy:
     """The rules that suspend an account, and the grace for payments in flight.
 
     ``SuspensionPolicy()`` is the seeds' policy: :class:`OverdueDays` (15 days for
     small customers, 30 for large ones), :class:`BrokenPromise`,
     :class:`OpenInsolvency` and :class:`ManualHold`, with a 10-business-day grace for
-    pending payments that cover the overdue amount.
+    pending payments that cover the overdue amount. Each built-in rule has its own
+    field, so changing one parameter is one call:
+
+    >>> import attrs
+    >>> from dunning_core import Segment
+    >>> from dunning_core.policies.suspension import OverdueDays, SuspensionPolicy
+    >>> policy = attrs.evolve(
+    ...     SuspensionPolicy(), overdue_days=OverdueDays(after_days={Segment.SMALL: 10})
+    ... )
+    >>> policy.overdue_days.days_for(Segment.SMALL), len(policy.rules)
+    (10, 4)
 
     Args:
-        rules: The rules, each a :class:`SuspensionRule`.
+        overdue_days: The :class:`OverdueDays` rule, or ``None`` to leave it out.
+        broken_promise: The :class:`BrokenPromise` rule, or ``None``.
+        insolvency: The :class:`OpenInsolvency` rule, or ``None``.
+        manual_hold: The :class:`ManualHold` rule, or ``None``.
+        credit_limit: The :class:`CreditLimitExceeded` rule; ``None`` (not applied) by
+            default.
+        extra_rules: Your own rules (:class:`SuspensionRule`), applied after these.
         in_flight: The grace for pending payments, or ``None`` for none.
+        rules: Instead of the fields above, the whole list of rules: each built-in rule
+            fills its field (the others are left out), anything else goes to
+            ``extra_rules``.
 
     Raises:
-        InvalidPolicy: a rule has no ``reasons`` method.
+        InvalidPolicy: a field holds something else than its rule, or a rule has no
+            ``reasons`` method.
+
+    .. versionchanged:: 0.2
+       One field per built-in rule (``rules`` is derived from them), so
+       ``attrs.evolve`` changes one rule without rebuilding the tuple.
     """
 
-    rules: tuple[SuspensionRule, ...] = attrs.field(factory=_standard_rules, converter=_rules)
-    in_flight: InFlightGrace | None = attrs.field(factory=InFlightGrace)
+    overdue_days: OverdueDays | None = attrs.field(validator=_rule("overdue_days", OverdueDays))
+    broken_promise: BrokenPromise | None = attrs.field(
+        validator=_rule("broken_promise", BrokenPromise)
+    )
+    insolvency: OpenInsolvency | None = attrs.field(validator=_rule("insolvency", OpenInsolvency))
+    manual_hold: ManualHold | None = attrs.field(validator=_rule("manual_hold", ManualHold))
+    credit_limit: CreditLimitExceeded | None = attrs.field(
+        validator=_rule("credit_limit", CreditLimitExceeded)
+    )
+    extra_rules: tuple[SuspensionRule, ...] = attrs.field(converter=_extra_rules)
+    in_flight: InFlightGrace | None = attrs.field(validator=_grace)
+
+    def __init__(
+        self,
+        *,
+        overdue_days: OverdueDays | None = _UNSET,
+        broken_promise: BrokenPromise | None = _UNSET,
+        insolvency: OpenInsolvency | None = _UNSET,
+        manual_hold: ManualHold | None = _UNSET,
+        credit_limit: CreditLimitExceeded | None = None,
+        extra_rules: Iterable[SuspensionRule] = (),
+        in_flight: InFlightGrace | None = _UNSET,
+        rules: Iterable[SuspensionRule] | None = None,
+    ) -> None:
+        slots: dict[str, Any] = {
+            "overdue_days": overdue_days,
+            "broken_promise": broken_promise,
+            "insolvency": insolvency,
+            "manual_hold": manual_hold,
+            "credit_limit": credit_limit,
+        }
+        if rules is not None:
+            named = [name for name, value in slots.items() if value is not _UNSET]
+            if named != ["credit_limit"] or credit_limit is not None or tuple(extra_rules):
+                raise InvalidPolicy(
+                    "SuspensionPolicy.rules", named, "give either rules= or the named rules"
+                )
+            slots = dict.fromkeys(slots)
+            extras: list[SuspensionRule] = []
+            for rule in _extra_rules(rules):
+                name = next((n for n, kind in _SLOTS if type(rule) is kind), None)
+                if name is not None and slots[name] is None:
+                    slots[name] = rule
+                else:
+                    extras.append(rule)
+            extra_rules = extras
+        defaults = {
+            "overdue_days": OverdueDays,
+            "broken_promise": BrokenPromise,
+            "insolvency": OpenInsolvency,
+            "manual_hold": ManualHold,
+        }
+        for name, make in defaults.items():
+            if slots[name] is _UNSET:
+                slots[name] = make()
+        self.__attrs_init__(
+            **slots,
+            extra_rules=extra_rules,
+            in_flight=InFlightGrace() if in_flight is _UNSET else in_flight,
+        )
+
+    @property
+    def rules(self) -> tuple[SuspensionRule, ...]:
+        """Every rule applied, built-in ones first, then :attr:`extra_rules`."""
+        built_in = tuple(rule for name, _ in _SLOTS if (rule := getattr(self, name)) is not None)
+        return (*built_in, *self.extra_rules)
 
 
 def _no_facts(account_id: str) -> AccountFacts:
@@ -200,7 +202,7 @@ def _no_facts(account_id: str) -> AccountFacts:
     return facts
 
 
-def _in_flight(payments: Iterable[Payment], account: Account) -> tuple[Payment, ...]:
+def _pending(payments: Iterable[Payment], account: Account) -> tuple[Payment, ...]:
     kept = []
     for payment in payments:
         if payment.account_id != account.id:
@@ -210,12 +212,29 @@ def _in_flight(payments: Iterable[Payment], account: Account) -> tuple[Payment, 
     return tuple(sorted(kept, key=lambda p: p.id))
 
 
+def _legacy_facts(
+    function: str, as_of: Any, legacy: tuple[Any, ...], facts: Any, missing: Any
+) -> tuple[Any, AsOf]:
+    """``f(policy, statement, facts, as_of)`` (0.1): facts third, as_of fourth."""
+    if not legacy:
+        return facts, as_of
+    if len(legacy) > 1 or facts is not missing:
+        raise TypeError(f"{function}() takes as_of as its third argument and facts by keyword")
+    warnings.warn(
+        f"{function}(policy, statement, facts, as_of) is deprecated; "
+        f"use {function}(policy, statement, as_of, facts=facts)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return as_of, legacy[0]
+
+
 def decide_suspension(
     policy: SuspensionPolicy,
     statement: AccountStatement,
-    facts: AccountFacts | None,
     as_of: AsOf,
-    *,
+    *legacy: AsOf,
+    facts: AccountFacts | None = None,
     pending: Iterable[Payment] = (),
     unbilled: Money | None = None,
 ) -> SuspensionDecision:
@@ -236,11 +255,16 @@ def decide_suspension(
         facts: The account's promises, disputes, proceedings and holds (``None``: none).
         as_of: The decision day: a date, or an aware datetime converted to the account's
             timezone.
+        legacy: Deprecated: the 0.1 order ``(policy, statement, facts, as_of)`` still
+            works for one release, with a warning.
         pending: The account's payments in flight (status PENDING).
         unbilled: Service used and not yet invoiced, for :class:`CreditLimitExceeded`.
 
     Returns:
         The decision, with ``resumes_when`` written in the account's locale.
+
+    .. versionchanged:: 0.2
+       ``facts`` is a keyword argument with a default (it was third and required).
 
     Raises:
         InvalidAsOf: ``as_of`` is a naive datetime, or falls on another day than the
@@ -248,6 +272,7 @@ def decide_suspension(
         AccountMismatch: ``facts`` or a pending payment belongs to another account.
         CurrencyMismatch: ``unbilled`` or a promise is in another currency.
     """
+    facts, as_of = _legacy_facts("decide_suspension", as_of, legacy, facts, None)
     account = statement.account
     on = local_date(as_of, account.tz)
     if on != statement.as_of:
@@ -264,10 +289,10 @@ def decide_suspension(
         statement=statement,
         facts=facts,
         on=on,
-        pending=_in_flight(pending, account),
+        pending=_pending(pending, account),
         unbilled=unbilled,
     )
-    found: list[Reason] = []
+    found: list[SuspensionReason] = []
     for rule in policy.rules:
         found.extend(rule.reasons(context))
     if not found:
@@ -275,7 +300,7 @@ def decide_suspension(
 
     suspending = [r for r in found if r.effect is Effect.SUSPEND]
     prepayment = [r for r in found if r.effect is Effect.REQUIRE_PREPAYMENT]
-    deferred: list[Reason] = []
+    deferred: list[SuspensionReason] = []
     used: tuple[str, ...] = ()
     grace = policy.in_flight
     if grace is not None and context.pending and suspending:
@@ -286,9 +311,13 @@ def decide_suspension(
             and r.remedy is not None
             and r.remedy.kind is RemedyKind.PAYMENT
         ]
-        credible = [
-            p for p in context.pending if p.received_on <= on <= grace.last_day(p.received_on)
-        ]
+        credible = payments_in_flight(
+            context.pending,
+            account,
+            on,
+            window_days=grace.clearing_window_days,
+            calendar=grace.calendar,
+        )
         if deferrable and credible:
             needed = _payment_needed([r.remedy for r in deferrable if r.remedy], statement)
             in_flight = Money.sum((p.amount for p in credible), account.currency)
@@ -312,9 +341,9 @@ def decide_suspension(
 def decide_entity_suspension(
     policy: SuspensionPolicy,
     statements: Iterable[AccountStatement],
-    facts: Iterable[AccountFacts],
     as_of: AsOf,
-    *,
+    *legacy: AsOf,
+    facts: Iterable[AccountFacts] = (),
     entity: BillingEntity,
     account: Account | None = None,
     pending: Iterable[Payment] = (),
@@ -345,6 +374,7 @@ def decide_entity_suspension(
         InvalidField, CurrencyMismatch, InvalidAsOf: see :func:`merge_statements` and
             :func:`decide_suspension`.
     """
+    facts, as_of = _legacy_facts("decide_entity_suspension", as_of, legacy, facts, ())
     members = list(statements)
     merged = merge_statements(members, entity=entity, account=account)
     member_ids = frozenset(s.account.id for s in members)
@@ -360,8 +390,8 @@ def decide_entity_suspension(
     return decide_suspension(
         policy,
         merged,
-        merge_facts(every_facts, entity_id=merged.account.id),
         as_of,
+        facts=merge_facts(every_facts, entity_id=merged.account.id),
         pending=moved,
         unbilled=unbilled,
     )

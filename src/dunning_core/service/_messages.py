@@ -1,0 +1,217 @@
+"""The message and event builders: from decisions to the rows one transaction writes
+(private to the service layer).
+
+One function per kind of effect, each pure: decisions in, storage rows out. The cycle
+and the account services call them and write the results in one unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import attrs
+
+from dunning_core.domain.account import Account, Channel
+from dunning_core.domain.charges import Charge
+from dunning_core.domain.events import (
+    AccountReactivated,
+    AccountSuspended,
+    ClaimDeclared,
+    CreditAlertRaised,
+    Event,
+    StageFired,
+)
+from dunning_core.domain.history import ActionRecord, EventRecord
+from dunning_core.domain.outbox import OutboxMessage
+from dunning_core.domain.statement import AccountStatement
+from dunning_core.money import Money
+from dunning_core.policies.credit import CreditAlert
+from dunning_core.policies.ladder import DECLARE_CLAIM_PREFIX, ActionKind, DunningAction
+from dunning_core.policies.suspension import SuspensionDecision
+from dunning_core.ports import RenderedMessage
+from dunning_core.service.notices import notice_context, recipient_for, render_for_channel
+from dunning_core.service.records import action_records, event_record
+from dunning_core.service.settings import CycleConfig
+
+
+@attrs.define
+class Effects:
+    """What evaluating one account (or one service call) writes, and the events."""
+
+    actions: list[ActionRecord] = attrs.field(factory=list)
+    messages: list[OutboxMessage] = attrs.field(factory=list)
+    events: list[EventRecord] = attrs.field(factory=list)
+    charges: list[Charge] = attrs.field(factory=list)
+    happened: list[Event] = attrs.field(factory=list)
+
+    def extend(self, other: Effects) -> None:
+        """Add another account's effects to this batch's."""
+        self.actions.extend(other.actions)
+        self.messages.extend(other.messages)
+        self.events.extend(other.events)
+        self.charges.extend(other.charges)
+        self.happened.extend(other.happened)
+
+    def record(self, event: Event, key: str) -> None:
+        """Keep ``event`` and its history row."""
+        self.happened.append(event)
+        self.events.append(event_record(event, key=key))
+
+
+def message(
+    key: str,
+    account: Account,
+    channel: Channel,
+    rendered: RenderedMessage,
+    created_at: datetime,
+    not_before: datetime | None = None,
+) -> OutboxMessage | None:
+    """The outbox row of a rendered notice, or ``None`` when nobody can receive it."""
+    recipient = recipient_for(account, channel)
+    if not recipient:
+        return None
+    built = OutboxMessage.new(
+        key=key,
+        account_id=account.id,
+        channel=str(channel),
+        recipient=recipient,
+        subject=rendered.subject,
+        body=rendered.body,
+        created_at=created_at,
+    )
+    if not_before is not None and not_before > created_at:
+        built = attrs.evolve(built, next_attempt_at=not_before)
+    return built
+
+
+def _operation_event(account: Account, action: DunningAction, created_at: datetime) -> Event:
+    if action.kind is ActionKind.DECLARE_CLAIM:
+        return ClaimDeclared(
+            account_id=account.id,
+            as_of=created_at,
+            ladder=action.ladder,
+            proceeding_id=action.stage.removeprefix(DECLARE_CLAIM_PREFIX),
+            invoice_numbers=action.invoice_numbers,
+            amount=action.open_amount,
+            reasons=action.reasons,
+            key=action.key,
+        )
+    return StageFired(
+        account_id=account.id,
+        as_of=created_at,
+        ladder=action.ladder,
+        stage=action.stage,
+        action=action.kind.value,
+        invoice_numbers=action.invoice_numbers,
+        needs_review=action.needs_review,
+        reasons=action.reasons,
+        key=action.key,
+    )
+
+
+def ladder_effects(
+    config: CycleConfig,
+    account: Account,
+    actions: Sequence[DunningAction],
+    created_at: datetime,
+) -> Effects:
+    """History rows for every action, an outbox message per notice, an event per
+    account-level operation (suspend, terminate, hand over, declare a claim, ...), and the
+    stage fees the actions book (their keys make each fee booked once)."""
+    effects = Effects()
+    for action in actions:
+        effects.actions.extend(action_records(action))
+        effects.charges.extend(action.fee_charges())
+        if action.channel is None:
+            effects.record(_operation_event(account, action, created_at), action.key)
+            continue
+        rendered = render_for_channel(
+            config.renderer,
+            action.template,
+            action.channel,
+            account.locale,
+            notice_context(config, account, action),
+        )
+        built = message(
+            action.key, account, action.channel, rendered, created_at, action.not_before
+        )
+        if built is not None:
+            effects.messages.append(built)
+    return effects
+
+
+def suspension_effects(
+    config: CycleConfig,
+    account: Account,
+    decision: SuspensionDecision,
+    event: AccountSuspended | AccountReactivated | None,
+    as_of: datetime,
+    *,
+    cause: str | None = None,
+) -> Effects:
+    """The event (and the customer's notice) of a suspension or a reactivation.
+
+    The key is the kind, the account and the instant, plus ``cause`` (the payment, or
+    the reversal) for a transition a service makes: a payment and its chargeback
+    recorded the same day are two transitions, each with its own event.
+    """
+    effects = Effects()
+    if event is None:
+        return effects
+    key = f"{event.kind}:{account.id}:{as_of.isoformat()}"
+    if cause is not None:
+        key = f"{key}:{cause}"
+    effects.record(event, key)
+    if config.notify_suspension:
+        context = {
+            "customer_name": account.name,
+            "reason": "; ".join(reason.message for reason in decision.reasons),
+            "resumes_when": decision.resumes_when,
+            "pay_url": config.links.url_for(account.id, ()),
+        }
+        rendered = config.renderer.render(event.kind, account.locale, context)
+        built = message(key, account, Channel.EMAIL, rendered, as_of)
+        if built is not None:
+            effects.messages.append(built)
+    return effects
+
+
+def credit_alert_effects(
+    config: CycleConfig,
+    account: Account,
+    statement: AccountStatement,
+    alerts: Sequence[CreditAlert],
+    exposure: Money,
+    as_of: datetime,
+) -> Effects:
+    """An event and (optionally) a notice per credit-limit alert."""
+    effects = Effects()
+    limit = account.credit_limit
+    if limit is None:
+        return effects
+    for alert in alerts:
+        key = f"credit.alert:{account.id}:{alert.threshold}:{statement.as_of.isoformat()}"
+        effects.record(
+            CreditAlertRaised(
+                account_id=account.id,
+                as_of=as_of,
+                threshold=alert.threshold,
+                exposure=exposure,
+                credit_limit=limit,
+                day=statement.as_of,
+            ),
+            key,
+        )
+        if config.notify_credit_alerts:
+            context = {
+                "customer_name": account.name,
+                "threshold": alert.threshold,
+                "balance": exposure,
+                "credit_limit": limit,
+            }
+            rendered = config.renderer.render("credit.alert", account.locale, context)
+            built = message(key, account, Channel.EMAIL, rendered, as_of)
+            if built is not None:
+                effects.messages.append(built)
+    return effects

@@ -1,0 +1,227 @@
+"""The composition root: what the services decide with, and where the defaults come from.
+
+:class:`CycleConfig` composes the policies (ladders and assignments, suspension,
+allocation, credit alerts) with the renderer and the payment links the services write
+notices with. :func:`bootstrap` is the one place the defaults are chosen (the plain
+English / French renderer, static pay-now links, the preset ladders, ladders from a
+TOML file): call it once at start-up and hand the result to every service::
+
+    config = bootstrap(ladders_file="dunning.toml", links=MyPaymentLinks())
+    run_cycle(store.unit_of_work, config, as_of)
+
+``CycleConfig()`` builds the same defaults, so a test can still write it bare.
+
+>>> config = bootstrap(default_ladder="five-notices-then-termination")
+>>> config.ladder_of("A-1")[0].name
+'five-notices-then-termination'
+>>> config.credit.thresholds
+(70, 85, 100)
+
+.. versionadded:: 0.2
+   ``CycleConfig`` moved here from ``dunning_core.config``; ``bootstrap`` is new.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from dunning_core.config import load_ladders
+from dunning_core.errors import InvalidField
+from dunning_core.policies.allocation import AllocationPolicy
+from dunning_core.policies.credit import CreditAlertPolicy
+from dunning_core.policies.ladder import Ladder, LadderAssignment, presets
+from dunning_core.policies.suspension import SuspensionPolicy
+from dunning_core.ports import PaymentLinks, Renderer
+from dunning_core.rendering.links import StaticPaymentLinks
+from dunning_core.rendering.plain import PlainRenderer
+
+__all__ = ["CycleConfig", "bootstrap"]
+
+
+def _ladder_table(value: Any) -> dict[str, Ladder]:
+    if value is None:
+        return {ladder.name: ladder for ladder in presets.ALL}
+    ladders = dict(value)
+    for name, ladder in ladders.items():
+        if not isinstance(ladder, Ladder) or ladder.name != name:
+            raise InvalidField("CycleConfig.ladders", name, "must map each ladder's name to it")
+    return ladders
+
+
+def _assignments(value: Any) -> dict[str, LadderAssignment]:
+    table = dict(value)
+    for account_id, assignment in table.items():
+        if not isinstance(assignment, LadderAssignment) or assignment.account_id != account_id:
+            raise InvalidField(
+                "CycleConfig.assignments", account_id, "must map account ids to their assignment"
+            )
+    return table
+
+
+def _credit(value: Any) -> CreditAlertPolicy:
+    if not isinstance(value, CreditAlertPolicy):
+        raise InvalidField("CycleConfig.credit", value, "must be a CreditAlertPolicy")
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class CycleConfig:
+    """Everything a dunning cycle and the account services decide with.
+
+    ``CycleConfig()`` runs the seeds' defaults: the preset ladders (accounts without an
+    assignment follow ``default_ladder``), the standard suspension policy (15 / 30 days,
+    broken promises, insolvency, manual holds), oldest-first allocation, credit alerts
+    at 70 / 85 / 100 % and the plain-text English / French renderer. :func:`bootstrap`
+    builds it with the defaults spelled out in one place.
+
+    Args:
+        ladders: Ladder name -> ladder; every preset by default.
+        default_ladder: The ladder of accounts without an assignment.
+        assignments: Account id -> its :class:`LadderAssignment` (ladder, hand-over
+            option, chargebacks to collection).
+        suspension: The suspension policy.
+        allocation: The allocation policy for incoming payments and credit notes.
+        credit: The credit-limit alert policy (thresholds and hysteresis).
+        renderer: Renders notices (subject and body per template key and locale).
+        links: Builds the pay-now URL put in notices.
+        notify_suspension: Send the customer a notice when suspended or reactivated.
+        notify_credit_alerts: Send the customer a notice at each credit alert.
+        credit_thresholds: Deprecated; use ``credit=CreditAlertPolicy(thresholds=...)``.
+        credit_hysteresis: Deprecated; use ``credit=CreditAlertPolicy(hysteresis=...)``.
+
+    Raises:
+        InvalidField: a table maps names inconsistently, or ``default_ladder`` is unknown.
+        InvalidPolicy: deprecated credit thresholds are not whole percentages > 0.
+
+    .. versionchanged:: 0.2
+       Moved from ``dunning_core.config``; the credit thresholds are a
+       :class:`~dunning_core.policies.credit.CreditAlertPolicy`.
+    """
+
+    ladders: Mapping[str, Ladder] = attrs.field(default=None, converter=_ladder_table)
+    default_ladder: str = "due-date-reminders"
+    assignments: Mapping[str, LadderAssignment] = attrs.field(factory=dict, converter=_assignments)
+    suspension: SuspensionPolicy = attrs.field(factory=SuspensionPolicy)
+    allocation: AllocationPolicy = attrs.field(factory=AllocationPolicy)
+    credit: CreditAlertPolicy = attrs.field(factory=CreditAlertPolicy, converter=_credit)
+    renderer: Renderer = attrs.field(factory=PlainRenderer)
+    links: PaymentLinks = attrs.field(factory=StaticPaymentLinks)
+    notify_suspension: bool = True
+    notify_credit_alerts: bool = True
+    # The 0.1 spelling, folded into ``credit`` by __attrs_post_init__.
+    _legacy_thresholds: Any = attrs.field(
+        default=None, alias="credit_thresholds", repr=False, eq=False
+    )
+    _legacy_hysteresis: Any = attrs.field(
+        default=None, alias="credit_hysteresis", repr=False, eq=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self._legacy_thresholds is not None or self._legacy_hysteresis is not None:
+            warnings.warn(
+                "CycleConfig(credit_thresholds=..., credit_hysteresis=...) is deprecated; "
+                "use CycleConfig(credit=CreditAlertPolicy(thresholds=..., hysteresis=...))",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            changes: dict[str, Any] = {}
+            if self._legacy_thresholds is not None:
+                changes["thresholds"] = self._legacy_thresholds
+            if self._legacy_hysteresis is not None:
+                changes["hysteresis"] = self._legacy_hysteresis
+            object.__setattr__(self, "credit", attrs.evolve(self.credit, **changes))
+            object.__setattr__(self, "_legacy_thresholds", None)
+            object.__setattr__(self, "_legacy_hysteresis", None)
+        if self.default_ladder not in self.ladders:
+            raise InvalidField(
+                "CycleConfig.default_ladder",
+                self.default_ladder,
+                f"is not one of the ladders ({', '.join(sorted(self.ladders))})",
+            )
+        for assignment in self.assignments.values():
+            if assignment.ladder not in self.ladders:
+                raise InvalidField(
+                    "CycleConfig.assignments",
+                    assignment.account_id,
+                    f"follows ladder {assignment.ladder!r}, which is not configured",
+                )
+
+    @property
+    def credit_thresholds(self) -> tuple[int, ...]:
+        """Deprecated: ``credit.thresholds``."""
+        warnings.warn(
+            "CycleConfig.credit_thresholds is deprecated; use CycleConfig.credit.thresholds",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.credit.thresholds
+
+    @property
+    def credit_hysteresis(self) -> int | Decimal:
+        """Deprecated: ``credit.hysteresis``."""
+        warnings.warn(
+            "CycleConfig.credit_hysteresis is deprecated; use CycleConfig.credit.hysteresis",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.credit.hysteresis
+
+    def ladder_of(self, account_id: str) -> tuple[Ladder, LadderAssignment | None]:
+        """The ladder an account follows, and its assignment if it has one."""
+        assignment = self.assignments.get(account_id)
+        if assignment is None:
+            return self.ladders[self.default_ladder], None
+        return self.ladders[assignment.ladder], assignment
+
+
+def bootstrap(
+    *,
+    ladders_file: str | os.PathLike[str] | None = None,
+    ladders: Mapping[str, Ladder] | None = None,
+    renderer: Renderer | None = None,
+    links: PaymentLinks | None = None,
+    **settings: Any,
+) -> CycleConfig:
+    """Build the :class:`CycleConfig` the services run with, defaults filled in.
+
+    The one place the library picks its defaults: the preset ladders (plus those of
+    ``ladders_file``, which replace presets of the same name), the plain-text renderer
+    (:class:`~dunning_core.rendering.plain.PlainRenderer`) and static pay-now links
+    (:class:`~dunning_core.rendering.links.StaticPaymentLinks`). Pass your own renderer
+    and links (a signing payment page, templates of your own) to replace them.
+
+    Args:
+        ladders_file: A TOML file with ``[ladders.<name>]`` tables
+            (:func:`dunning_core.config.load_ladders`).
+        ladders: Ladders by name, added after the presets and the file's.
+        renderer: The renderer; the plain-text one by default.
+        links: The payment links; ``StaticPaymentLinks()`` by default.
+        **settings: Any other :class:`CycleConfig` field (``default_ladder``,
+            ``assignments``, ``suspension``, ``allocation``, ``credit``,
+            ``notify_suspension``, ``notify_credit_alerts``).
+
+    Returns:
+        The configuration.
+
+    Raises:
+        ConfigError: the ladders file holds bad values (every problem listed).
+        InvalidField: see :class:`CycleConfig`.
+        TypeError: a setting is not a field of :class:`CycleConfig`.
+    """
+    table = {ladder.name: ladder for ladder in presets.ALL}
+    if ladders_file is not None:
+        table.update(load_ladders(ladders_file))
+    if ladders is not None:
+        table.update(ladders)
+    return CycleConfig(
+        ladders=table,
+        renderer=PlainRenderer() if renderer is None else renderer,
+        links=StaticPaymentLinks() if links is None else links,
+        **settings,
+    )
