@@ -18,6 +18,7 @@ __all__ = [
     "ChangeTooSoon",
     "ConfigError",
     "ConstraintViolation",
+    "CorruptRecord",
     "CurrencyMismatch",
     "DeliveryError",
     "DunningError",
@@ -276,6 +277,32 @@ class InvalidUnitOfWork(InvalidField, TypeError):
     (``run_cycle``, ``dispatch``) take the factory, ``store.unit_of_work``. The message
     says which was expected.
     """
+
+
+class CorruptRecord(StoreError, InvalidField):
+    """A stored record cannot be read back: a hand edit, another program or a damaged
+    file left a value this library never writes (``due_on = '2026-02-30'``, contacts
+    that are not JSON, a timezone that is a folder of the tz database).
+
+    The cycle reports the account in :attr:`CycleReport.errors
+    <dunning_core.service.cycle.CycleReport.errors>` and carries on; the dispatcher
+    moves an unreadable outbox message to the dead letters. The validation error that
+    failed, if any, is the ``__cause__``.
+
+    Attributes:
+        table: Where the record is (``"invoices"``).
+        key: The record's key as stored (an account id, an invoice number).
+        field: The column or the domain field that failed (``"invoices.due_on"``,
+            ``"Account.timezone"``).
+        value: The stored value.
+        problem: What is wrong with it.
+    """
+
+    def __init__(self, table: str, key: Any, field: str, value: Any, problem: str) -> None:
+        InvalidField.__init__(self, field, value, problem)
+        self.table = table
+        self.key = key
+        self.args = (f"{table} record {key!r}: {field}={value!r}: {problem}",)
 
 
 class UnitOfWorkClosed(StoreError, RuntimeError):

@@ -252,7 +252,9 @@ def _check_timezone(instance: Any, attribute: attrs.Attribute[Any], value: Any) 
         raise InvalidTimezone("Account.timezone", value, "must be an IANA timezone key")
     try:
         _zone(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: zoneinfo opens "Europe" (a folder of the tz database) as a file and
+        # fails with IsADirectoryError.
         raise InvalidTimezone("Account.timezone", value, "unknown IANA timezone") from None
 
 

@@ -229,28 +229,48 @@ def run_cycle(
     )
 
 
-def _load(
-    uow: UnitOfWork, ids: Sequence[str], tally: _Tally
-) -> tuple[dict[str, Account], dict[str, AccountLedger], dict[str, AccountFacts]]:
-    """Load a batch; if a row is invalid, load account by account and report the bad ones."""
+@attrs.define
+class _Loaded:
+    """One batch's stored data, by account id."""
+
+    accounts: dict[str, Account] = attrs.field(factory=dict)
+    ledgers: dict[str, AccountLedger] = attrs.field(factory=dict)
+    facts: dict[str, AccountFacts] = attrs.field(factory=dict)
+    history: dict[str, tuple[ActionRecord, ...]] = attrs.field(factory=dict)
+    suspension: dict[str, SuspensionState] = attrs.field(factory=dict)
+    credit: dict[str, CreditAlertState] = attrs.field(factory=dict)
+
+    def add(self, uow: UnitOfWork, ids: Sequence[str]) -> None:
+        """Load ``ids`` into this batch (raises on the first unreadable record)."""
+        accounts = uow.accounts.get_many(ids)
+        ledgers = uow.ledger.load(ids)
+        facts = uow.facts.load(ids)
+        history = uow.history.actions_of(ids)
+        suspension = uow.history.suspension_states(ids)
+        credit = uow.history.credit_alert_states(ids)
+        self.accounts.update(accounts)
+        self.ledgers.update(ledgers)
+        self.facts.update(facts)
+        self.history.update(history)
+        self.suspension.update(suspension)
+        self.credit.update(credit)
+
+
+def _load(uow: UnitOfWork, ids: Sequence[str], tally: _Tally) -> _Loaded:
+    """Load a batch; if a record is unreadable or invalid, load account by account and
+    report the bad ones (every store read of the batch, so one bad row of any kind is
+    its account's error only)."""
+    loaded = _Loaded()
     try:
-        return uow.accounts.get_many(ids), uow.ledger.load(ids), uow.facts.load(ids)
+        loaded.add(uow, ids)
     except DunningError:
-        accounts: dict[str, Account] = {}
-        ledgers: dict[str, AccountLedger] = {}
-        facts: dict[str, AccountFacts] = {}
+        loaded = _Loaded()
         for account_id in ids:
             try:
-                account = uow.accounts.get_many([account_id])
-                ledger = uow.ledger.load([account_id])
-                fact = uow.facts.load([account_id])
+                loaded.add(uow, [account_id])
             except DunningError as error:
                 tally.errors.append(_error(account_id, error))
-                continue
-            accounts.update(account)
-            ledgers.update(ledger)
-            facts.update(fact)
-        return accounts, ledgers, facts
+    return loaded
 
 
 def _error(account_id: str, error: Exception) -> AccountError:
@@ -266,11 +286,8 @@ def _run_batch(
     ids: Sequence[str],
     tally: _Tally,
 ) -> None:
-    accounts, ledgers, facts = _load(uow, ids, tally)
-    present = [account_id for account_id in ids if account_id in accounts]
-    history = uow.history.actions_of(present)
-    suspension_states = uow.history.suspension_states(present)
-    credit_states = uow.history.credit_alert_states(present)
+    loaded = _load(uow, ids, tally)
+    present = [account_id for account_id in ids if account_id in loaded.accounts]
 
     batch = Effects()
     new_suspension: list[SuspensionState] = []
@@ -279,12 +296,12 @@ def _run_batch(
         try:
             outcome = _evaluate(
                 config,
-                accounts[account_id],
-                ledgers[account_id],
-                facts.get(account_id),
-                history.get(account_id, ()),
-                suspension_states.get(account_id),
-                credit_states.get(account_id),
+                loaded.accounts[account_id],
+                loaded.ledgers[account_id],
+                loaded.facts.get(account_id),
+                loaded.history.get(account_id, ()),
+                loaded.suspension.get(account_id),
+                loaded.credit.get(account_id),
                 as_of,
                 at,
             )

@@ -8,6 +8,7 @@ connection's prepared-statement cache. Writes go through ``executemany``.
 from __future__ import annotations
 
 import functools
+import logging
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -33,7 +34,13 @@ from dunning_core.domain.outbox import OutboxMessage, OutboxStatus
 from dunning_core.domain.payment import Allocation, Payment, PaymentStatus
 from dunning_core.domain.remittance import RemittanceAdvice
 from dunning_core.domain.state import CreditAlertState, SuspensionState
-from dunning_core.errors import ConstraintViolation, StoreBusy, StoreError, UnknownRecord
+from dunning_core.errors import (
+    ConstraintViolation,
+    CorruptRecord,
+    StoreBusy,
+    StoreError,
+    UnknownRecord,
+)
 from dunning_core.ports import AccountLedger
 from dunning_core.sharding import Shard, check_shard
 
@@ -42,6 +49,8 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+logger = logging.getLogger("dunning_core")
 
 _MAX_IN = 512
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
@@ -597,10 +606,17 @@ class SqliteOutbox(_Part):
         ).fetchall()
         expires = now + lease_for
         expires_text = rows.instant(expires)
-        claimed, updates = [], []
+        claimed, updates, unreadable = [], [], []
         for row in due:
             token = secrets.token_hex(16)
-            message = rows.outbox_from_row(row)
+            try:
+                message = rows.outbox_from_row(row)
+            except CorruptRecord as error:
+                # Unreadable, so unsendable: a dead letter with the reason, rather than
+                # the head of the queue failing every dispatch from now on.
+                logger.warning("outbox message %r is unreadable: %s", row[0], error)
+                unreadable.append((f"unreadable row: {error}", row[0]))
+                continue
             claimed.append(
                 attrs.evolve(
                     message,
@@ -615,6 +631,11 @@ class SqliteOutbox(_Part):
             "UPDATE outbox SET status = 'SENDING', attempts = attempts + 1, lease_token = ?, "
             "lease_expires_at = ?, due_at = ? WHERE key = ?",
             updates,
+        )
+        connection.executemany(
+            "UPDATE outbox SET status = 'DEAD', last_error = ?, lease_token = NULL, "
+            "lease_expires_at = NULL, due_at = NULL WHERE key = ?",
+            unreadable,
         )
         return claimed
 
