@@ -277,17 +277,21 @@ class OutboxStore(Protocol):
     Guarantees:
         * ``add_messages`` ignores a message whose key is on file (the first wins).
         * ``claim_due`` atomically takes up to ``limit`` messages that are due: PENDING
-          with ``next_attempt_at <= now``, or SENDING whose lease expired by ``now``;
-          oldest due first. Each comes back SENDING with ``attempts`` one higher, a
-          fresh unique ``lease_token`` and ``lease_expires_at = now + lease_for``. Two
-          concurrent claims never return the same message.
+          with ``next_attempt_at <= now``, or SENDING whose lease expired by
+          ``lease_now`` (``now`` when not given); oldest due first. Each comes back
+          SENDING with ``attempts`` one higher, a fresh unique ``lease_token`` and
+          ``lease_expires_at = lease_now + lease_for``. Two concurrent claims never
+          return the same message. ``now`` is business time (what is due: a caller may
+          fix it), ``lease_now`` the lease clock's reading (real time: leases must see
+          time pass), so the two are compared each with its own kind of instant.
         * ``mark_sent``, ``schedule_retry`` and ``mark_dead`` succeed (return ``True``)
           only while the message is SENDING under ``token``; otherwise they change
           nothing and return ``False``. A dispatcher whose lease expired and was taken
           over therefore cannot complete (fencing). SENT and DEAD are final.
 
     Proved by ``OutboxStoreContract`` (``test_claims_never_overlap``,
-    ``test_a_stale_token_cannot_complete``).
+    ``test_a_stale_token_cannot_complete``,
+    ``test_leases_are_judged_by_the_lease_clock``).
     """
 
     def add_messages(self, messages: Iterable[OutboxMessage]) -> int:
@@ -299,7 +303,14 @@ class OutboxStore(Protocol):
     def messages_of(self, account_ids: Iterable[str]) -> dict[str, tuple[OutboxMessage, ...]]:
         """The messages of each account asked, by ``(created_at, key)``."""
 
-    def claim_due(self, now: datetime, limit: int, lease_for: timedelta) -> list[OutboxMessage]:
+    def claim_due(
+        self,
+        now: datetime,
+        limit: int,
+        lease_for: timedelta,
+        *,
+        lease_now: datetime | None = None,
+    ) -> list[OutboxMessage]:
         """Claim due messages under fresh leases (see the class docstring)."""
 
     def mark_sent(self, key: str, token: str, provider_message_id: str, at: datetime) -> bool:

@@ -10,6 +10,13 @@ lease lapsed and was taken over cannot record anything (fencing). What no outbox
 rule out is a crash after the provider accepted a message and before SENT was
 committed: the message is then sent again once its lease expires, with the same
 idempotency key (``message.key``), which providers use to drop the duplicate.
+
+Two clocks: ``now`` is business time, what decides which messages are due and when a
+retry comes due; a caller may fix it (a simulation, a replay, the demo). Leases are
+real time: they are granted and checked against ``lease_clock`` (the system clock
+unless ``now`` is itself a clock), so a batch that outlives its lease stops sending
+even when ``now`` never moves, and a send starts only while ``lease_margin`` of the
+lease is left.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import attrs
 
@@ -93,6 +100,8 @@ def dispatch(
     lease_for: timedelta = timedelta(minutes=5),
     batch_size: int = 100,
     rng: random.Random | None = None,
+    lease_clock: Clock | None = None,
+    lease_margin: timedelta | None = None,
 ) -> DispatchReport:
     """Send every outbox message due at ``now``.
 
@@ -108,16 +117,26 @@ def dispatch(
         uow_factory: Makes units of work on the store holding the outbox.
         notifier: Sends one message.
         now: The instant to dispatch at, or a clock read before each claim and after
-            each send. With a fixed instant each message is attempted at most once
-            per call (a retry is always scheduled after ``now``).
+            each send: business time, deciding what is due and when retries come
+            due. With a fixed instant each message is attempted at most once per
+            call (a retry is always scheduled after ``now``).
         max_attempts: Attempts before a message is dead-lettered.
         base_delay: Backoff bound after the first failure.
         cap: Largest backoff bound.
-        lease_for: How long a claim stays exclusive; keep it well above the time a
-            batch takes to send. With a clock as ``now``, a message whose lease
-            lapsed before its turn is not sent but left to the next claim.
+        lease_for: How long a claim stays exclusive, on the lease clock; keep it well
+            above the time a batch takes to send. A message whose lease lapsed (or
+            has less than ``lease_margin`` left) before its turn is not sent but
+            left to the next claim.
         batch_size: Messages claimed per transaction.
         rng: Random source for the jitter; a fresh ``random.Random()`` by default.
+        lease_clock: The clock leases are granted and checked against: ``now`` when
+            it is a clock, else the system clock (UTC). Real time, even when ``now``
+            is fixed, so leases see time pass.
+        lease_margin: A send starts only while at least this much of its lease is
+            left; a quarter of ``lease_for`` by default. Keep it above the longest a
+            send may take: a send that outlives its lease may be sent again by the
+            dispatcher that takes the message over (the idempotency key lets the
+            provider drop that copy).
 
     Returns:
         What was done.
@@ -135,14 +154,25 @@ def dispatch(
         raise InvalidField("batch_size", batch_size, "must be an int >= 1")
     for name, value in (("base_delay", base_delay), ("cap", cap), ("lease_for", lease_for)):
         _check_positive(name, value)
+    margin = lease_for / 4 if lease_margin is None else lease_margin
+    if not isinstance(margin, timedelta) or not timedelta(0) <= margin < lease_for:
+        raise InvalidField("lease_margin", lease_margin, "must be a timedelta in [0, lease_for)")
     read_clock = _clock(now)
+    if lease_clock is not None:
+        read_lease_clock = _clock(lease_clock)
+    elif isinstance(now, datetime):
+        read_lease_clock = _system_now
+    else:
+        read_lease_clock = read_clock
     jitter = random.Random() if rng is None else rng
 
     claimed = sent = retried = dead = fenced = 0
     dead_letters: list[tuple[str, str]] = []
     while True:
         with uow_factory() as uow:
-            batch = uow.outbox.claim_due(read_clock(), batch_size, lease_for)
+            batch = uow.outbox.claim_due(
+                read_clock(), batch_size, lease_for, lease_now=read_lease_clock()
+            )
             uow.commit()
         if not batch:
             break
@@ -153,6 +183,8 @@ def dispatch(
                 notifier,
                 message,
                 read_clock,
+                read_lease_clock,
+                margin,
                 max_attempts=max_attempts,
                 base_delay=base_delay,
                 cap=cap,
@@ -185,11 +217,19 @@ def _clock(now: datetime | Clock) -> Callable[[], datetime]:
     return now.now
 
 
+def _system_now() -> datetime:
+    # The default lease clock (what adapters.clock.SystemClock reads; the service layer
+    # does not import adapters).
+    return datetime.now(UTC)
+
+
 def _attempt(
     uow_factory: UowFactory,
     notifier: Notifier,
     message: OutboxMessage,
     read_clock: Callable[[], datetime],
+    read_lease_clock: Callable[[], datetime],
+    margin: timedelta,
     *,
     max_attempts: int,
     base_delay: timedelta,
@@ -199,10 +239,11 @@ def _attempt(
     key, token = message.key, message.lease_token
     assert token is not None  # claim_due always hands out a token
     expires = message.lease_expires_at
-    if expires is not None and read_clock() >= expires:
-        # Its turn came after the lease lapsed (a slow batch): another dispatcher may
-        # hold it now. Sending could duplicate it; leave it to the next claim.
-        return "fenced", "lease expired before the send"
+    if expires is not None and read_lease_clock() > expires - margin:
+        # Its turn came after the lease lapsed, or so close to it that the send could
+        # outlive it (a slow batch): another dispatcher may hold it by then. Sending
+        # could duplicate it; leave it to the next claim.
+        return "fenced", "lease expired (or about to) before the send"
     if message.attempts > max_attempts:
         reason = f"attempts exhausted ({max_attempts}); the last one did not report back"
         return _complete(

@@ -14,10 +14,21 @@ def page_limit(limit: object, field: str = "limit") -> int:
     return limit
 
 
-def claim_arguments(now: object, limit: object, lease_for: object) -> None:
-    """``claim_due``'s arguments: an aware instant, a positive limit, a positive lease."""
+def claim_arguments(
+    now: object, limit: object, lease_for: object, lease_now: object = None
+) -> datetime:
+    """``claim_due``'s arguments: aware instants, a positive limit, a positive lease.
+
+    Returns:
+        The instant leases are judged and granted at: ``lease_now``, or ``now``.
+    """
     if not isinstance(now, datetime) or now.utcoffset() is None:
         raise InvalidField("now", now, "must be a timezone-aware datetime")
     page_limit(limit)
     if not isinstance(lease_for, timedelta) or lease_for <= timedelta(0):
         raise InvalidField("lease_for", lease_for, "must be a positive timedelta")
+    if lease_now is None:
+        return now
+    if not isinstance(lease_now, datetime) or lease_now.utcoffset() is None:
+        raise InvalidField("lease_now", lease_now, "must be a timezone-aware datetime")
+    return lease_now

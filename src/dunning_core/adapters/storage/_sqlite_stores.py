@@ -596,15 +596,31 @@ class SqliteOutbox(_Part):
         return {i: tuple(found) for i, found in grouped.items()}
 
     @translated
-    def claim_due(self, now: datetime, limit: int, lease_for: timedelta) -> list[OutboxMessage]:
-        claim_arguments(now, limit, lease_for)
+    def claim_due(
+        self,
+        now: datetime,
+        limit: int,
+        lease_for: timedelta,
+        *,
+        lease_now: datetime | None = None,
+    ) -> list[OutboxMessage]:
+        lease_now = claim_arguments(now, limit, lease_for, lease_now)
         connection = self._write()
+        # due_at holds next_attempt_at while PENDING and lease_expires_at while SENDING:
+        # each is compared with its own clock. The first bound lets the due_at index
+        # serve the range scan.
+        bound, pending_by, lapsed_by = (
+            rows.instant(max(now, lease_now)),
+            rows.instant(now),
+            rows.instant(lease_now),
+        )
         due = connection.execute(
-            f"SELECT {rows.OUTBOX_COLUMNS} FROM outbox "
-            "WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, created_at, key LIMIT ?",
-            (rows.instant(now), limit),
+            f"SELECT {rows.OUTBOX_COLUMNS} FROM outbox WHERE due_at IS NOT NULL AND due_at <= ? "
+            "AND ((status = 'PENDING' AND due_at <= ?) OR (status = 'SENDING' AND due_at <= ?)) "
+            "ORDER BY due_at, created_at, key LIMIT ?",
+            (bound, pending_by, lapsed_by, limit),
         ).fetchall()
-        expires = now + lease_for
+        expires = lease_now + lease_for
         expires_text = rows.instant(expires)
         claimed, updates, unreadable = [], [], []
         for row in due:
