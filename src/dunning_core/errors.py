@@ -20,6 +20,7 @@ __all__ = [
     "ConstraintViolation",
     "CorruptRecord",
     "CurrencyMismatch",
+    "DateOutOfRange",
     "DeliveryError",
     "DunningError",
     "DuplicatePayment",
@@ -100,6 +101,12 @@ class InvalidLocale(InvalidField):
 
 class InvalidDateRange(InvalidField):
     """Two dates are in the wrong order (an invoice due before it was issued)."""
+
+
+class DateOutOfRange(InvalidField):
+    """A date computed from the data (a due date plus a ladder offset, a grace period)
+    falls outside the calendar Python can represent (years 1 to 9999). The cycle
+    reports the account concerned and carries on."""
 
 
 class InvalidContact(InvalidField):

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 
 import attrs
 
@@ -59,6 +59,7 @@ __all__ = [
     "PaymentLinks",
     "RenderedMessage",
     "Renderer",
+    "TemplateCatalog",
     "UnitOfWork",
     "UowFactory",
 ]
@@ -451,6 +452,20 @@ class Renderer(Protocol):
     ) -> RenderedMessage:
         """Render ``template_key`` in ``locale`` (falling back to the language, then
         English)."""
+
+
+@runtime_checkable
+class TemplateCatalog(Protocol):
+    """A renderer that can list its templates (optional; ``PlainRenderer`` can).
+
+    When the configured renderer is one, :class:`~dunning_core.service.settings.
+    CycleConfig` refuses a ladder stage that sends a notice with a template the
+    renderer does not know, when the configuration is built rather than account by
+    account at run time. A renderer that cannot list its templates is trusted.
+    """
+
+    def template_keys(self) -> frozenset[str]:
+        """Every template key the renderer knows in at least one language."""
 
 
 class PaymentLinks(Protocol):

@@ -38,7 +38,7 @@ from dunning_core.domain.events import AccountReactivated, AccountSuspended
 from dunning_core.domain.facts import AccountFacts
 from dunning_core.domain.history import ActionRecord, CycleCheckpoint
 from dunning_core.domain.state import CreditAlertState, SuspensionState
-from dunning_core.errors import DunningError, InvalidField
+from dunning_core.errors import DateOutOfRange, DunningError, InvalidField
 from dunning_core.policies.credit import credit_alerts, credit_exposure
 from dunning_core.policies.ladder import evaluate_ladder
 from dunning_core.ports import AccountLedger, UnitOfWork, UowFactory
@@ -273,6 +273,12 @@ def _load(uow: UnitOfWork, ids: Sequence[str], tally: _Tally) -> _Loaded:
     return loaded
 
 
+def _out_of_range(account_id: str, error: OverflowError) -> DateOutOfRange:
+    return DateOutOfRange(
+        "account", account_id, f"a date computed from its records leaves the calendar ({error})"
+    )
+
+
 def _error(account_id: str, error: Exception) -> AccountError:
     logger.warning("account %s skipped: %s", account_id, error)
     return AccountError(account_id=account_id, error=type(error).__name__, message=str(error))
@@ -307,6 +313,11 @@ def _run_batch(
             )
         except DunningError as error:
             tally.errors.append(_error(account_id, error))
+            continue
+        except OverflowError as error:
+            # A stored date near year 9999 (or 1) plus an offset the policies add: the
+            # account's data, so the account's error, not the run's.
+            tally.errors.append(_error(account_id, _out_of_range(account_id, error)))
             continue
         tally.accounts += 1
         batch.extend(outcome.effects)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import attrs
 
 from dunning_core.adapters.storage import _sqlite_rows as rows
-from dunning_core.adapters.storage._checks import claim_arguments, page_limit
+from dunning_core.adapters.storage._checks import check_replay, claim_arguments, page_limit
 from dunning_core.domain.account import Account
 from dunning_core.domain.charges import Charge
 from dunning_core.domain.facts import (
@@ -251,7 +251,12 @@ class SqliteLedger(_Part):
             "ON CONFLICT(id) DO NOTHING",
             rows.payment_row(payment),
         )
-        return cursor.rowcount == 1
+        if cursor.rowcount == 1:
+            return True
+        on_file = self.get_payment(payment.id)
+        assert on_file is not None  # the insert conflicted on this id
+        check_replay(on_file, payment)
+        return False
 
     @translated
     def get_payment(self, payment_id: str) -> Payment | None:

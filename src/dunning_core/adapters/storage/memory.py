@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import attrs
 
-from dunning_core.adapters.storage._checks import claim_arguments, page_limit
+from dunning_core.adapters.storage._checks import check_replay, claim_arguments, page_limit
 from dunning_core.adapters.storage._undo import Table, UndoLog
 from dunning_core.domain.account import Account
 from dunning_core.domain.charges import Charge
@@ -317,7 +317,9 @@ class _Ledger(_Part):
 
     def add_payment(self, payment: Payment) -> bool:
         data = self._uow._writable()
-        if payment.id in data.payments:
+        on_file = data.payments.get(payment.id)
+        if on_file is not None:
+            check_replay(on_file, payment)
             return False
         _require_account(data, payment.account_id, f"payment {payment.id!r}")
         data.payments.put(payment.id, payment)

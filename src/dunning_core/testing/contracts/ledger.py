@@ -14,7 +14,7 @@ from dunning_core.domain.charges import Charge, ChargeKind
 from dunning_core.domain.invoice import CreditNote
 from dunning_core.domain.payment import Allocation, AllocationKind, Payment, PaymentStatus
 from dunning_core.domain.remittance import RemittanceAdvice, RemittanceLine
-from dunning_core.errors import ConstraintViolation, UnknownRecord
+from dunning_core.errors import ConstraintViolation, DuplicatePayment, UnknownRecord
 from dunning_core.money import Money
 from dunning_core.ports import AccountLedger, UowFactory
 from dunning_core.testing.contracts._base import (
@@ -134,18 +134,29 @@ class LedgerStoreContract(StoreContractBase):
         assert ledgers["A-1"].invoices == ()
         assert ledgers["A-2"].invoices == (second,)
 
-    def test_a_repeated_payment_id_is_reported_and_changes_nothing(
+    def test_a_replayed_payment_is_a_no_op_and_a_conflicting_one_an_error(
         self, uow_factory: UowFactory
     ) -> None:
-        seed_accounts(uow_factory, make_account("A-1"))
+        # A replay (the same payment again: a bank file imported twice) returns False;
+        # the same id with another amount or account is a different payment under a
+        # taken id, refused with DuplicatePayment. Neither changes what is on file.
+        seed_accounts(uow_factory, make_account("A-1"), make_account("A-2"))
         original = _payment("P-1", "A-1", Money("10.00", "EUR"))
         with uow_factory() as uow:
             assert uow.ledger.add_payment(original) is True
             uow.commit()
         with uow_factory() as uow:
-            again = attrs.evolve(original, amount=Money("99.00", "EUR"))
-            assert uow.ledger.add_payment(again) is False
+            assert uow.ledger.add_payment(original) is False
+            assert uow.ledger.add_payment(attrs.evolve(original, bank_reference="again")) is False
             uow.commit()
+        for conflicting in (
+            attrs.evolve(original, amount=Money("99.00", "EUR")),
+            attrs.evolve(original, amount=Money("10.00", "USD")),
+            attrs.evolve(original, account_id="A-2"),
+        ):
+            with uow_factory() as uow, pytest.raises(DuplicatePayment) as raised:
+                uow.ledger.add_payment(conflicting)
+            assert raised.value.payment_id == "P-1"
         with uow_factory() as uow:
             assert uow.ledger.get_payment("P-1") == original
 
