@@ -24,6 +24,7 @@ __all__ = [
     "DeliveryError",
     "DunningError",
     "DuplicatePayment",
+    "ForeignDatabase",
     "InvalidAmount",
     "InvalidAsOf",
     "InvalidContact",
@@ -310,6 +311,14 @@ class CorruptRecord(StoreError, InvalidField):
         self.table = table
         self.key = key
         self.args = (f"{table} record {key!r}: {field}={value!r}: {problem}",)
+
+
+class ForeignDatabase(StoreError):
+    """The database file belongs to another application: it holds tables this library
+    does not own, or its ``user_version`` is not one of this library's schema versions.
+    Nothing was written to it. Open it with ``shared=True`` to keep this library's
+    tables beside the other application's (when neither a table name nor the
+    ``user_version`` clash)."""
 
 
 class UnitOfWorkClosed(StoreError, RuntimeError):

@@ -156,7 +156,9 @@ def run_cycle(
         shard: ``(i, n)`` to run only the accounts whose stable hash falls in shard
             ``i`` of ``n``; ``None`` for every account.
         batch_size: Accounts per batch (and per transaction); memory stays bounded by it.
-        dry_run: Evaluate and report, write nothing.
+        dry_run: Evaluate and report, write nothing (not even a write rolled back: a
+            store opened read-only serves it). ``messages`` then counts the messages
+            a real run would write.
         resume: Resume after the last committed batch of an interrupted run of the same
             date and shard (and do nothing if that run finished). ``False`` evaluates
             every account again; the keys still keep the effects exactly-once.
@@ -193,7 +195,7 @@ def run_cycle(
             ids = uow.accounts.iter_ids(after=after, limit=batch_size, shard=checked)
             done = len(ids) < batch_size
             if ids:
-                _run_batch(uow, config, as_of, at, ids, tally)
+                _run_batch(uow, config, as_of, at, ids, tally, dry_run=dry_run)
                 after = ids[-1]
             tally.batches += bool(ids)
             if not dry_run:
@@ -291,6 +293,8 @@ def _run_batch(
     at: datetime,
     ids: Sequence[str],
     tally: _Tally,
+    *,
+    dry_run: bool,
 ) -> None:
     loaded = _load(uow, ids, tally)
     present = [account_id for account_id in ids if account_id in loaded.accounts]
@@ -332,6 +336,11 @@ def _run_batch(
         tally.credit_alerts += outcome.alerts
         tally.actions.update(outcome.action_kinds)
 
+    if dry_run:
+        # Nothing is written, so a read-only store serves a dry run; the report counts
+        # the messages a real run would write.
+        tally.messages += len(batch.messages)
+        return
     uow.history.add_actions(batch.actions)
     uow.ledger.add_charges(batch.charges)
     tally.messages += uow.outbox.add_messages(batch.messages)
