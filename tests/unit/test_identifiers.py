@@ -20,10 +20,12 @@ from dunning_core import Account, CreditNote, Invoice, Money, Payment, Remittanc
 from dunning_core.adapters.storage.memory import MemoryStore
 from dunning_core.domain.account import BillingEntity, Segment
 from dunning_core.domain.charges import Charge
+from dunning_core.domain.facts import Dispute, Hold, InsolvencyProceeding, PromiseToPay
 from dunning_core.domain.history import ActionRecord, CycleCheckpoint
 from dunning_core.domain.payment import Allocation
 from dunning_core.domain.remittance import RemittanceLine
-from dunning_core.errors import InvalidField, InvalidIdentifier
+from dunning_core.errors import InvalidField, InvalidIdentifier, InvalidLadder
+from dunning_core.policies.ladder import Ladder, LadderAssignment, Stage
 from dunning_core.rendering.plain import PlainRenderer
 
 D = date(2026, 3, 1)
@@ -95,7 +97,22 @@ FIELDS: dict[str, Callable[[str], Any]] = {
     "CycleCheckpoint.last_account_id": lambda v: CycleCheckpoint(
         run_date=D, shard="all", last_account_id=v
     ),
+    "PromiseToPay.id": lambda v: PromiseToPay(
+        id=v, account_id="A", made_on=D, due_on=D, amount=EUR
+    ),
+    "Dispute.invoice_number": lambda v: Dispute(
+        id="D", account_id="A", invoice_number=v, opened_on=D
+    ),
+    "Hold.account_id": lambda v: Hold(id="H", account_id=v, reason="r", starts_on=D),
+    "InsolvencyProceeding.id": lambda v: InsolvencyProceeding(
+        id=v, account_id="A", kind="RECEIVERSHIP", opened_on=D
+    ),
+    "LadderAssignment.ladder": lambda v: LadderAssignment(account_id="A", ladder=v),
+    "Ladder.name": lambda v: Ladder(name=v, stages=[Stage(key="s", offset=1, channels="EMAIL")]),
 }
+
+# Errors that are not InvalidIdentifier but carry the same check (ladders have their own).
+_LADDER_FIELDS = {"Ladder.name"}
 
 
 @pytest.mark.parametrize("field", sorted(FIELDS))
@@ -103,7 +120,8 @@ FIELDS: dict[str, Callable[[str], Any]] = {
 def test_identifiers_refuse_control_characters_and_surrounding_whitespace(
     field: str, value: str
 ) -> None:
-    with pytest.raises(InvalidIdentifier) as raised:
+    expected = InvalidLadder if field in _LADDER_FIELDS else InvalidIdentifier
+    with pytest.raises(expected) as raised:
         FIELDS[field](value)
     assert raised.value.field == field
     assert raised.value.value == value
@@ -132,9 +150,6 @@ def test_numbers_are_compared_exactly_so_case_variants_are_two_invoices() -> Non
 
 
 def test_a_stage_key_is_letters_digits_and_separators_only() -> None:
-    from dunning_core.errors import InvalidLadder
-    from dunning_core.policies.ladder import Stage
-
     for bad in ["first notice", "first\r\n", " first", "first\x00", "première"]:
         with pytest.raises(InvalidLadder):
             Stage(key=bad, offset=1, channels="EMAIL")

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from dunning_core.domain._checks import identifier_problem
 from dunning_core.domain.account import Channel
 from dunning_core.domain.calendar import BusinessCalendar, BusinessHours
 from dunning_core.errors import InvalidField, InvalidLadder
@@ -255,8 +256,10 @@ def _days(field: str) -> Any:
 
 
 def _ladder_name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidLadder("Ladder.name", value, "must be a non-empty string")
+    # Part of every history record and idempotency key: an identifier.
+    problem = identifier_problem(value)
+    if problem is not None:
+        raise InvalidLadder("Ladder.name", value, problem)
 
 
 def _calendar(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

@@ -15,7 +15,7 @@ from dunning_core.domain.invoice import CreditNote
 from dunning_core.domain.payment import Allocation, AllocationKind, Payment, PaymentStatus
 from dunning_core.domain.remittance import RemittanceAdvice, RemittanceLine
 from dunning_core.errors import ConstraintViolation, DuplicatePayment, UnknownRecord
-from dunning_core.money import Money
+from dunning_core.money import MAX_MINOR_UNITS, Money
 from dunning_core.ports import AccountLedger, UowFactory
 from dunning_core.testing.contracts._base import (
     AWKWARD_IDENTIFIER,
@@ -159,6 +159,37 @@ class LedgerStoreContract(StoreContractBase):
             assert raised.value.payment_id == "P-1"
         with uow_factory() as uow:
             assert uow.ledger.get_payment("P-1") == original
+
+    @pytest.mark.parametrize("currency", ["JPY", "EUR", "BHD", "CLF"])
+    def test_the_largest_amounts_round_trip_exactly(
+        self, uow_factory: UowFactory, currency: str
+    ) -> None:
+        # Money refuses more than MAX_MINOR_UNITS, so every store must hold that much
+        # (SQLite's INTEGER and PostgreSQL's BIGINT do, with room to spare).
+        largest = Money.from_minor(MAX_MINOR_UNITS, currency)
+        account_id = self.unique("A")
+        seed_accounts(uow_factory, make_account(account_id, currency=currency))
+        invoice = make_invoice(self.unique("I"), account_id, largest)
+        payment = _payment(self.unique("P"), account_id, largest)
+        with uow_factory() as uow:
+            uow.ledger.add_invoices([invoice])
+            uow.ledger.add_payment(payment)
+            uow.ledger.add_allocations(
+                [
+                    Allocation(
+                        invoice_number=invoice.number,
+                        amount=largest,
+                        kind=AllocationKind.CASH,
+                        source_id=payment.id,
+                    )
+                ]
+            )
+            uow.commit()
+        with uow_factory() as uow:
+            ledger = uow.ledger.load([account_id])[account_id]
+        assert ledger.invoices == (invoice,)
+        assert ledger.payments == (payment,)
+        assert ledger.allocations[0].amount.minor_units == MAX_MINOR_UNITS
 
     def test_payment_status_changes(self, uow_factory: UowFactory) -> None:
         seed_accounts(uow_factory, make_account("A-1"))
