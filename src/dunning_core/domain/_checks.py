@@ -29,10 +29,23 @@ def field_name(instance: Any, attribute: attrs.Attribute[Any]) -> str:
     return f"{type(instance).__name__}.{attribute.name}"
 
 
+# A lone surrogate is not a character: no UTF-8 encoder (SQLite's, SMTP's) accepts it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unicode(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not value.isascii() and _SURROGATE.search(value):
+        raise InvalidField(
+            field_name(instance, attribute), value, "is not valid Unicode (a lone surrogate)"
+        )
+
+
 def non_empty_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """An identifier: a str with something other than whitespace in it."""
+    """Free text that must say something: a str with something other than whitespace in
+    it (identifiers use :func:`identifier`)."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidField(field_name(instance, attribute), value, "must be a non-empty string")
+    _unicode(instance, attribute, value)
 
 
 # Printable ASCII with no space at either end: nearly every real identifier, checked in C.
@@ -83,6 +96,7 @@ def optional_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
 def plain_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str):
         raise InvalidField(field_name(instance, attribute), value, "must be a string")
+    _unicode(instance, attribute, value)
 
 
 def a_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

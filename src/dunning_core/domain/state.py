@@ -11,12 +11,27 @@ from datetime import date
 import attrs
 
 from dunning_core.domain._checks import identifier, optional_date, to_frozenset, to_tuple
+from dunning_core.errors import InvalidField
 
 __all__ = ["CreditAlertState", "SuspensionState"]
 
 
 def _sorted_codes(codes: object) -> tuple[str, ...]:
-    return tuple(sorted(to_tuple(codes)))
+    items = to_tuple(codes)
+    for code in items:
+        if not isinstance(code, str) or not code:
+            raise InvalidField("SuspensionState.reason_codes", items, "must be non-empty strings")
+    return tuple(sorted(items))
+
+
+def _thresholds(value: object) -> frozenset[int]:
+    fired = to_frozenset(value)
+    for threshold in fired:
+        if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold <= 0:
+            raise InvalidField(
+                "CreditAlertState.fired", sorted(map(repr, fired)), "must be whole percentages > 0"
+            )
+    return fired
 
 
 @attrs.frozen(kw_only=True)
@@ -50,4 +65,4 @@ class CreditAlertState:
     """
 
     account_id: str = attrs.field(validator=identifier)
-    fired: frozenset[int] = attrs.field(default=frozenset(), converter=to_frozenset)
+    fired: frozenset[int] = attrs.field(default=frozenset(), converter=_thresholds)
