@@ -24,6 +24,7 @@ __all__ = [
     "DeliveryError",
     "DunningError",
     "DuplicatePayment",
+    "DuplicateRefund",
     "ForeignDatabase",
     "InvalidAmount",
     "InvalidAsOf",
@@ -43,6 +44,7 @@ __all__ = [
     "SchemaVersionError",
     "StoreBusy",
     "StoreError",
+    "TemplateError",
     "TransientDeliveryError",
     "UnitOfWorkClosed",
     "UnknownCurrency",
@@ -148,6 +150,14 @@ class DuplicatePayment(DunningError):
     def __init__(self, payment_id: str, detail: str) -> None:
         self.payment_id = payment_id
         super().__init__(f"payment {payment_id!r} already recorded: {detail}")
+
+
+class DuplicateRefund(DunningError, ValueError):
+    """A refund id was seen before with a different amount, day or account."""
+
+    def __init__(self, refund_id: str, detail: str) -> None:
+        self.refund_id = refund_id
+        super().__init__(f"refund {refund_id!r} already recorded: {detail}")
 
 
 # -- policies ---------------------------------------------------------------------------
@@ -365,3 +375,25 @@ class RenderError(DunningError):
     def __init__(self, template_key: str, problem: str) -> None:
         self.template_key = template_key
         super().__init__(f"template {template_key!r}: {problem}")
+
+
+class TemplateError(RenderError, ValueError):
+    """User templates that cannot be used: a syntax error, an unknown variable, an
+    attribute or method reached for, an output over the size cap.
+
+    Raised when the templates are loaded, listing every problem of the directory, so a
+    bad template is found when the service starts, not when a notice is due.
+
+    Attributes:
+        problems: ``(path, line, problem)`` for every problem; ``line`` is 0 when the
+            problem is the file as a whole.
+    """
+
+    def __init__(self, problems: list[tuple[str, int, str]]) -> None:
+        self.problems = tuple(problems)
+        self.template_key = ""
+        lines = [
+            f"{path}:{line}: {problem}" if line else f"{path}: {problem}"
+            for path, line, problem in problems
+        ]
+        Exception.__init__(self, "\n".join(lines))

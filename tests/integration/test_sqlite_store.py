@@ -178,6 +178,8 @@ def test_version_4_brings_stored_reason_codes_to_upper_case(tmp_path: Path) -> N
         "INSERT INTO suspension_states VALUES ('A-1', 1, '[\"manual_hold\",\"overdue_days\"]',"
         " '2026-03-01', 0)"
     )
+    _back_to_version_4(raw)
+    raw.execute("DROP TABLE refunds")  # version 4's table
     raw.execute("PRAGMA user_version=3")
     raw.commit()
     raw.close()
@@ -185,4 +187,55 @@ def test_version_4_brings_stored_reason_codes_to_upper_case(tmp_path: Path) -> N
     with store.unit_of_work(read_only=True) as uow:
         state = uow.history.suspension_states(["A-1"])["A-1"]
     assert state.reason_codes == ("MANUAL_HOLD", "OVERDUE_DAYS")
+    store.close()
+
+
+def _back_to_version_4(raw: sqlite3.Connection) -> None:
+    """Undo version 5 (what a database written before it looks like)."""
+    raw.execute("ALTER TABLE outbox DROP COLUMN text_locale")
+    raw.execute("ALTER TABLE outbox DROP COLUMN document")
+    raw.execute("PRAGMA user_version=4")
+
+
+def test_version_5_adds_the_text_locale_and_the_letter_document(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from dunning_core.domain.outbox import OutboxMessage
+
+    path = tmp_path / "db.sqlite3"
+    store = SqliteStore(path)
+    with store.unit_of_work() as uow:
+        uow.accounts.add(_account())
+        uow.commit()
+    store.close()
+    raw = sqlite3.connect(path)
+    _back_to_version_4(raw)
+    raw.execute(
+        "INSERT INTO outbox (key, account_id, channel, recipient, subject, body, created_at,"
+        " status, attempts, next_attempt_at, due_at) VALUES ('m-1', 'A-1', 'EMAIL', 'a@b.fr',"
+        " 's', 'b', '2026-03-01T00:00:00+00:00', 'PENDING', 0, '2026-03-01T00:00:00+00:00',"
+        " '2026-03-01T00:00:00+00:00')"
+    )
+    raw.commit()
+    raw.close()
+    store = SqliteStore(path)
+    assert store.schema_version == 5
+    letter = OutboxMessage.new(
+        key="m-2",
+        account_id="A-1",
+        channel="LETTER",
+        recipient="A\nB",
+        subject="s",
+        body="b",
+        created_at=datetime(2026, 3, 2, tzinfo=UTC),
+        text_locale="fr",
+        document='{"x": 1}',
+    )
+    with store.unit_of_work() as uow:
+        uow.outbox.add_messages([letter])
+        uow.commit()
+    with store.unit_of_work(read_only=True) as uow:
+        old, new = uow.outbox.get("m-1"), uow.outbox.get("m-2")
+    assert old is not None and (old.text_locale, old.document) == ("", None)
+    assert new == letter
     store.close()

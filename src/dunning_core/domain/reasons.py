@@ -107,6 +107,23 @@ class Reason:
     def __str__(self) -> str:
         return self.message
 
+    @classmethod
+    def _trusted(
+        cls, code: str, message: str, subject: str | None, facts: Mapping[str, FactValue]
+    ) -> Reason:
+        """A reason from values a policy built itself and knows valid (an upper-case
+        code of its own enum, a str message), without running the validators: the
+        ladder builds several per action on the portfolio's hot path."""
+        reason = object.__new__(cls)
+        set_field = object.__setattr__
+        set_field(reason, "code", code.value if isinstance(code, enum.Enum) else code)
+        set_field(reason, "message", message)
+        set_field(reason, "subject", subject)
+        set_field(
+            reason, "facts", facts if isinstance(facts, FrozenMapping) else FrozenMapping(facts)
+        )
+        return reason
+
     @property
     def sort_key(self) -> tuple[str, str, str]:
         """``(code, subject, message)``: the order reasons are listed in."""

@@ -40,7 +40,7 @@ from dunning_core.domain.history import ActionRecord, CycleCheckpoint
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.errors import DateOutOfRange, DunningError, InvalidField
 from dunning_core.policies.credit import credit_alerts, credit_exposure
-from dunning_core.policies.ladder import evaluate_ladder
+from dunning_core.policies.ladder import DunningAction, evaluate_ladder
 from dunning_core.ports import AccountLedger, UnitOfWork, UowFactory
 from dunning_core.service._messages import Effects, credit_alert_effects, ladder_effects
 from dunning_core.service._steps import statement_of, suspension_step
@@ -50,7 +50,7 @@ from dunning_core.service.settings import CycleConfig
 from dunning_core.sharding import Shard, check_shard
 from dunning_core.sharding import shard_label as label_of
 
-__all__ = ["AccountError", "CycleReport", "run_cycle"]
+__all__ = ["AccountError", "CycleReport", "report_key", "run_cycle"]
 
 logger = logging.getLogger("dunning_core")
 
@@ -84,7 +84,9 @@ class CycleReport:
             nothing.
         accounts: Accounts evaluated (errors excluded).
         batches: Batches processed.
-        actions: New ladder actions by kind (``{"REMIND": 12, "TERMINATE": 1}``).
+        actions: New ladder actions, each counted once under its kind (see
+            :func:`report_key`): ``{"REMIND": 12, "TERMINATE": 1, "NOTICE": 1}`` is
+            twelve reminders and a terminating stage with its notice.
         messages: New outbox messages.
         suspended: Accounts suspended by this run, in id order.
         reactivated: Accounts reactivated by this run, in id order.
@@ -136,6 +138,21 @@ class _Outcome:
     action_kinds: list[str]
 
 
+def report_key(action: DunningAction) -> str:
+    """The key :attr:`CycleReport.actions` counts an action under.
+
+    An account-level operation counts under its kind (``TERMINATE``,
+    ``HAND_OVER_TO_COLLECTION``, ``DECLARE_CLAIM``, ...); a notice under its kind
+    (``REMIND``, ``FORMAL_NOTICE``), or ``NOTICE`` when it is the customer's notice of
+    an operation stage. So a terminating stage with a channel counts one ``TERMINATE``
+    and one ``NOTICE``; one notice per channel, so an email and an SMS of one stage
+    count two.
+    """
+    if action.channel is None or action.kind.is_notice:
+        return action.kind.value
+    return "NOTICE"
+
+
 def run_cycle(
     uow_factory: UowFactory,
     config: CycleConfig,
@@ -177,7 +194,7 @@ def run_cycle(
     checked = check_shard(shard)
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise InvalidField("batch_size", batch_size, "must be a positive int")
-    at = as_instant(as_of)
+    instant = as_instant(as_of)
     day = run_date(as_of)
     label = label_of(checked)
     tally = _Tally()
@@ -195,7 +212,7 @@ def run_cycle(
             ids = uow.accounts.iter_ids(after=after, limit=batch_size, shard=checked)
             done = len(ids) < batch_size
             if ids:
-                _run_batch(uow, config, as_of, at, ids, tally, dry_run=dry_run)
+                _run_batch(uow, config, as_of, instant, ids, tally, dry_run=dry_run)
                 after = ids[-1]
             tally.batches += bool(ids)
             if not dry_run:
@@ -290,7 +307,7 @@ def _run_batch(
     uow: UnitOfWork,
     config: CycleConfig,
     as_of: AsOf,
-    at: datetime,
+    instant: datetime,
     ids: Sequence[str],
     tally: _Tally,
     *,
@@ -313,7 +330,7 @@ def _run_batch(
                 loaded.suspension.get(account_id),
                 loaded.credit.get(account_id),
                 as_of,
-                at,
+                instant,
             )
         except DunningError as error:
             tally.errors.append(_error(account_id, error))
@@ -358,12 +375,14 @@ def _evaluate(
     suspension_state: SuspensionState | None,
     credit_state: CreditAlertState | None,
     as_of: AsOf,
-    at: datetime,
+    instant: datetime,
 ) -> _Outcome:
     # The account's local day is computed once here and handed to every policy.
     local = localize(as_of, account.tz)
     statement = statement_of(account, ledger, local)
-    step = suspension_step(config, account, statement, ledger.payments, facts, suspension_state, at)
+    step = suspension_step(
+        config, account, statement, ledger.payments, facts, suspension_state, instant
+    )
     effects = step.effects
 
     ladder, assignment = config.ladder_of(account.id)
@@ -378,11 +397,11 @@ def _evaluate(
         allocations=ledger.allocations,
         assignment=assignment,
     )
-    effects.extend(ladder_effects(config, account, actions, at))
+    effects.extend(ladder_effects(config, account, actions, instant))
 
     exposure = credit_exposure(statement)
     alerts, credit_next = credit_alerts(account, exposure, credit_state, local, config.credit)
-    effects.extend(credit_alert_effects(config, account, statement, alerts, exposure, at))
+    effects.extend(credit_alert_effects(config, account, statement, alerts, exposure, instant))
     changed_credit = None if credit_next == credit_state else credit_next
     if changed_credit is None and credit_state is None and account.credit_limit is not None:
         changed_credit = credit_next  # remember that the account has been evaluated
@@ -393,5 +412,5 @@ def _evaluate(
         credit=changed_credit,
         event=step.event,
         alerts=len(alerts),
-        action_kinds=[str(action.kind) for action in actions],
+        action_kinds=[report_key(action) for action in actions],
     )

@@ -241,13 +241,30 @@ CREATE TABLE charges (
 ) WITHOUT ROWID;
 """
 
-# Version 4: reason codes are upper-case across the library (0.2); states stored by 0.1
-# kept the suspension rules' lower-case codes, which this brings in line.
+# Version 4 (0.2): reason codes are upper-case across the library (states stored by 0.1
+# kept the suspension rules' lower-case codes); refunds of credit, clustered by account.
 _V4: Final = """
 UPDATE suspension_states SET reason_codes = upper(reason_codes);
+
+CREATE TABLE refunds (
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    id TEXT NOT NULL UNIQUE,
+    amount_minor INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    refunded_on TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    PRIMARY KEY (account_id, id)
+) WITHOUT ROWID;
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4)
+# Version 5 (issue 18): what an outbox message carries besides its text: the locale of
+# the text used (a fallback shows), and the stored document of a letter (JSON).
+_V5: Final = """
+ALTER TABLE outbox ADD COLUMN text_locale TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN document TEXT;
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5)
 
 
 @functools.cache

@@ -190,10 +190,13 @@ def _evaluate(
     plan = plan_for(ladder, calendar)
 
     # -- the whole account ----------------------------------------------------------------
+    claims_cutoff: date | None = None
     if facts is not None and facts.proceedings:
         proceedings = facts.open_proceedings(day)
         if proceedings:
             return declare_claims(plan, statement, history, proceedings, day, now, trace)
+        # After the ruling, what was owed at the opening is a claim in the proceeding.
+        claims_cutoff = facts.claims_cutoff(day)
     paused = account_pause(account, facts, day, ladder.promise_grace_days)
     if paused is not None:
         if trace is not None:
@@ -225,7 +228,9 @@ def _evaluate(
     if assignment is not None and assignment.chargebacks_to_collection and paid and allocated:
         chargebacks = _charged_back(paid, allocated)
 
-    firings = _due_stages(plan, statement, history, day, pauses, restarts, chargebacks, trace)
+    firings = _due_stages(
+        plan, statement, history, day, pauses, restarts, chargebacks, claims_cutoff, trace
+    )
     if firings and ladder.min_days_between_notices:
         firings = _hold_back(plan, history, firings, day, trace)
     if not firings:
@@ -241,6 +246,7 @@ def _due_stages(
     pauses: dict[str, Reason],
     restarts: dict[str, date],
     chargebacks: frozenset[str],
+    claims_cutoff: date | None,
     trace: list[StageTrace] | None,
 ) -> list[Firing]:
     """The stage each open invoice is due in this run (the hot loop)."""
@@ -262,6 +268,14 @@ def _due_stages(
             continue
         invoice = item.invoice
         number = invoice.number
+        if claims_cutoff is not None and invoice.issued_on <= claims_cutoff:
+            if trace is not None:
+                detail = (
+                    f"invoice {number} is a claim in the insolvency proceeding opened on "
+                    f"{format_day(claims_cutoff)}: it is never dunned again"
+                )
+                note(trace, Outcome.COMPLETE, ReasonCode.CLAIM_IN_PROCEEDING, detail, number)
+            continue
         round_start = restarts.get(number) if restarts else None
         if round_start is None:
             triggers = plan.triggers(invoice.due_on)
