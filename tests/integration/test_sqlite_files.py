@@ -18,7 +18,7 @@ import pytest
 
 from dunning_core import Account, Contact, Invoice, Money
 from dunning_core.adapters.storage.sqlite import SCHEMA_VERSION, SqliteStore
-from dunning_core.errors import ForeignDatabase, StoreError
+from dunning_core.errors import ForeignDatabase, SchemaVersionError, StoreError
 from dunning_core.service.cycle import run_cycle
 from dunning_core.service.settings import CycleConfig
 
@@ -111,6 +111,20 @@ def test_our_own_file_and_a_new_file_open_as_before(tmp_path: Path) -> None:
     empty = tmp_path / "empty.sqlite3"
     sqlite3.connect(empty).close()  # a zero-byte file, as `touch` leaves it
     SqliteStore(empty).close()
+
+
+def test_a_newer_librarys_file_with_a_new_table_is_a_schema_version_error(
+    tmp_path: Path,
+) -> None:
+    # A later schema may add tables this library does not know: still our file.
+    path = tmp_path / "dunning.sqlite3"
+    SqliteStore(path).close()
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE added_later (id INTEGER PRIMARY KEY)")
+        connection.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    connection.close()
+    with pytest.raises(SchemaVersionError):
+        SqliteStore(path)
 
 
 # -- read-only ----------------------------------------------------------------------

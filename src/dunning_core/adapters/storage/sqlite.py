@@ -234,6 +234,10 @@ class SqliteStore:
         if not tables and version == 0:
             return  # a new (or empty) file: ours to create
         where = f"{self.path} is not a dunning_core database"
+        if version > SCHEMA_VERSION and (
+            application_id == APPLICATION_ID or tables_at(SCHEMA_VERSION) <= tables
+        ):
+            return  # a newer dunning_core wrote it: SchemaVersionError says so
         if 0 < version <= SCHEMA_VERSION and not tables_at(version) <= tables:
             missing = ", ".join(sorted(tables_at(version) - tables))
             raise ForeignDatabase(
