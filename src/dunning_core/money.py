@@ -31,6 +31,7 @@ from decimal import (
     DivisionByZero,
     InvalidOperation,
     Overflow,
+    localcontext,
 )
 from functools import lru_cache
 from typing import Any, Final, cast
@@ -59,6 +60,11 @@ _MAX_DIGITS: Final = 18
 _CONTEXT: Final = Context(
     prec=40, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow]
 )
+
+_add = _CONTEXT.add
+_subtract = _CONTEXT.subtract
+_new = object.__new__
+_set = object.__setattr__
 
 # Quantum per currency, e.g. Decimal("0.01") for EUR: built once, used on every check.
 _QUANTUM: Final[dict[str, Decimal]] = {
@@ -265,11 +271,12 @@ class Money:
             AmountTooLarge: The total is beyond :data:`MAX_MINOR_UNITS`.
         """
         total = cls.zero(currency).amount
-        add = _CONTEXT.add
-        for value in values:
-            if value.currency != currency:
-                raise CurrencyMismatch(currency, value.currency, "Money.sum")
-            total = add(total, value.amount)
+        # One local context for the loop: operators then run at their own speed.
+        with localcontext(_CONTEXT):
+            for value in values:
+                if value.currency != currency:
+                    raise CurrencyMismatch(currency, value.currency, "Money.sum")
+                total += value.amount
         return cls._result(total, currency)
 
     # -- views ----------------------------------------------------------------------------
@@ -303,9 +310,18 @@ class Money:
     def __add__(self, other: Money) -> Money:
         if not isinstance(other, Money):
             return NotImplemented
-        if self.currency != other.currency:
-            raise CurrencyMismatch(self.currency, other.currency, "+")
-        return Money._result(_CONTEXT.add(self.amount, other.amount), self.currency)
+        currency = self.currency
+        if currency != other.currency:
+            raise CurrencyMismatch(currency, other.currency, "+")
+        # Inlined _result (the hot path of every statement): two zeros of either operand
+        # are never negative, so neither is their sum; only the bound needs checking.
+        total = _add(self.amount, other.amount)
+        if total and total.adjusted() >= _TOO_LARGE[currency]:
+            raise _too_large("Money.amount", total, currency)
+        result = _new(Money)
+        _set(result, "amount", total)
+        _set(result, "currency", currency)
+        return result
 
     def __radd__(self, other: object) -> Money:
         # Lets the builtin sum() start from its int 0.
@@ -318,9 +334,16 @@ class Money:
     def __sub__(self, other: Money) -> Money:
         if not isinstance(other, Money):
             return NotImplemented
-        if self.currency != other.currency:
-            raise CurrencyMismatch(self.currency, other.currency, "-")
-        return Money._result(_CONTEXT.subtract(self.amount, other.amount), self.currency)
+        currency = self.currency
+        if currency != other.currency:
+            raise CurrencyMismatch(currency, other.currency, "-")
+        difference = _subtract(self.amount, other.amount)  # x - x is +0 in this context
+        if difference and difference.adjusted() >= _TOO_LARGE[currency]:
+            raise _too_large("Money.amount", difference, currency)
+        result = _new(Money)
+        _set(result, "amount", difference)
+        _set(result, "currency", currency)
+        return result
 
     def __neg__(self) -> Money:
         return Money._exact(_CONTEXT.minus(self.amount), self.currency)
