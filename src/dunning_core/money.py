@@ -122,7 +122,10 @@ def _to_decimal(value: object, field: str) -> Decimal:
             raise InvalidAmount(
                 field, value, "not a decimal number (ASCII digits, '.', optional exponent)"
             )
-        result = Decimal(text)
+        try:
+            result = Decimal(text)
+        except InvalidOperation:  # an exponent past what decimal can hold at all
+            raise InvalidAmount(field, value, "exponent out of range") from None
     elif isinstance(value, int) and not isinstance(value, bool):
         result = Decimal(value)
     else:

@@ -119,6 +119,8 @@ def test_sums_are_exact_to_the_minor_unit_in_any_context(units: list[int], prec:
         "+",
         "1.2.3",
         "0x10",
+        "2E" + "2" * 30,  # found by atheris: decimal itself refuses the exponent
+        "1e-99999999999999999999",
     ],
 )
 def test_only_plain_ascii_decimal_text_is_an_amount(text: str) -> None:
