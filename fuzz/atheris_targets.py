@@ -4,7 +4,9 @@
 
     .venv/bin/python fuzz/atheris_targets.py toml -max_total_time=60
 
-Each target feeds the fuzzer's bytes to one parser. The library's own errors
+Each target feeds the fuzzer's bytes to one parser: the TOML configuration, amounts,
+invoice rows, bank references, SMS text, templates, account fields, the ``dunning
+import`` files (CSV, JSON Lines) and bank statements (MT940, CAMT.053). The library's own errors
 (:class:`~dunning_core.errors.DunningError`) are answers; any other exception is a
 finding, and atheris stops with the input that raised it (saved as ``crash-*``). The
 hypothesis tests in tests/fuzz/ cover the same parsers in ``make test``; this runs them
@@ -25,6 +27,9 @@ import atheris
 
 with atheris.instrument_imports():
     from dunning_core import Account, Contact, Invoice, Money, Payment
+    from dunning_core.adapters.bank import read_camt053, read_mt940
+    from dunning_core.cli._read import read_table
+    from dunning_core.cli._rows import KINDS, build_row
     from dunning_core.cli.sms import main as sms_main
     from dunning_core.config import load_ladders
     from dunning_core.domain.statement import build_statement
@@ -137,6 +142,38 @@ def account(data: bytes) -> None:
     _answered(build)
 
 
+def _import(data: bytes, suffix: str) -> None:
+    path = _FOLDER / f"import{suffix}"
+    path.write_bytes(data)
+    try:
+        table = read_table(path)
+    except DunningError:
+        return
+    for row in table.rows:
+        for kind in KINDS.values():
+            build_row(kind, row, decimal="point", date_format=None)
+
+
+def import_csv(data: bytes) -> None:
+    """A CSV file for ``dunning import`` (any kind of record)."""
+    _import(data, ".csv")
+
+
+def import_jsonl(data: bytes) -> None:
+    """A JSON Lines file for ``dunning import``."""
+    _import(data, ".jsonl")
+
+
+def mt940(data: bytes) -> None:
+    """An MT940 bank statement."""
+    _answered(lambda: read_mt940(io.BytesIO(data)))
+
+
+def camt(data: bytes) -> None:
+    """A CAMT.053 bank statement (XML)."""
+    _answered(lambda: read_camt053(io.BytesIO(data)))
+
+
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "toml": toml,
     "money": money,
@@ -145,6 +182,10 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "sms": sms,
     "template": template,
     "account": account,
+    "import_csv": import_csv,
+    "import_jsonl": import_jsonl,
+    "mt940": mt940,
+    "camt": camt,
 }
 
 

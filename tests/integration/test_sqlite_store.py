@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from dunning_core.adapters.storage._sqlite_schema import MIGRATIONS
 from dunning_core.adapters.storage.sqlite import SCHEMA_VERSION, SqliteStore
 from dunning_core.domain.account import Account
 from dunning_core.errors import (
@@ -17,6 +18,7 @@ from dunning_core.errors import (
     StoreError,
     UnitOfWorkClosed,
 )
+from dunning_core.money import Money
 
 
 def _account(account_id: str = "A-1") -> Account:
@@ -45,6 +47,36 @@ def test_a_new_file_is_migrated_to_the_current_schema(tmp_path: Path) -> None:
     reopened = SqliteStore(tmp_path / "db.sqlite3")  # already current: nothing to do
     assert reopened.schema_version == SCHEMA_VERSION
     reopened.close()
+
+
+def test_a_version_3_file_gains_html_bodies_and_account_countries(tmp_path: Path) -> None:
+    path = tmp_path / "v3.sqlite3"
+    raw = sqlite3.connect(path)
+    raw.executescript("".join(MIGRATIONS[:3]) + "PRAGMA user_version=3;")
+    contacts = '[{"name":"","email":null,"mobile":"+33612345678","phone":null,'
+    contacts += '"postal_address":null,"channels":[],"role":"billing"}]'
+    raw.execute(
+        "INSERT INTO accounts VALUES ('A-1', 1, 'ACME', 'EUR', 'SMALL', 'fr_FR', 'UTC', NULL,"
+        " NULL, NULL, '[]', 'NET', 30, ?)",
+        (contacts,),
+    )
+    raw.execute(
+        "INSERT INTO outbox (key, account_id, channel, recipient, subject, body, created_at,"
+        " status, attempts, next_attempt_at, due_at) VALUES ('M-1', 'A-1', 'EMAIL',"
+        " 'a@example.com', 'S', 'B', ?, 'PENDING', 0, ?, ?)",
+        ("2026-03-01T09:00:00.000000+00:00",) * 3,
+    )
+    raw.commit()
+    raw.close()
+    store = SqliteStore(path)
+    assert store.schema_version == SCHEMA_VERSION >= 6
+    with store.unit_of_work() as uow:
+        account = uow.accounts.get("A-1")
+        message = uow.outbox.get("M-1")
+    assert account is not None and account.country is None and account.subdivision is None
+    assert account.contacts[0].mobile == "+33612345678"
+    assert message is not None and message.html_body is None and message.body == "B"
+    store.close()
 
 
 def test_a_file_from_a_newer_library_is_refused(tmp_path: Path) -> None:
@@ -168,19 +200,16 @@ def test_integrity_check_reports_a_broken_foreign_key(tmp_path: Path) -> None:
 
 def test_version_4_brings_stored_reason_codes_to_upper_case(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    store = SqliteStore(path)
-    with store.unit_of_work() as uow:
-        uow.accounts.add(_account())
-        uow.commit()
-    store.close()
     raw = sqlite3.connect(path)  # as 0.1 left it: lower-case codes, schema version 3
+    raw.executescript("".join(MIGRATIONS[:3]) + "PRAGMA user_version=3;")
+    raw.execute(
+        "INSERT INTO accounts VALUES ('A-1', 1, 'ACME', 'EUR', 'SMALL', 'en_US', 'UTC', NULL,"
+        " NULL, NULL, '[]', 'NET', 30, '[]')"
+    )
     raw.execute(
         "INSERT INTO suspension_states VALUES ('A-1', 1, '[\"manual_hold\",\"overdue_days\"]',"
         " '2026-03-01', 0)"
     )
-    _back_to_version_4(raw)
-    raw.execute("DROP TABLE refunds")  # version 4's table
-    raw.execute("PRAGMA user_version=3")
     raw.commit()
     raw.close()
     store = SqliteStore(path)
@@ -191,9 +220,13 @@ def test_version_4_brings_stored_reason_codes_to_upper_case(tmp_path: Path) -> N
 
 
 def _back_to_version_4(raw: sqlite3.Connection) -> None:
-    """Undo version 5 (what a database written before it looks like)."""
+    """Undo versions 6 and 5 (what a database written before them looks like)."""
+    raw.execute("ALTER TABLE outbox DROP COLUMN html_body")
+    raw.execute("ALTER TABLE accounts DROP COLUMN country")
+    raw.execute("ALTER TABLE accounts DROP COLUMN subdivision")
     raw.execute("ALTER TABLE outbox DROP COLUMN text_locale")
     raw.execute("ALTER TABLE outbox DROP COLUMN document")
+    raw.execute("DROP TABLE refunds")
     raw.execute("PRAGMA user_version=4")
 
 
@@ -219,7 +252,7 @@ def test_version_5_adds_the_text_locale_and_the_letter_document(tmp_path: Path) 
     raw.commit()
     raw.close()
     store = SqliteStore(path)
-    assert store.schema_version == 5
+    assert store.schema_version == SCHEMA_VERSION
     letter = OutboxMessage.new(
         key="m-2",
         account_id="A-1",
@@ -238,4 +271,34 @@ def test_version_5_adds_the_text_locale_and_the_letter_document(tmp_path: Path) 
         old, new = uow.outbox.get("m-1"), uow.outbox.get("m-2")
     assert old is not None and (old.text_locale, old.document) == ("", None)
     assert new == letter
+    store.close()
+
+
+def test_a_file_whose_version_4_created_refunds_migrates_too(tmp_path: Path) -> None:
+    # For a while main's version 4 also created the refunds table; version 5 creates it
+    # only when missing, so such a file keeps its refunds and gains the rest.
+    from dunning_core.domain.payment import Refund
+
+    path = tmp_path / "db.sqlite3"
+    store = SqliteStore(path)
+    with store.unit_of_work() as uow:
+        uow.accounts.add(_account())
+        uow.commit()
+    store.close()
+    raw = sqlite3.connect(path)
+    raw.execute("ALTER TABLE outbox DROP COLUMN html_body")  # version 6
+    raw.execute("ALTER TABLE accounts DROP COLUMN country")
+    raw.execute("ALTER TABLE accounts DROP COLUMN subdivision")
+    raw.execute("ALTER TABLE outbox DROP COLUMN text_locale")
+    raw.execute("ALTER TABLE outbox DROP COLUMN document")
+    raw.execute("INSERT INTO refunds VALUES ('A-1', 'R-1', 1250, 'EUR', '2026-03-01', 'IBAN FR76')")
+    raw.execute("PRAGMA user_version=4")
+    raw.commit()
+    raw.close()
+    store = SqliteStore(path)
+    assert store.schema_version == SCHEMA_VERSION
+    with store.unit_of_work(read_only=True) as uow:
+        (refund,) = uow.ledger.load(["A-1"])["A-1"].refunds
+    assert isinstance(refund, Refund)
+    assert (refund.id, refund.amount) == ("R-1", Money("12.50", "EUR"))
     store.close()

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 
 import attrs
@@ -162,6 +162,7 @@ def run_cycle(
     batch_size: int = 500,
     dry_run: bool = False,
     resume: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> CycleReport:
     """Run one dunning cycle for ``as_of``.
 
@@ -179,6 +180,8 @@ def run_cycle(
         resume: Resume after the last committed batch of an interrupted run of the same
             date and shard (and do nothing if that run finished). ``False`` evaluates
             every account again; the keys still keep the effects exactly-once.
+        progress: Called after each batch is committed (or evaluated, in a dry run)
+            with the number of accounts it held, for a progress bar.
 
     Returns:
         The :class:`CycleReport`.
@@ -220,6 +223,8 @@ def run_cycle(
                     CycleCheckpoint(run_date=day, shard=label, last_account_id=after, done=done)
                 )
                 uow.commit()
+        if progress is not None and ids:
+            progress(len(ids))
         if done:
             break
 
@@ -396,6 +401,7 @@ def _evaluate(
         payments=ledger.payments,
         allocations=ledger.allocations,
         assignment=assignment,
+        calendar=config.calendar_of(account),
     )
     effects.extend(ladder_effects(config, account, actions, instant))
 

@@ -28,12 +28,15 @@ import os
 import warnings
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import attrs
 
 from dunning_core.config import load_ladders
 from dunning_core.documents.letter import Sender
+from dunning_core.domain.account import Account
+from dunning_core.domain.calendar import BusinessCalendar
 from dunning_core.errors import ConfigError, InvalidField, InvalidLadder
 from dunning_core.policies.allocation import AllocationPolicy
 from dunning_core.policies.credit import CreditAlertPolicy
@@ -100,6 +103,12 @@ class CycleConfig:
             ``LetterNotifier`` adds its own sender to letters written without one.
         notify_suspension: Send the customer a notice when suspended or reactivated.
         notify_credit_alerts: Send the customer a notice at each credit alert.
+        country_holidays: Count business-day stages and business hours of each account
+            with the public holidays of its country and subdivision
+            (:meth:`~dunning_core.domain.calendar.BusinessCalendar.for_country`, the
+            ``holidays`` extra) instead of the ladder's own calendar; accounts without
+            a country (:attr:`~dunning_core.domain.account.Account.home_country`) keep
+            the ladder's.
         credit_thresholds: Deprecated; use ``credit=CreditAlertPolicy(thresholds=...)``.
         credit_hysteresis: Deprecated; use ``credit=CreditAlertPolicy(hysteresis=...)``.
 
@@ -127,6 +136,7 @@ class CycleConfig:
     letter_sender: Sender | None = None
     notify_suspension: bool = True
     notify_credit_alerts: bool = True
+    country_holidays: bool = False
     # The 0.1 spelling, folded into ``credit`` by __attrs_post_init__.
     _legacy_thresholds: Any = attrs.field(
         default=None, alias="credit_thresholds", repr=False, eq=False
@@ -196,12 +206,30 @@ class CycleConfig:
         )
         return self.credit.hysteresis
 
+    def calendar_of(self, account: Account) -> BusinessCalendar | None:
+        """The calendar the account's ladder counts business days with, when it is not
+        the ladder's own: its country's public holidays with ``country_holidays``.
+
+        Raises:
+            InvalidField: the ``holidays`` package knows no such country or subdivision.
+        """
+        country = account.home_country
+        if not self.country_holidays or country is None:
+            return None
+        return _country_calendar(country, account.subdivision)
+
     def ladder_of(self, account_id: str) -> tuple[Ladder, LadderAssignment | None]:
         """The ladder an account follows, and its assignment if it has one."""
         assignment = self.assignments.get(account_id)
         if assignment is None:
             return self.ladders[self.default_ladder], None
         return self.ladders[assignment.ladder], assignment
+
+
+@lru_cache(maxsize=256)
+def _country_calendar(country: str, subdivision: str | None) -> BusinessCalendar:
+    # One value per region: the ladder caches its compiled plan per calendar.
+    return BusinessCalendar.for_country(country, subdivision)
 
 
 def missing_templates(ladders: Iterable[Ladder], renderer: Renderer) -> list[tuple[Ladder, Stage]]:

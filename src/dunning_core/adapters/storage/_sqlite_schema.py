@@ -245,8 +245,15 @@ CREATE TABLE charges (
 # kept the suspension rules' lower-case codes); refunds of credit, clustered by account.
 _V4: Final = """
 UPDATE suspension_states SET reason_codes = upper(reason_codes);
+"""
 
-CREATE TABLE refunds (
+# Version 5: refunds of credit (issue 14), and what an outbox message carries besides its
+# text (issue 18): the locale of the text used (a fallback shows) and the stored document
+# of a letter (JSON). The refunds table was briefly part of version 4 on main; a file
+# migrated then already has it, hence IF NOT EXISTS (a released migration is never
+# edited: version 4 is back to what it was when it first landed).
+_V5: Final = """
+CREATE TABLE IF NOT EXISTS refunds (
     account_id TEXT NOT NULL REFERENCES accounts(id),
     id TEXT NOT NULL UNIQUE,
     amount_minor INTEGER NOT NULL,
@@ -255,16 +262,20 @@ CREATE TABLE refunds (
     reference TEXT NOT NULL,
     PRIMARY KEY (account_id, id)
 ) WITHOUT ROWID;
-"""
-
-# Version 5 (issue 18): what an outbox message carries besides its text: the locale of
-# the text used (a fallback shows), and the stored document of a letter (JSON).
-_V5: Final = """
 ALTER TABLE outbox ADD COLUMN text_locale TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN document TEXT;
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5)
+# Version 6 (issue 17): the HTML part of an email message, and the account's country
+# and subdivision (national phone formats, public holidays). Added columns are NULL on
+# rows written before.
+_V6: Final = """
+ALTER TABLE outbox ADD COLUMN html_body TEXT;
+ALTER TABLE accounts ADD COLUMN country TEXT;
+ALTER TABLE accounts ADD COLUMN subdivision TEXT;
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5, _V6)
 
 
 @functools.cache

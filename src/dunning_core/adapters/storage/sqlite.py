@@ -244,8 +244,10 @@ class SqliteStore:
                 f"{where}: its user_version ({version}) was set by another application "
                 f"(the tables of that schema version are missing: {missing})"
             )
-        ours = tables_at(min(version, SCHEMA_VERSION))
-        clashing = sorted((tables & tables_at(SCHEMA_VERSION)) - ours)
+        # A file of ours at `version` may also hold tables a later (or an edited)
+        # migration creates when missing; a foreign file may not hold any of them.
+        ours = version > 0 and tables_at(version) <= tables
+        clashing = [] if ours else sorted(tables & tables_at(SCHEMA_VERSION))
         if clashing:
             raise ForeignDatabase(
                 f"{where}: it already has tables named like this library's "
