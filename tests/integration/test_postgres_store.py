@@ -127,6 +127,35 @@ def test_workers_opening_together_migrate_once(postgres_server: TemporaryPostgre
     _drop(postgres_server, schema)
 
 
+def test_a_version_1_schema_gains_the_attachments_column(store: PostgresStore) -> None:
+    message = OutboxMessage.new(
+        key="m-1",
+        account_id="A-1",
+        channel="EMAIL",
+        recipient="a@example.com",
+        subject="s",
+        body="b",
+        created_at=datetime(2026, 3, 1, tzinfo=UTC),
+    )
+    with store.unit_of_work() as uow:
+        uow.accounts.add(Account(id="A-1", name="A", currency="EUR"))
+        uow.outbox.add_messages([message])
+        uow.commit()
+    store.close()
+    with psycopg.connect(store.conninfo, autocommit=True) as connection:  # as 1 left it
+        connection.execute(f'ALTER TABLE "{store.schema}".outbox DROP COLUMN attachments'.encode())
+        connection.execute(
+            f'DELETE FROM "{store.schema}".schema_migrations WHERE version > 1'.encode()
+        )
+    with pytest.raises(StoreError, match="run PostgresStore"):
+        PostgresStore(store.conninfo, schema=store.schema, migrate=False)
+    reopened = PostgresStore(store.conninfo, schema=store.schema)
+    assert reopened.schema_version == SCHEMA_VERSION
+    with reopened.unit_of_work(read_only=True) as uow:
+        assert uow.outbox.get("m-1") == message
+    reopened.close()
+
+
 def test_a_newer_schema_is_refused_with_a_clear_error(store: PostgresStore) -> None:
     with psycopg.connect(store.conninfo, autocommit=True) as connection:
         connection.execute(

@@ -263,5 +263,11 @@ CREATE TABLE {s}.cycle_plans (
 );
 """
 
+# Version 2 (issue 18, attachments): what an e-mail asks to carry and, once SENT, what it
+# carried (JSON, as on SQLite; NULL for a message that carries nothing).
+_V2: Final = """
+ALTER TABLE {s}.outbox ADD COLUMN attachments text;
+"""
+
 #: Migration scripts; ``schema_migrations`` lists the versions applied.
-MIGRATIONS: Final[tuple[str, ...]] = (_V1,)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2)

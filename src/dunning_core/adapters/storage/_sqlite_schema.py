@@ -275,7 +275,13 @@ ALTER TABLE accounts ADD COLUMN country TEXT;
 ALTER TABLE accounts ADD COLUMN subdivision TEXT;
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5, _V6)
+# Version 7 (issue 18, attachments): what an e-mail asks to carry and, once SENT, what
+# it carried (JSON, NULL when it carries nothing).
+_V7: Final = """
+ALTER TABLE outbox ADD COLUMN attachments TEXT;
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 
 
 @functools.cache
