@@ -311,9 +311,18 @@ class PlainRenderer:
         else:
             raise RenderError(template_key, "no such template")
         return RenderedMessage(
-            subject=_substitute(template_key, subject, locale, context),
+            subject=_one_line(_substitute(template_key, subject, locale, context)),
             body=_substitute(template_key, body, locale, context),
         )
+
+
+# Line breaks and other control characters in a subject line: a value put in it (a
+# customer's name typed with a newline) must not start a new header line.
+_NOT_IN_A_SUBJECT = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def _one_line(subject: str) -> str:
+    return _NOT_IN_A_SUBJECT.sub(" ", subject)
 
 
 def _substitute(

@@ -12,6 +12,17 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from dunning_core.adapters.storage._decode import (
+    integer,
+    json_value,
+    money,
+    parse_day,
+    parse_instant,
+    parse_optional_day,
+    parse_optional_instant,
+    reader,
+    text_list,
+)
 from dunning_core.domain.account import (
     Account,
     Contact,
@@ -33,13 +44,10 @@ from dunning_core.domain.outbox import OutboxMessage
 from dunning_core.domain.payment import Allocation, Payment, Refund
 from dunning_core.domain.remittance import RemittanceAdvice, RemittanceLine
 from dunning_core.domain.state import CreditAlertState, SuspensionState
-from dunning_core.money import Money
+from dunning_core.errors import InvalidField
 from dunning_core.sharding import shard_key
 
 Row = Sequence[Any]
-
-_from_minor = Money.from_minor
-_day = date.fromisoformat
 
 
 def instant(value: datetime) -> str:
@@ -51,16 +59,15 @@ def optional_instant(value: datetime | None) -> str | None:
     return None if value is None else instant(value)
 
 
-def parse_instant(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
-
-
 def optional_day(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def parse_day(text: str | None) -> date | None:
-    return None if text is None else _day(text)
+def _flag(value: Any, field: str) -> bool:
+    """A boolean column: the store writes 0 or 1."""
+    if value in (0, 1) and not isinstance(value, float):
+        return bool(value)
+    raise InvalidField(field, value, "not 0 or 1")
 
 
 def _json(value: Any) -> str:
@@ -102,7 +109,7 @@ def _contact_dict(contact: Contact) -> dict[str, Any]:
     }
 
 
-def _address(data: dict[str, Any]) -> PostalAddress:
+def _address(data: Any) -> PostalAddress:
     return PostalAddress(
         recipient=data["recipient"],
         lines=data["lines"],
@@ -112,7 +119,7 @@ def _address(data: dict[str, Any]) -> PostalAddress:
     )
 
 
-def _contact(data: dict[str, Any]) -> Contact:
+def _contact(data: Any) -> Contact:
     address = data["postal_address"]
     return Contact._stored(
         name=data["name"],
@@ -149,6 +156,25 @@ def account_row(account: Account) -> tuple[Any, ...]:
     )
 
 
+def _contacts(text: Any) -> list[Contact]:
+    items = json_value(text, "accounts.contacts")
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise InvalidField("accounts.contacts", text, "not a JSON array of contacts")
+    try:
+        return [_contact(item) for item in items]
+    except (KeyError, TypeError, AttributeError) as error:
+        problem = f"a contact lacks a field or has the wrong shape ({error!r})"
+        raise InvalidField("accounts.contacts", text, problem) from None
+
+
+def _terms_kind(value: Any) -> TermsKind:
+    try:
+        return TermsKind(value)
+    except ValueError:
+        raise InvalidField("accounts.terms_kind", value, "not a TermsKind") from None
+
+
+@reader("accounts")
 def account_from_row(row: Row) -> Account:
     currency = row[3]
     return Account(
@@ -158,12 +184,14 @@ def account_from_row(row: Row) -> Account:
         segment=Segment(row[4]),
         locale=row[5],
         timezone=row[6],
-        credit_limit=None if row[7] is None else _from_minor(row[7], currency),
+        credit_limit=(
+            None if row[7] is None else money(row[7], currency, "accounts.credit_limit_minor")
+        ),
         billing_entity_id=row[8],
         registration_id=row[9],
-        tags=json.loads(row[10]),
-        terms=PaymentTerms(TermsKind(row[11]), row[12]),
-        contacts=[_contact(c) for c in json.loads(row[13])],
+        tags=text_list(row[10], "accounts.tags"),
+        terms=PaymentTerms(_terms_kind(row[11]), integer(row[12], "accounts.terms_days")),
+        contacts=_contacts(row[13]),
         country=row[14],
         subdivision=row[15],
     )
@@ -186,13 +214,14 @@ def invoice_row(invoice: Invoice) -> tuple[Any, ...]:
     )
 
 
+@reader("invoices", 1)
 def invoice_from_row(row: Row) -> Invoice:
     return Invoice(
         account_id=row[0],
         number=row[1],
-        issued_on=_day(row[2]),
-        due_on=_day(row[3]),
-        amount=_from_minor(row[4], row[5]),
+        issued_on=parse_day(row[2], "invoices.issued_on"),
+        due_on=parse_day(row[3], "invoices.due_on"),
+        amount=money(row[4], row[5], "invoices.amount_minor"),
         purchase_order=row[6],
     )
 
@@ -216,13 +245,14 @@ def charge_row(charge: Charge) -> tuple[Any, ...]:
     )
 
 
+@reader("charges", 1)
 def charge_from_row(row: Row) -> Charge:
     return Charge(
         account_id=row[0],
         key=row[1],
         kind=row[2],
-        amount=_from_minor(row[3], row[4]),
-        booked_on=_day(row[5]),
+        amount=money(row[3], row[4], "charges.amount_minor"),
+        booked_on=parse_day(row[5], "charges.booked_on"),
         invoice_number=row[6],
         stage=row[7],
         detail=row[8],
@@ -243,12 +273,13 @@ def refund_row(refund: Refund) -> tuple[Any, ...]:
     )
 
 
+@reader("refunds", 1)
 def refund_from_row(row: Row) -> Refund:
     return Refund(
         account_id=row[0],
         id=row[1],
-        amount=_from_minor(row[2], row[3]),
-        refunded_on=_day(row[4]),
+        amount=money(row[2], row[3], "refunds.amount_minor"),
+        refunded_on=parse_day(row[4], "refunds.refunded_on"),
         reference=row[5],
     )
 
@@ -270,12 +301,13 @@ def credit_note_row(note: CreditNote) -> tuple[Any, ...]:
     )
 
 
+@reader("credit_notes", 1)
 def credit_note_from_row(row: Row) -> CreditNote:
     return CreditNote(
         account_id=row[0],
         number=row[1],
-        issued_on=_day(row[2]),
-        amount=_from_minor(row[3], row[4]),
+        issued_on=parse_day(row[2], "credit_notes.issued_on"),
+        amount=money(row[3], row[4], "credit_notes.amount_minor"),
         credits_invoice=row[5],
         reason=row[6],
     )
@@ -301,12 +333,13 @@ def payment_row(payment: Payment) -> tuple[Any, ...]:
     )
 
 
+@reader("payments")
 def payment_from_row(row: Row) -> Payment:
     return Payment(
         id=row[0],
         account_id=row[1],
-        amount=_from_minor(row[2], row[3]),
-        received_on=_day(row[4]),
+        amount=money(row[2], row[3], "payments.amount_minor"),
+        received_on=parse_day(row[4], "payments.received_on"),
         method=row[5],
         status=row[6],
         bank_reference=row[7],
@@ -328,10 +361,11 @@ def allocation_row(allocation: Allocation) -> tuple[Any, ...]:
     )
 
 
+@reader("allocations", 4)
 def allocation_from_row(row: Row) -> Allocation:
     return Allocation(
         invoice_number=row[0],
-        amount=_from_minor(row[1], row[2]),
+        amount=money(row[1], row[2], "allocations.amount_minor"),
         kind=row[3],
         source_id=row[4],
         reference=row[5],
@@ -364,19 +398,25 @@ def remittance_line_rows(advice: RemittanceAdvice) -> list[tuple[Any, ...]]:
 def remittance_advice_from_rows(
     payment_id: str, reference: str | None, lines: Sequence[Row]
 ) -> RemittanceAdvice:
+    return _advice((payment_id, reference, lines))
+
+
+@reader("remittance_advices")
+def _advice(row: Row) -> RemittanceAdvice:
+    payment_id, reference, lines = row
     return RemittanceAdvice(
         payment_id=payment_id,
         reference=reference,
         lines=[
             RemittanceLine(
-                invoice_number=row[2],
-                amount_paid=_from_minor(row[4], row[3]),
-                tax_withheld=_from_minor(row[5], row[3]),
-                discount_taken=_from_minor(row[6], row[3]),
-                reason=row[7],
-                certificate=row[8],
+                invoice_number=line[2],
+                amount_paid=money(line[4], line[3], "remittance_lines.paid_minor"),
+                tax_withheld=money(line[5], line[3], "remittance_lines.withheld_minor"),
+                discount_taken=money(line[6], line[3], "remittance_lines.discount_minor"),
+                reason=line[7],
+                certificate=line[8],
             )
-            for row in lines
+            for line in lines
         ],
     )
 
@@ -398,14 +438,15 @@ def promise_row(promise: PromiseToPay) -> tuple[Any, ...]:
     )
 
 
+@reader("promises", 1)
 def promise_from_row(row: Row) -> PromiseToPay:
     return PromiseToPay(
         account_id=row[0],
         id=row[1],
-        made_on=_day(row[2]),
-        due_on=_day(row[3]),
-        amount=_from_minor(row[4], row[5]),
-        invoice_numbers=json.loads(row[6]),
+        made_on=parse_day(row[2], "promises.made_on"),
+        due_on=parse_day(row[3], "promises.due_on"),
+        amount=money(row[4], row[5], "promises.amount_minor"),
+        invoice_numbers=text_list(row[6], "promises.invoice_numbers"),
     )
 
 
@@ -423,14 +464,15 @@ def dispute_row(dispute: Dispute) -> tuple[Any, ...]:
     )
 
 
+@reader("disputes", 1)
 def dispute_from_row(row: Row) -> Dispute:
     return Dispute(
         account_id=row[0],
         id=row[1],
         invoice_number=row[2],
-        opened_on=_day(row[3]),
+        opened_on=parse_day(row[3], "disputes.opened_on"),
         reason=row[4],
-        resolved_on=parse_day(row[5]),
+        resolved_on=parse_optional_day(row[5], "disputes.resolved_on"),
     )
 
 
@@ -449,13 +491,14 @@ def proceeding_row(proceeding: InsolvencyProceeding) -> tuple[Any, ...]:
     )
 
 
+@reader("proceedings", 1)
 def proceeding_from_row(row: Row) -> InsolvencyProceeding:
     return InsolvencyProceeding(
         account_id=row[0],
         id=row[1],
         kind=row[2],
-        opened_on=_day(row[3]),
-        ruled_on=parse_day(row[4]),
+        opened_on=parse_day(row[3], "proceedings.opened_on"),
+        ruled_on=parse_optional_day(row[4], "proceedings.ruled_on"),
         reference=row[5],
         court=row[6],
     )
@@ -476,15 +519,16 @@ def hold_row(hold: Hold) -> tuple[Any, ...]:
     )
 
 
+@reader("holds", 1)
 def hold_from_row(row: Row) -> Hold:
     return Hold(
         account_id=row[0],
         id=row[1],
         reason=row[2],
-        starts_on=_day(row[3]),
-        ends_on=parse_day(row[4]),
+        starts_on=parse_day(row[3], "holds.starts_on"),
+        ends_on=parse_optional_day(row[4], "holds.ends_on"),
         invoice_number=row[5],
-        suspends=bool(row[6]),
+        suspends=_flag(row[6], "holds.suspends"),
     )
 
 
@@ -510,6 +554,7 @@ def action_row(record: ActionRecord) -> tuple[Any, ...]:
     )
 
 
+@reader("actions", 1)
 def action_from_row(row: Row) -> ActionRecord:
     return ActionRecord(
         account_id=row[0],
@@ -518,9 +563,9 @@ def action_from_row(row: Row) -> ActionRecord:
         stage=row[3],
         action=row[4],
         channel=row[5],
-        invoice_numbers=json.loads(row[6]),
-        fired_on=_day(row[7]),
-        skipped=bool(row[8]),
+        invoice_numbers=text_list(row[6], "actions.invoice_numbers"),
+        fired_on=parse_day(row[7], "actions.fired_on"),
+        skipped=_flag(row[8], "actions.skipped"),
         payload=row[9],
     )
 
@@ -538,13 +583,14 @@ def suspension_row(state: SuspensionState) -> tuple[Any, ...]:
     )
 
 
+@reader("suspension_states")
 def suspension_from_row(row: Row) -> SuspensionState:
     return SuspensionState(
         account_id=row[0],
-        suspended=bool(row[1]),
-        reason_codes=json.loads(row[2]),
-        since=parse_day(row[3]),
-        requires_prepayment=bool(row[4]),
+        suspended=_flag(row[1], "suspension_states.suspended"),
+        reason_codes=text_list(row[2], "suspension_states.reason_codes"),
+        since=parse_optional_day(row[3], "suspension_states.since"),
+        requires_prepayment=_flag(row[4], "suspension_states.requires_prepayment"),
     )
 
 
@@ -555,8 +601,12 @@ def credit_alert_row(state: CreditAlertState) -> tuple[Any, ...]:
     return (state.account_id, _json(sorted(state.fired)))
 
 
+@reader("credit_alert_states")
 def credit_alert_from_row(row: Row) -> CreditAlertState:
-    return CreditAlertState(account_id=row[0], fired=json.loads(row[1]))
+    fired = json_value(row[1], "credit_alert_states.fired")
+    if not isinstance(fired, list):
+        raise InvalidField("credit_alert_states.fired", row[1], "not a JSON array")
+    return CreditAlertState(account_id=row[0], fired=fired)
 
 
 EVENT_COLUMNS = "account_id, key, kind, occurred_at, payload"
@@ -572,12 +622,13 @@ def event_row(record: EventRecord) -> tuple[Any, ...]:
     )
 
 
+@reader("events", 1)
 def event_from_row(row: Row) -> EventRecord:
     return EventRecord(
         account_id=row[0],
         key=row[1],
         kind=row[2],
-        occurred_at=datetime.fromisoformat(row[3]),
+        occurred_at=parse_instant(row[3], "events.occurred_at"),
         payload=row[4],
     )
 
@@ -621,6 +672,7 @@ def optional_attachments(attachments: Sequence[Attachment]) -> str | None:
     return attachments_to_json(attachments) if attachments else None
 
 
+@reader("outbox")
 def outbox_from_row(row: Row) -> OutboxMessage:
     return OutboxMessage(
         key=row[0],
@@ -629,14 +681,14 @@ def outbox_from_row(row: Row) -> OutboxMessage:
         recipient=row[3],
         subject=row[4],
         body=row[5],
-        created_at=datetime.fromisoformat(row[6]),
+        created_at=parse_instant(row[6], "outbox.created_at"),
         status=row[7],
-        attempts=row[8],
-        next_attempt_at=datetime.fromisoformat(row[9]),
+        attempts=integer(row[8], "outbox.attempts"),
+        next_attempt_at=parse_instant(row[9], "outbox.next_attempt_at"),
         lease_token=row[10],
-        lease_expires_at=parse_instant(row[11]),
+        lease_expires_at=parse_optional_instant(row[11], "outbox.lease_expires_at"),
         provider_message_id=row[12],
-        sent_at=parse_instant(row[13]),
+        sent_at=parse_optional_instant(row[13], "outbox.sent_at"),
         last_error=row[14],
         text_locale=row[16],
         document=row[17],
@@ -657,10 +709,11 @@ def checkpoint_row(checkpoint: CycleCheckpoint) -> tuple[Any, ...]:
     )
 
 
+@reader("checkpoints", 1)
 def checkpoint_from_row(row: Row) -> CycleCheckpoint:
     return CycleCheckpoint(
-        run_date=_day(row[0]),
+        run_date=parse_day(row[0], "checkpoints.run_date"),
         shard=row[1],
         last_account_id=row[2],
-        done=bool(row[3]),
+        done=_flag(row[3], "checkpoints.done"),
     )
