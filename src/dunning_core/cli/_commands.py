@@ -63,6 +63,7 @@ class Context:
     config_path: str | None
     as_json: bool
     write_json: Callable[[TextIO, object], None]
+    read_only: bool = False
     _store: Store | None = None
     _settings: Settings | None = None
 
@@ -70,13 +71,15 @@ class Context:
     def store(self) -> Store:
         """The store (opened now if not yet)."""
         if self._store is None:
-            self._store = open_store(self.db, busy_timeout=self.busy_timeout)
+            self._store = open_store(
+                self.db, read_only=self.read_only, busy_timeout=self.busy_timeout
+            )
         return self._store
 
     @property
     def uow_factory(self) -> UowFactory:
-        """The store's unit-of-work factory."""
-        return store_factory(self.store)
+        """The store's unit-of-work factory (read-only units for a reading command)."""
+        return store_factory(self.store, read_only=self.read_only)
 
     @property
     def settings(self) -> Settings:

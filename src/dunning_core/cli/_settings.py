@@ -40,6 +40,7 @@ then). The policies come from an optional TOML file (``--config`` or
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 from collections.abc import Mapping
@@ -53,8 +54,10 @@ from dunning_core.config import ladders_from_mapping, read_toml
 from dunning_core.errors import (
     ConfigError,
     DunningError,
+    ForeignDatabase,
     InvalidField,
     SchemaVersionError,
+    StoreBusy,
     StoreError,
     StoreUnavailable,
 )
@@ -82,8 +85,8 @@ class UsageError(Exception):
 class Store(Protocol):
     """What the command needs of a store adapter."""
 
-    def unit_of_work(self) -> Any:
-        """A new unit of work."""
+    def unit_of_work(self, *, read_only: bool = False) -> Any:
+        """A new unit of work (``read_only``: it refuses writes and takes no lock)."""
 
     def close(self) -> None:
         """Release the store."""
@@ -111,7 +114,9 @@ def shown(target: str) -> str:
     return urlunsplit(parts._replace(netloc=user + host))
 
 
-def open_store(target: str, *, create: bool = False, busy_timeout: float = 30.0) -> Store:
+def open_store(
+    target: str, *, create: bool = False, read_only: bool = False, busy_timeout: float = 30.0
+) -> Store:
     """Open the store named by ``target``.
 
     Args:
@@ -122,6 +127,11 @@ def open_store(target: str, *, create: bool = False, busy_timeout: float = 30.0)
             file, or a PostgreSQL database without the schema at this version, is a
             usage error (a typo must not start an empty ledger, and a read must not
             migrate).
+        read_only: Open a SQLite file in SQLite's read-only mode (``mode=ro``: the file
+            cannot change, whatever the command does, and another writer's lock does
+            not hold it up); an older schema is then a usage error naming ``dunning
+            init``. A PostgreSQL store opens as usual: the command reads through
+            read-only units of work (:func:`store_factory`).
         busy_timeout: Seconds to wait for another writer of a SQLite file, or for a
             PostgreSQL connection, before the store refuses (exit status 3).
 
@@ -136,9 +146,34 @@ def open_store(target: str, *, create: bool = False, busy_timeout: float = 30.0)
     path = Path(target)
     if not create and not path.exists():
         raise UsageError(f"no database at {target}: run 'dunning init' first, or pass --db")
-    from dunning_core.adapters.storage.sqlite import SqliteStore
+    from dunning_core.adapters.storage.sqlite import SCHEMA_VERSION, SqliteStore
 
-    return SqliteStore(path, busy_timeout=busy_timeout)
+    try:
+        return SqliteStore(path, busy_timeout=busy_timeout, read_only=read_only and not create)
+    except (SchemaVersionError, ForeignDatabase, StoreBusy):
+        raise
+    except StoreError:
+        if read_only and 0 < _sqlite_version(path) < SCHEMA_VERSION:
+            raise UsageError(
+                f"{target}: written by an older version of the library (schema "
+                f"{_sqlite_version(path)}, this one reads {SCHEMA_VERSION}): run "
+                "'dunning init' once to migrate it"
+            ) from None
+        raise
+
+
+def _sqlite_version(path: Path) -> int:
+    """The file's ``user_version`` read without writing (0 if it cannot be read)."""
+    import sqlite3
+
+    try:
+        connection = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            return int(connection.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return 0
 
 
 def _open_postgres(target: str, *, create: bool, timeout: float) -> Store:
@@ -289,7 +324,18 @@ def allocation_policy(table: Any, path: str) -> AllocationPolicy:
         raise ConfigError(path, [("[allocation]", "", table, str(error))]) from None
 
 
-def store_factory(store: Store) -> UowFactory:
-    """The store's unit-of-work factory, typed as the services take it."""
+def store_factory(store: Store, *, read_only: bool = False) -> UowFactory:
+    """The store's unit-of-work factory, typed as the services take it.
+
+    Args:
+        store: The store.
+        read_only: Every unit of work read-only (the store refuses writes: a dry run
+            or a report cannot change the data, and readers never wait for a writer).
+
+    Returns:
+        A callable returning a fresh unit of work.
+    """
+    if read_only:
+        return functools.partial(store.unit_of_work, read_only=True)
     factory: UowFactory = store.unit_of_work
     return factory

@@ -40,6 +40,10 @@ __all__ = ["main"]
 
 EXIT_OK, EXIT_ACCOUNT_ERRORS, EXIT_USAGE, EXIT_STORE = 0, 1, 2, 3
 
+#: Commands that only read the store: it is opened read-only for them (as for
+#: ``run --dry-run``), so they cannot change it and never wait for a writer.
+_READ_ONLY = frozenset({"cases", "statement", "aging", "explain", "report"})
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse, with usage errors raised (so ``main`` returns 2) instead of exiting."""
@@ -333,6 +337,7 @@ def main(
             config_path=getattr(args, "config", None) or os.environ.get("DUNNING_CONFIG"),
             as_json=bool(getattr(args, "json", False)),
             write_json=write_json,
+            read_only=args.command in _READ_ONLY or bool(getattr(args, "dry_run", False)),
         )
         try:
             return _HANDLERS[args.command](context)
