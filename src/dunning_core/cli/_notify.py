@@ -227,7 +227,8 @@ def build_notifier(
             next; the router's defaults otherwise) and ``quiet_hours`` (``false``: SMS
             and calls at any hour).
         stream: Where ``print`` notifiers write.
-        uow_factory: The store, for the router's account look-ups.
+        uow_factory: The store, for the router's account look-ups and for the channels
+            a message's ladder stage already used (a fallback skips them).
         clock: The dispatch instant.
         bodies: ``print`` shows each message's text too.
 
@@ -237,6 +238,7 @@ def build_notifier(
         DunningError: an adapter refused its settings (``InvalidField``).
     """
     from dunning_core.adapters.notify import RoutingNotifier, accounts_from
+    from dunning_core.adapters.notify.routing import same_stage_from
 
     printer = PrintingNotifier(stream, bodies=bodies)
     unknown = set(specs) - {"default", *Channel}
@@ -257,6 +259,10 @@ def build_notifier(
     if routing.get("quiet_hours", True) is False:
         options["sending_hours"] = {}
     router = RoutingNotifier(
-        transports, accounts=accounts_from(uow_factory), clock=clock, **options
+        transports,
+        accounts=accounts_from(uow_factory),
+        clock=clock,
+        same_stage=same_stage_from(uow_factory),  # a fallback never repeats a stage's channel
+        **options,
     )
     return router, printer
