@@ -118,3 +118,17 @@ def test_imports_and_dry_runs_on_postgresql_write_nothing_they_should_not(
     assert dry["dry_run"] and not real["dry_run"] and not real["already_done"]
     assert real["actions"] and dry["actions"] == real["actions"]
     assert dry["messages"] == real["messages"] > 0
+    # pay and reverse: the payment settles its invoice, the chargeback opens it again.
+    paid = ("pay", "--id", "P-PG-1", "--account", "A-0001", "--amount", "100.00")
+    on = ("--currency", "EUR", "--on", "2026-03-02", "--advice", "F-PG-1=100.00", "--json")
+    assert json.loads(dunning(*paid, *on, db=url).stdout)["repeated"] is False
+    assert json.loads(dunning(*paid, *on, db=url).stdout)["repeated"] is True
+
+    def open_amounts() -> dict[str, str]:
+        shown = dunning("statement", "A-0001", "--as-of", "2026-03-03", "--json", db=url).stdout
+        return {item["invoice"]: item["open"] for item in json.loads(shown)["items"]}
+
+    assert open_amounts() == {"F-PG-1": "0.00", "F-PG-2": "200.00"}
+    reversed_ = dunning("reverse", "P-PG-1", "--on", "2026-03-03", "--json", db=url).stdout
+    assert json.loads(reversed_)["removed"]
+    assert open_amounts() == {"F-PG-1": "100.00", "F-PG-2": "200.00"}
