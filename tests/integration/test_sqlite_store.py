@@ -5,10 +5,12 @@ from __future__ import annotations
 import pickle
 import sqlite3
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from dunning_core.adapters.storage._sqlite_schema import MIGRATIONS
 from dunning_core.adapters.storage.sqlite import SCHEMA_VERSION, SqliteStore
 from dunning_core.domain.account import Account
 from dunning_core.errors import (
@@ -166,23 +168,62 @@ def test_integrity_check_reports_a_broken_foreign_key(tmp_path: Path) -> None:
     store.close()
 
 
+def _file_at_version(path: Path, version: int) -> sqlite3.Connection:
+    """A database file as the library's schema ``version`` left it (no data yet)."""
+    raw = sqlite3.connect(path)
+    for script in MIGRATIONS[:version]:
+        raw.executescript(script)
+    raw.execute(f"PRAGMA user_version={version}")
+    raw.commit()
+    return raw
+
+
 def test_version_4_brings_stored_reason_codes_to_upper_case(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    store = SqliteStore(path)
-    with store.unit_of_work() as uow:
-        uow.accounts.add(_account())
-        uow.commit()
-    store.close()
-    raw = sqlite3.connect(path)  # as 0.1 left it: lower-case codes, schema version 3
+    raw = _file_at_version(path, 3)  # as 0.1 left it: lower-case codes, schema version 3
+    raw.execute(
+        "INSERT INTO accounts VALUES ('A-1', 0, 'ACME', 'EUR', 'SMALL', 'en_US', 'UTC', NULL,"
+        " NULL, NULL, '[]', 'NET', 30, '[]')"
+    )
     raw.execute(
         "INSERT INTO suspension_states VALUES ('A-1', 1, '[\"manual_hold\",\"overdue_days\"]',"
         " '2026-03-01', 0)"
     )
-    raw.execute("PRAGMA user_version=3")
     raw.commit()
     raw.close()
     store = SqliteStore(path)
     with store.unit_of_work(read_only=True) as uow:
         state = uow.history.suspension_states(["A-1"])["A-1"]
     assert state.reason_codes == ("MANUAL_HOLD", "OVERDUE_DAYS")
+    store.close()
+
+
+def test_version_5_leaves_every_existing_account_due_at_the_next_run(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    raw = _file_at_version(path, 4)
+    for account_id in ("A-1", "A-2"):
+        raw.execute(
+            "INSERT INTO accounts VALUES (?, 0, 'ACME', 'EUR', 'SMALL', 'en_US', 'UTC', NULL,"
+            " NULL, NULL, '[]', 'NET', 30, '[]')",
+            (account_id,),
+        )
+    raw.commit()
+    raw.close()
+    store = SqliteStore(path)
+    with store.unit_of_work() as uow:
+        assert uow.reviews.due(date(2026, 1, 1)) == [(date.min, "A-1"), (date.min, "A-2")]
+        assert uow.reviews.basis() is None  # so the next run evaluates every account
+    store.close()
+
+
+def test_a_raw_sql_write_marks_the_account_too(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "db.sqlite3")
+    with store.unit_of_work() as uow:
+        uow.accounts.add(_account())
+        uow.reviews.schedule({"A-1": date(2026, 6, 1)})
+        uow.commit()
+    connection = store.connection()  # a person fixing a row by hand
+    connection.execute("UPDATE accounts SET name = 'ACME SA' WHERE id = 'A-1'")
+    with store.unit_of_work() as uow:
+        assert uow.reviews.next_review_on(["A-1"]) == {"A-1": date.min}
     store.close()

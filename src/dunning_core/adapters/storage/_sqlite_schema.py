@@ -241,4 +241,99 @@ _V4: Final = """
 UPDATE suspension_states SET reason_codes = upper(reason_codes);
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4)
+
+def _marking_triggers() -> str:
+    """The triggers of version 5 that mark an account for review on every write that can
+    change its evaluation (part of a released migration: never change what it returns)."""
+    mark = (
+        "UPDATE accounts SET next_review_on = '0001-01-01' "
+        "WHERE id {target} AND next_review_on <> '0001-01-01';"
+    )
+
+    def trigger(name: str, when: str, table: str, *targets: str) -> str:
+        body = "\n    ".join(mark.format(target=target) for target in targets)
+        return f"CREATE TRIGGER {name} AFTER {when} ON {table} BEGIN\n    {body}\nEND;\n"
+
+    script = [
+        # A change to the account's own data (the library's upsert sets every column).
+        trigger(
+            "accounts_mark",
+            "UPDATE OF name, currency, segment, locale, timezone, credit_limit_minor, "
+            "billing_entity_id, registration_id, tags, terms_kind, terms_days, contacts",
+            "accounts",
+            "= NEW.id",
+        )
+    ]
+    for table in (
+        "invoices",
+        "credit_notes",
+        "charges",
+        "promises",
+        "disputes",
+        "proceedings",
+        "holds",
+        "actions",
+        "suspension_states",
+        "credit_alert_states",
+    ):
+        script.append(trigger(f"{table}_mark_insert", "INSERT", table, "= NEW.account_id"))
+        script.append(
+            trigger(f"{table}_mark_update", "UPDATE", table, "= NEW.account_id", "= OLD.account_id")
+        )
+        script.append(trigger(f"{table}_mark_delete", "DELETE", table, "= OLD.account_id"))
+    settled = (
+        "IN (SELECT i.account_id FROM allocations a JOIN invoices i "
+        "ON i.number = a.invoice_number WHERE a.source_id = {row}.id)"
+    )
+    script.append(trigger("payments_mark_insert", "INSERT", "payments", "= NEW.account_id"))
+    script.append(
+        trigger(
+            "payments_mark_update",
+            "UPDATE",
+            "payments",
+            "= NEW.account_id",
+            "= OLD.account_id",
+            settled.format(row="NEW"),
+        )
+    )
+    script.append(trigger("payments_mark_delete", "DELETE", "payments", "= OLD.account_id"))
+    touched = (
+        "IN (SELECT account_id FROM invoices WHERE number = {row}.invoice_number "
+        "UNION ALL SELECT account_id FROM payments WHERE id = {row}.source_id "
+        "UNION ALL SELECT account_id FROM credit_notes WHERE number = {row}.source_id)"
+    )
+    script.append(
+        trigger("allocations_mark_insert", "INSERT", "allocations", touched.format(row="NEW"))
+    )
+    script.append(
+        trigger(
+            "allocations_mark_update",
+            "UPDATE",
+            "allocations",
+            touched.format(row="NEW"),
+            touched.format(row="OLD"),
+        )
+    )
+    script.append(
+        trigger("allocations_mark_delete", "DELETE", "allocations", touched.format(row="OLD"))
+    )
+    return "\n".join(script)
+
+
+# Version 5: the incremental cycle (issue 13). Each account's next review day
+# ('0001-01-01': marked, due at the next run, what every existing account starts with;
+# '9999-12-31': only a write makes it due), indexed in the order the cycle pages through
+# the due accounts; what the review days were computed with; and triggers that mark an
+# account on every write that can change its evaluation, whoever writes.
+_V5: Final = """
+ALTER TABLE accounts ADD COLUMN next_review_on TEXT NOT NULL DEFAULT '0001-01-01';
+CREATE INDEX accounts_by_review ON accounts(next_review_on, id, shard_key);
+
+CREATE TABLE review_basis (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    fingerprint TEXT NOT NULL,
+    latest_day TEXT NOT NULL
+);
+""" + _marking_triggers()
+
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5)

@@ -46,6 +46,7 @@ from dunning_core.adapters.storage._sqlite_stores import (
     SqliteHistory,
     SqliteLedger,
     SqliteOutbox,
+    SqliteReviews,
     store_error,
 )
 from dunning_core.errors import SchemaVersionError, StoreBusy, StoreError, UnitOfWorkClosed
@@ -219,6 +220,7 @@ class SqliteUnitOfWork:
         self.history = SqliteHistory(self)
         self.outbox = SqliteOutbox(self)
         self.checkpoints = SqliteCheckpoints(self)
+        self.reviews = SqliteReviews(self)
 
     def __enter__(self) -> Self:
         if self._used:

@@ -29,6 +29,7 @@ from dunning_core.testing.contracts.history import (
 )
 from dunning_core.testing.contracts.ledger import LedgerStoreContract
 from dunning_core.testing.contracts.outbox import OutboxStoreContract
+from dunning_core.testing.contracts.reviews import ReviewStoreContract
 from dunning_core.testing.contracts.uow import UnitOfWorkContract
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "HistoryStoreContract",
     "LedgerStoreContract",
     "OutboxStoreContract",
+    "ReviewStoreContract",
     "StoreContract",
     "StoreContractBase",
     "UnitOfWorkContract",
@@ -54,5 +56,6 @@ class StoreContract(
     HistoryStoreContract,
     OutboxStoreContract,
     CheckpointStoreContract,
+    ReviewStoreContract,
 ):
     """Every port's contract at once, for a store that implements them all."""
