@@ -72,7 +72,7 @@ def _marked(uow_factory: UowFactory) -> set[str]:
         return {i for day, i in uow.reviews.due(D0, limit=1000) if day == date.min}
 
 
-Write = Callable[[UnitOfWork], None]
+Write = Callable[[UnitOfWork], object]
 
 #: Each write the port says marks accounts, and the accounts it marks (in _seed_ledger's
 #: store: P-A of account A settled I-B of account B; C-B is B's credit note).
@@ -92,13 +92,13 @@ WRITES: dict[str, tuple[Write, set[str]]] = {
         ),
         {"A"},
     ),
-    "payment added": (lambda uow: uow.ledger.add_payment(_payment("P-A2", "A")) and None, {"A"}),
+    "payment added": (lambda uow: uow.ledger.add_payment(_payment("P-A2", "A")), {"A"}),
     "payment status changed": (
-        lambda uow: uow.ledger.set_payment_status("P-A", PaymentStatus.CHARGED_BACK) and None,
+        lambda uow: uow.ledger.set_payment_status("P-A", PaymentStatus.CHARGED_BACK),
         {"A", "B"},
     ),
     "payment identified": (
-        lambda uow: uow.ledger.identify_payment("P-X", "B") and None,
+        lambda uow: uow.ledger.identify_payment("P-X", "B"),
         {"B"},
     ),
     "allocation added": (
@@ -115,7 +115,7 @@ WRITES: dict[str, tuple[Write, set[str]]] = {
         {"A", "B"},
     ),
     "allocations removed": (
-        lambda uow: uow.ledger.remove_allocations_of_source("P-A") and None,
+        lambda uow: uow.ledger.remove_allocations_of_source("P-A"),
         {"A", "B"},
     ),
     "charge booked": (
