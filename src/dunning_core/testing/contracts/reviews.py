@@ -119,21 +119,18 @@ WRITES: dict[str, tuple[Write, set[str]]] = {
         {"A", "B"},
     ),
     "charge booked": (
-        lambda uow: (
-            uow.ledger.add_charges(
-                [
-                    Charge(
-                        key="fee-1",
-                        account_id="B",
-                        kind=ChargeKind.STAGE_FEE,
-                        amount=Money("5.00", "EUR"),
-                        booked_on=D0,
-                        invoice_number="I-B",
-                        stage="first_notice",
-                    )
-                ]
-            )
-            and None
+        lambda uow: uow.ledger.add_charges(
+            [
+                Charge(
+                    key="fee-1",
+                    account_id="B",
+                    kind=ChargeKind.STAGE_FEE,
+                    amount=Money("5.00", "EUR"),
+                    booked_on=D0,
+                    invoice_number="I-B",
+                    stage="first_notice",
+                )
+            ]
         ),
         {"B"},
     ),
@@ -162,20 +159,17 @@ WRITES: dict[str, tuple[Write, set[str]]] = {
         {"B"},
     ),
     "ladder history written": (
-        lambda uow: (
-            uow.history.add_actions(
-                [
-                    ActionRecord(
-                        key="act-1",
-                        account_id="A",
-                        ladder="l",
-                        stage="s",
-                        action="REMIND",
-                        fired_on=D0,
-                    )
-                ]
-            )
-            and None
+        lambda uow: uow.history.add_actions(
+            [
+                ActionRecord(
+                    key="act-1",
+                    account_id="A",
+                    ladder="l",
+                    stage="s",
+                    action="REMIND",
+                    fired_on=D0,
+                )
+            ]
         ),
         {"A"},
     ),
