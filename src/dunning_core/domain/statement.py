@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import attrs
@@ -138,6 +138,14 @@ class AccountStatement:
             line (booked day, then key), never mixed into an invoice's open amount nor
             into ``balance``, ``overdue_balance`` or the aging; see
             :attr:`charges_total` and :attr:`total_due`.
+        next_document_on: The earliest day after ``as_of`` on which a document given
+            to :func:`build_statement` but dated later enters the statement (an invoice
+            or credit note issued, a payment received), or ``None``. See
+            :attr:`next_change_on`.
+
+    .. versionchanged:: 0.2
+       ``next_document_on`` and :attr:`next_change_on` (the statement's part of an
+       account's wake-up date).
     """
 
     account: Account
@@ -151,6 +159,27 @@ class AccountStatement:
     other_currency_payments: tuple[Payment, ...] = ()
     aging_buckets: tuple[tuple[AgingBucket, Money], ...] = ()
     charges: tuple[Charge, ...] = ()
+    next_document_on: date | None = None
+
+    @property
+    def next_change_on(self) -> date | None:
+        """The earliest day after ``as_of`` on which the statement built from the same
+        documents changes other than by days past due counting up: a document dated
+        later enters it, or an open item falls past due (the day after its due date).
+        ``None`` when neither can happen.
+
+        Policies that read only the statement's balances and items (credit alerts,
+        suspension, the ladder's amounts at stake) can change that day at the
+        earliest; their own thresholds on days past due are theirs to add.
+        """
+        earliest = self.next_document_on
+        day = self.as_of
+        for item in self.items:
+            if item.status is not ItemStatus.PAID and item.days_past_due == 0:
+                turns = item.invoice.due_on + _ONE_DAY
+                if turns > day and (earliest is None or turns < earliest):
+                    earliest = turns
+        return earliest
 
     @property
     def currency(self) -> str:
@@ -197,6 +226,13 @@ class AccountStatement:
             if item.invoice.number == number:
                 return item
         raise KeyError(number)
+
+
+_ONE_DAY = timedelta(days=1)
+
+
+def _sooner(day: date, earliest: date | None) -> date:
+    return day if earliest is None or day < earliest else earliest
 
 
 def build_statement(
@@ -249,6 +285,7 @@ def build_statement(
 
     by_number: dict[str, Invoice] = {}
     not_yet_issued: set[str] = set()
+    later: date | None = None  # the first document dated after the statement day
     for invoice in invoices:
         if invoice.account_id != account_id:
             raise AccountMismatch("Invoice.account_id", account_id, invoice.account_id)
@@ -260,6 +297,7 @@ def build_statement(
             by_number[invoice.number] = invoice
         else:
             not_yet_issued.add(invoice.number)
+            later = _sooner(invoice.issued_on, later)
 
     # Sources of money and what each still holds.
     remaining: dict[str, Decimal] = {}
@@ -273,6 +311,7 @@ def build_statement(
         pay_status = payment.status
         if payment.received_on > on:
             unsettled_sources.add(payment.id)  # not received yet on the statement day
+            later = _sooner(payment.received_on, later)
         elif pay_status is not PaymentStatus.CLEARED:
             unsettled_sources.add(payment.id)
             if pay_status is PaymentStatus.PENDING and payment.amount.currency == currency:
@@ -289,6 +328,7 @@ def build_statement(
             raise CurrencyMismatch(currency, note.amount.currency, f"credit note {note.number}")
         if note.issued_on > on:
             unsettled_sources.add(note.number)
+            later = _sooner(note.issued_on, later)
             continue
         remaining[note.number] = note.amount.amount
         source_kind[note.number] = "credit note"
@@ -381,6 +421,7 @@ def build_statement(
             (bucket, Money._exact(buckets[bucket], currency)) for bucket in AgingBucket
         ),
         charges=tuple(sorted(booked.values(), key=lambda c: (c.booked_on, c.key))),
+        next_document_on=later,
     )
 
 

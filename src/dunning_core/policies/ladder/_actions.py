@@ -346,6 +346,13 @@ class LadderDecision:
         actions: The actions, in a stable order (operations, then notices by channel).
         trace: Every stage considered and what came of it, account-level entries first,
             then per invoice oldest first.
+        wakes_on: The earliest later day on which the ladder can act again with the
+            same ledger and facts, once these actions are recorded (``None``: only a
+            new document or fact can make it act). See
+            :func:`~dunning_core.policies.ladder.decide_ladder`.
+
+    .. versionchanged:: 0.2
+       ``wakes_on``.
     """
 
     account_id: str
@@ -353,6 +360,7 @@ class LadderDecision:
     as_of: date
     actions: tuple[DunningAction, ...]
     trace: tuple[StageTrace, ...]
+    wakes_on: date | None = None
 
     @property
     def records(self) -> tuple[StageRecord, ...]:
