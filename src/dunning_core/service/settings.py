@@ -40,6 +40,7 @@ from dunning_core.policies.suspension import SuspensionPolicy
 from dunning_core.ports import PaymentLinks, Renderer
 from dunning_core.rendering.links import StaticPaymentLinks
 from dunning_core.rendering.plain import PlainRenderer
+from dunning_core.service._fingerprint import fingerprint
 
 __all__ = ["CycleConfig", "bootstrap"]
 
@@ -121,6 +122,7 @@ class CycleConfig:
     _legacy_hysteresis: Any = attrs.field(
         default=None, alias="credit_hysteresis", repr=False, eq=False
     )
+    _fingerprint: str | None = attrs.field(init=False, default=None, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         if self._legacy_thresholds is not None or self._legacy_hysteresis is not None:
@@ -171,6 +173,29 @@ class CycleConfig:
             stacklevel=2,
         )
         return self.credit.hysteresis
+
+    def fingerprint(self) -> str:
+        """A digest of everything that decides: ladders and assignments, calendars,
+        the suspension, allocation and credit-alert policies, the notification switches.
+
+        Equal configurations have equal fingerprints in any process (built afresh from
+        the same file, say), and any change to a deciding value changes it. The renderer
+        and the payment links are left out: they shape the wording of notices, never
+        whether one is due. The cycle stores it with the accounts' wake-up dates, and
+        a run with another fingerprint evaluates every account (see
+        :func:`~dunning_core.service.cycle.run_cycle`).
+
+        A custom suspension rule is part of it through its fields if it is an attrs
+        class, else through its ``repr``: give it a repr without an address, or every
+        new process will look like a change of configuration.
+
+        .. versionadded:: 0.2
+        """
+        found = self._fingerprint
+        if found is None:
+            found = fingerprint(self, skip=("renderer", "links"))
+            object.__setattr__(self, "_fingerprint", found)
+        return found
 
     def ladder_of(self, account_id: str) -> tuple[Ladder, LadderAssignment | None]:
         """The ladder an account follows, and its assignment if it has one."""
