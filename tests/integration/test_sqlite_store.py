@@ -8,12 +8,15 @@ import threading
 from datetime import date
 from pathlib import Path
 
+import attrs
 import pytest
 
+from dunning_core import Invoice, Money, Payment, PaymentStatus
 from dunning_core.adapters.storage._sqlite_schema import MIGRATIONS
 from dunning_core.adapters.storage.sqlite import SCHEMA_VERSION, SqliteStore
 from dunning_core.domain.account import Account
 from dunning_core.errors import (
+    ConstraintViolation,
     SchemaVersionError,
     StoreBusy,
     StoreError,
@@ -226,4 +229,113 @@ def test_a_raw_sql_write_marks_the_account_too(tmp_path: Path) -> None:
     connection.execute("UPDATE accounts SET name = 'ACME SA' WHERE id = 'A-1'")
     with store.unit_of_work() as uow:
         assert uow.reviews.next_review_on(["A-1"]) == {"A-1": date.min}
+    store.close()
+
+
+# -- rows the store trusts, and the checks that guard them (issue 13) ----------------------
+
+
+def _store_with_ledger(path: Path) -> SqliteStore:
+    store = SqliteStore(path)
+    with store.unit_of_work() as uow:
+        uow.accounts.add(_account())
+        uow.ledger.add_invoices(
+            [
+                Invoice(
+                    number="F-1",
+                    account_id="A-1",
+                    issued_on=date(2026, 1, 1),
+                    due_on=date(2026, 1, 31),
+                    amount=Money("80.00", "EUR"),
+                )
+            ]
+        )
+        uow.ledger.add_payment(
+            Payment(
+                id="P-1",
+                account_id="A-1",
+                amount=Money("80.00", "EUR"),
+                received_on=date(2026, 2, 2),
+            )
+        )
+        uow.commit()
+    return store
+
+
+@pytest.mark.parametrize(
+    ("tampering", "rule"),
+    [
+        ("UPDATE invoices SET amount_minor = -8000", "invoices.amount"),
+        ("UPDATE invoices SET amount_minor = '80,00'", "invoices.amount"),
+        ("UPDATE invoices SET due_on = '2026-02-30'", "invoices.due_on"),
+        ("UPDATE invoices SET due_on = '2025-12-31'", "invoices.due_on"),
+        ("UPDATE invoices SET currency = 'eur'", "invoices.amount"),
+        ("UPDATE invoices SET number = '  '", "invoices.number"),
+        ("UPDATE payments SET status = 'LOST'", "payments.status"),
+        ("UPDATE payments SET received_on = NULL", "payments.received_on"),
+    ],
+)
+def test_a_hand_edit_that_breaks_a_row_is_refused(
+    tmp_path: Path, tampering: str, rule: str
+) -> None:
+    store = _store_with_ledger(tmp_path / "db.sqlite3")
+    connection = store.connection()
+    with pytest.raises(sqlite3.IntegrityError, match=rule):
+        connection.execute(tampering)
+    with store.unit_of_work(read_only=True) as uow:  # nothing changed
+        ledger = uow.ledger.load(["A-1"])["A-1"]
+    assert ledger.invoices[0].amount == Money("80.00", "EUR")
+    assert ledger.payments[0].status is PaymentStatus.CLEARED
+    assert store.integrity_check() == ["ok"]
+    store.close()
+
+
+def test_a_row_smuggled_past_the_checks_is_caught_by_the_next_write(tmp_path: Path) -> None:
+    store = _store_with_ledger(tmp_path / "db.sqlite3")
+    connection = store.connection()
+    (trigger,) = connection.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'payments_check_update'"
+    ).fetchone()
+    connection.execute("DROP TRIGGER payments_check_update")  # someone bypasses the checks
+    connection.execute("UPDATE payments SET amount_minor = -500 WHERE id = 'P-1'")
+    connection.execute(trigger)
+    assert store.integrity_check() == [
+        "payments 'P-1': payments.amount must be positive minor units"
+    ]
+    with pytest.raises(ConstraintViolation, match="payments.amount"), store.unit_of_work() as uow:
+        uow.ledger.set_payment_status("P-1", PaymentStatus.CHARGED_BACK)  # its next write
+    with store.unit_of_work() as uow:  # the other rows are written as usual
+        uow.ledger.add_payment(
+            Payment(
+                id="P-2",
+                account_id="A-1",
+                amount=Money("5.00", "EUR"),
+                received_on=date(2026, 2, 3),
+            )
+        )
+        uow.commit()
+    store.close()
+
+
+def test_rows_read_without_validation_equal_the_validated_ones(tmp_path: Path) -> None:
+    from dunning_core.adapters.storage import _sqlite_rows as rows
+
+    store = _store_with_ledger(tmp_path / "db.sqlite3")
+    connection = store.connection()
+    invoice_row = connection.execute(f"SELECT {rows.INVOICE_COLUMNS} FROM invoices").fetchone()
+    payment_row = connection.execute(f"SELECT {rows.PAYMENT_COLUMNS} FROM payments").fetchone()
+    trusted_invoice = rows.invoice_from_row(invoice_row)
+    validated_invoice = Invoice(
+        account_id=invoice_row[0],
+        number=invoice_row[1],
+        issued_on=date.fromisoformat(invoice_row[2]),
+        due_on=date.fromisoformat(invoice_row[3]),
+        amount=Money.from_minor(invoice_row[4], invoice_row[5]),
+        purchase_order=invoice_row[6],
+    )
+    assert trusted_invoice == validated_invoice
+    assert hash(trusted_invoice) == hash(validated_invoice)
+    trusted_payment = rows.payment_from_row(payment_row)
+    assert type(trusted_payment.status) is PaymentStatus
+    assert trusted_payment == attrs.evolve(trusted_payment)  # evolve re-validates it
     store.close()

@@ -38,7 +38,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from dunning_core.adapters.storage._sqlite_schema import MIGRATIONS
+from dunning_core.adapters.storage._sqlite_schema import MIGRATIONS, ROW_KEYS, ROW_RULES
 from dunning_core.adapters.storage._sqlite_stores import (
     SqliteAccounts,
     SqliteCheckpoints,
@@ -164,14 +164,33 @@ class SqliteStore:
         return int(self.connection().execute("PRAGMA user_version").fetchone()[0])
 
     def integrity_check(self) -> list[str]:
-        """``PRAGMA integrity_check`` plus ``foreign_key_check``; ``["ok"]`` when sound."""
+        """``PRAGMA integrity_check``, ``foreign_key_check`` and the row rules; ``["ok"]``
+        when sound.
+
+        The row rules are those every write is checked against (schema version 6): a
+        row that breaks one got past them (written with the triggers dropped, or by
+        editing the file) and is reported as ``"<table> <key>: <rule>"``.
+
+        .. versionchanged:: 0.2
+           Checks the row rules too.
+        """
         try:
             connection = self.connection()
             problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
             orphans = connection.execute("PRAGMA foreign_key_check").fetchall()
+            broken = [
+                f"{table} {key!r}: {message}"
+                for table, checks in ROW_RULES.items()
+                for condition, message in checks
+                for (key,) in connection.execute(
+                    f"SELECT {ROW_KEYS[table]} FROM {table} "
+                    f"WHERE ({condition.format(r=table)}) IS NOT 1"
+                )
+            ]
         except sqlite3.Error as error:
             raise store_error(error) from error
         problems += [f"foreign key: {row!r}" for row in orphans]
+        problems += broken
         if problems != ["ok"]:
             return [p for p in problems if p != "ok"] or problems
         return problems
