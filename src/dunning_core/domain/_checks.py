@@ -163,13 +163,14 @@ class FrozenMapping(Mapping[K, V]):
 _T = TypeVar("_T")
 
 
-def store_constructor(cls: type[_T]) -> Any:
+def unchecked_constructor(cls: type[_T]) -> Any:
     """A constructor of the slotted attrs class ``cls`` that runs no validator and no
-    converter, for the rows a store wrote itself: their values were validated when they
-    were written, and the store's integrity checks guard them since. The store alone
-    uses it, passing every field by keyword (a missing or unknown one is a
-    ``TypeError``), each already of its final type (tuples, frozensets, enum members,
-    ``Money``). Anything else goes through ``cls(...)``.
+    converter, for values the library itself vouches for: rows a store wrote (validated
+    when written, guarded by the store's integrity checks since), and the reasons and
+    records a policy builds from values that are themselves validated. Callers pass
+    every field by keyword (a missing or unknown one is a ``TypeError``), each already
+    of its final type (tuples, frozensets, enum members' values where the field keeps
+    plain text, ``Money``). Anything from outside goes through ``cls(...)``.
     """
     names = [field.name for field in attrs.fields(cls)]  # type: ignore[arg-type]
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}

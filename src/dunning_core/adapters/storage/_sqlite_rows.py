@@ -5,7 +5,7 @@ builds and the tuple the ``*_from_row`` function reads, so the SQL and the trans
 cannot drift apart.
 
 The rows a cycle loads by the hundred thousand (ledger, facts, history, states) are
-rebuilt with the domain's store constructors, which skip the validators: the library
+rebuilt with unchecked constructors, which skip the validators: the library
 validated each value when it wrote the row, and the schema's integrity checks refuse a
 row that breaks the rules on every later write, whoever makes it (see
 ``_sqlite_schema``, version 6). Accounts, outbox messages and events still go through
@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from dunning_core._iso4217 import MINOR_UNITS
-from dunning_core.domain._checks import store_constructor
+from dunning_core.domain._checks import unchecked_constructor
 from dunning_core.domain.account import (
     Account,
     Contact,
@@ -81,18 +81,18 @@ def _member(kind: Any) -> Any:
     return member
 
 
-_invoice = store_constructor(Invoice)
-_credit_note = store_constructor(CreditNote)
-_payment = store_constructor(Payment)
-_allocation = store_constructor(Allocation)
-_charge = store_constructor(Charge)
-_promise = store_constructor(PromiseToPay)
-_dispute = store_constructor(Dispute)
-_proceeding = store_constructor(InsolvencyProceeding)
-_hold = store_constructor(Hold)
-_action = store_constructor(ActionRecord)
-_suspension = store_constructor(SuspensionState)
-_credit_alert = store_constructor(CreditAlertState)
+_invoice = unchecked_constructor(Invoice)
+_credit_note = unchecked_constructor(CreditNote)
+_payment = unchecked_constructor(Payment)
+_allocation = unchecked_constructor(Allocation)
+_charge = unchecked_constructor(Charge)
+_promise = unchecked_constructor(PromiseToPay)
+_dispute = unchecked_constructor(Dispute)
+_proceeding = unchecked_constructor(InsolvencyProceeding)
+_hold = unchecked_constructor(Hold)
+_action = unchecked_constructor(ActionRecord)
+_suspension = unchecked_constructor(SuspensionState)
+_credit_alert = unchecked_constructor(CreditAlertState)
 _method = _member(PaymentMethod)
 _status = _member(PaymentStatus)
 _allocation_kind = _member(AllocationKind)

@@ -20,12 +20,15 @@ from datetime import date, datetime
 
 import attrs
 
+from dunning_core.domain._checks import unchecked_constructor
 from dunning_core.domain.account import Channel
 from dunning_core.domain.charges import Charge, ChargeKind
-from dunning_core.domain.reasons import Reason
+from dunning_core.domain.reasons import Reason, known_reason
 from dunning_core.money import Money
 from dunning_core.policies.ladder._history import StageRecord
 from dunning_core.policies.ladder._model import ActionKind
+
+_unchecked_stage_record = unchecked_constructor(StageRecord)
 
 __all__ = [
     "DunningAction",
@@ -104,9 +107,7 @@ def ladder_reason(
     """A ladder reason: the library's :class:`~dunning_core.domain.reasons.Reason` whose
     ``subject`` is the invoice (``None`` for the whole account) and whose facts name
     the stage."""
-    return Reason(
-        code, message, subject=invoice_number, facts={} if stage is None else {"stage": stage}
-    )
+    return known_reason(code, message, invoice_number, None if stage is None else {"stage": stage})
 
 
 @attrs.frozen(kw_only=True)
@@ -233,12 +234,14 @@ class DunningAction:
             fired.setdefault(line.stage, []).append(line.invoice_number)
             for stage in line.skipped_stages:
                 skipped.setdefault(stage, []).append(line.invoice_number)
+        # The parts come from this validated action: build the records unchecked.
+        record = _unchecked_stage_record
         records = [
-            StageRecord(
+            record(
                 account_id=self.account_id,
                 ladder=self.ladder,
                 stage=stage,
-                invoice_numbers=tuple(numbers),
+                invoice_numbers=tuple(sorted(set(numbers))),
                 fired_on=self.fired_on,
                 skipped=False,
                 action_key=self.key,
@@ -246,11 +249,11 @@ class DunningAction:
             for stage, numbers in fired.items()
         ]
         records.extend(
-            StageRecord(
+            record(
                 account_id=self.account_id,
                 ladder=self.ladder,
                 stage=stage,
-                invoice_numbers=tuple(numbers),
+                invoice_numbers=tuple(sorted(set(numbers))),
                 fired_on=self.fired_on,
                 skipped=True,
                 action_key=self.key,
