@@ -3,10 +3,12 @@
 Run: ``make bench``, or ``.venv/bin/python benchmarks/bench_incremental.py [--quick]``
 (``--quick``: 10,000 accounts instead of 100,000).
 
-The portfolio: accounts billed monthly for a year (12 invoices each, due 30 days after
-issue, billing days spread over the month), of which about 85 % are paid up, 12 % owe
-their last invoice and 3 % owe the last two to four; paid invoices are settled by a
-payment each, received around the due date and allocated. The SQLite file is built once
+The portfolio: accounts billed monthly for a year (12 invoices each, due 14 days after
+issue, billing days spread over the month; one account in five on the due-date
+reminders, one in five on the French formal notices, the others on five notices), of
+which about 85 % are paid up, 12 % owe their last invoice and 3 % owe the last two to
+four; paid invoices are settled by a payment each, received around the due date and
+allocated. The SQLite file is built once
 into ``.bench-cache/`` (named by a fingerprint of the schema version, the parameters and
 this generator's code), and the cycle of the day before the measured day is run on it
 then, so the history is what a daily run leaves behind: the measured days start from a
@@ -52,6 +54,7 @@ from dunning_core.domain.facts import Dispute, Hold, PromiseToPay
 from dunning_core.domain.invoice import Invoice
 from dunning_core.domain.payment import Allocation, AllocationKind, Payment
 from dunning_core.money import Money
+from dunning_core.policies.ladder import LadderAssignment
 from dunning_core.ports import UowFactory
 from dunning_core.service.cycle import CycleReport, run_cycle
 from dunning_core.service.payments import record_payment
@@ -62,7 +65,7 @@ CACHE = ROOT / ".bench-cache"
 SEED = 20261130
 DAY = date(2026, 11, 30)  # the measured day; the file holds the run of the day before
 MONTHS = 12
-TERM_DAYS = 30
+TERM_DAYS = 14
 TARGET_NEXT_DAY = 0.10
 CHANGED_SHARE = 0.02
 TABLES = ("actions", "outbox", "events", "suspension_states", "credit_alert_states", "charges")
@@ -72,9 +75,20 @@ def account_id_of(k: int) -> str:
     return f"S-{k:07d}"
 
 
-def cycle_config() -> CycleConfig:
-    """Five notices then termination for everyone: a stage every few days once late."""
-    return CycleConfig(default_ladder="five-notices-then-termination")
+def ladder_of(k: int) -> str | None:
+    """One account in five on the due-date reminders, one in five on the French formal
+    notices (business days, stages in turn), the others on five notices."""
+    return {0: "due-date-reminders", 1: "formal-notice-fr"}.get(k % 5)
+
+
+def cycle_config(accounts: int) -> CycleConfig:
+    assignments = {}
+    for k in range(accounts):
+        ladder = ladder_of(k)
+        if ladder is not None:
+            account_id = account_id_of(k)
+            assignments[account_id] = LadderAssignment(account_id=account_id, ladder=ladder)
+    return CycleConfig(default_ladder="five-notices-then-termination", assignments=assignments)
 
 
 def _month_back(day: date, months: int) -> date:
@@ -155,7 +169,10 @@ def fingerprint(accounts: int) -> str:
         str(SEED),
         str(accounts),
         DAY.isoformat(),
-        *(inspect.getsource(f) for f in (generate, write, cycle_config, _month_back)),
+        *(
+            inspect.getsource(f)
+            for f in (generate, write, cycle_config, ladder_of, account_id_of, _month_back)
+        ),
     ]
     return hashlib.blake2b("\n".join(parts).encode(), digest_size=6).hexdigest()
 
@@ -174,7 +191,7 @@ def built_file(accounts: int) -> Path:
         write(store.unit_of_work, first, min(first + 2_000, accounts))
         if (first + 2_000) % 20_000 == 0:
             print(f"  building {path.name}: {first + 2_000:,} accounts", flush=True)
-    report = run_cycle(store.unit_of_work, cycle_config(), DAY - timedelta(days=1))
+    report = run_cycle(store.unit_of_work, cycle_config(accounts), DAY - timedelta(days=1))
     print(f"  the day before: {summary(report)}", flush=True)
     connection = store.connection()
     connection.execute("ANALYZE")
@@ -306,7 +323,7 @@ def main() -> int:
         flush=True,
     )
     built = built_file(accounts)
-    config = cycle_config()
+    config = cycle_config(accounts)
     problems: list[str] = []
 
     # A: the day's full run (the baseline), the changes, the next day's ordinary run.
