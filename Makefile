@@ -14,7 +14,7 @@ PIP_LOCKED := -m pip install --quiet --require-hashes --no-deps
 PIP_PROJECT := -m pip install --quiet --no-deps --no-build-isolation --editable .
 
 .PHONY: help test lint typecheck pytest check-lock demo bench soak docs lock lock-upgrade \
-	test-latest test-oldest clean
+	test-latest test-oldest clean messages pdf-tools browser
 
 help:
 	@echo "make test         - ruff, ruff format --check, mypy --strict, pytest (hypothesis profile ci)"
@@ -22,6 +22,7 @@ help:
 	@echo "make bench        - performance figures (ratios against baselines of the same run)"
 	@echo "make docs         - build the documentation (warnings fail the build)"
 	@echo "make lock         - rewrite $(LOCK) after a dependency change (keeps existing pins)"
+	@echo "make messages     - extract the built-in texts, update and compile the catalogs (babel)"
 	@echo "make lock-upgrade - rewrite $(LOCK) with the newest releases"
 	@echo "make test-latest  - the suite against the newest runtime dependencies (no lock)"
 	@echo "make test-oldest  - the unit tests against the lowest versions pyproject.toml admits"
@@ -44,7 +45,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src scripts
 
-pytest: $(STAMP)
+# Debian's chromium, for the HTML report's test in a headless browser
+# (tests/e2e/test_cli_report.py); installed once, when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+
+pytest: $(STAMP) pdf-tools browser
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q
 
 test: check-lock lint typecheck pytest
@@ -103,3 +110,30 @@ test-oldest: $(STAMP)
 clean:
 	rm -rf $(VENV) .venv-latest .venv-oldest docs/_build .pytest_cache .mypy_cache \
 		.ruff_cache .hypothesis
+
+# The built-in notices: English texts marked in rendering/_notices.py, catalogs per
+# language under rendering/locale (shipped in the wheel). Extract -> update (a new
+# language is initialised) -> compile. tests/unit/test_catalogs.py fails when a catalog
+# misses a text or its placeholders differ, or when the compiled files are stale.
+LOCALE_DIR := src/dunning_core/rendering/locale
+POT := $(LOCALE_DIR)/dunning_core.pot
+CATALOG_LANGUAGES := fr de es
+
+messages: $(STAMP)
+	mkdir -p $(LOCALE_DIR)
+	$(BIN)/pybabel extract --no-default-keywords -k _t:1c,2 -k _tn:1c,2,3 --no-location \
+		--project=dunning-core --copyright-holder="dunning_core maintainers" \
+		--msgid-bugs-address="" -o $(POT) src/dunning_core/rendering/_notices.py \
+		src/dunning_core/rendering/_document_texts.py
+	for language in $(CATALOG_LANGUAGES); do \
+		$(BIN)/pybabel update -D dunning_core -i $(POT) -d $(LOCALE_DIR) -l $$language \
+			--init-missing --no-fuzzy-matching --ignore-obsolete \
+			--ignore-pot-creation-date || exit 1; \
+	done
+	$(BIN)/pybabel compile -D dunning_core -d $(LOCALE_DIR) --statistics
+
+# pdftotext / pdftoppm (poppler-utils) read back the PDFs the letter tests write.
+pdf-tools:
+	@command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || { \
+		echo "installing poppler-utils (pdftotext, pdftoppm) for the PDF tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; }

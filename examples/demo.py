@@ -2,10 +2,11 @@
 
 Each simulated day (with a fixed clock, so two runs print the same thing):
 
-1. the scenario's events of the day are recorded: promises to pay, disputes, insolvency
-   proceedings and rulings go to the facts store; payments go through
-   ``record_payment`` (identified, allocated, suspension re-decided at once); a
-   chargeback goes through ``reverse_payment``;
+1. the scenario's events of the day go through the services, each re-deciding
+   suspension at once: promises, disputes (and their resolution), insolvency
+   proceedings (and the ruling) through ``record_promise`` / ``record_dispute`` /
+   ``record_proceeding``; payments through ``record_payment`` (identified, allocated);
+   a chargeback through ``reverse_payment``;
 2. ``run_cycle`` evaluates every account at 07:00 UTC;
 3. ``dispatch`` sends the outbox at 23:00 UTC to a notifier that prints each message.
 
@@ -16,7 +17,9 @@ collected, and the outbox's state.
 from __future__ import annotations
 
 import random
+import shutil
 import sys
+import textwrap
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
@@ -34,13 +37,22 @@ from dunning_core import (
     PaymentStatus,
     PromiseToPay,
 )
+from dunning_core.adapters.notify.letters import LetterNotifier
 from dunning_core.adapters.storage.sqlite import SqliteStore
-from dunning_core.domain.events import AccountReactivated
+from dunning_core.documents.letter import Letter, Sender
+from dunning_core.domain.account import Channel
+from dunning_core.domain.events import AccountReactivated, AccountSuspended
 from dunning_core.domain.outbox import Delivery, OutboxMessage
 from dunning_core.policies.allocation import AllocationPolicy
 from dunning_core.policies.ladder import HandOver, LadderAssignment, presets
 from dunning_core.service.cycle import run_cycle
 from dunning_core.service.dispatch import dispatch
+from dunning_core.service.facts import (
+    record_dispute,
+    record_proceeding,
+    record_promise,
+)
+from dunning_core.service.outcomes import AccountOutcome
 from dunning_core.service.payments import record_payment, reverse_payment
 from dunning_core.service.settings import CycleConfig
 from examples.scenario import Scenario, load
@@ -48,17 +60,36 @@ from examples.scenario import Scenario, load
 OUT = Path(__file__).resolve().parents[1] / "demo-out"
 
 
-class PrintingNotifier:
-    """Prints each message as the customer (or the agent, for a call) would get it."""
+#: The collection team that signs the letters.
+SENDER = Sender(
+    name="Recouvrement Pacifique SARL",
+    lines=("18 rue de Sébastopol",),
+    postal_code="98800",
+    city="Nouméa",
+    country="NC",
+    phone="+687 27 00 00",
+    registration="RIDET 1 234 567.001",
+)
 
-    def __init__(self, write: Callable[[str], None]) -> None:
+
+class PrintingNotifier:
+    """Prints each message as the customer (or the agent, for a call) would get it;
+    letters also go to a print spool as PDF (``demo-out/letters``)."""
+
+    def __init__(self, write: Callable[[str], None], letters: LetterNotifier) -> None:
         self.write = write
+        self.letters = letters
         self.sent: list[OutboxMessage] = []
+        self.letter_files: list[Path] = []
 
     def send(self, message: OutboxMessage) -> Delivery:
         self.sent.append(message)
         recipient = message.recipient.splitlines()[0] if message.recipient else ""
         self.write(f"    -> {message.channel:<17} {recipient[:34]:<34} {message.subject}")
+        if message.channel in (Channel.LETTER, Channel.REGISTERED_LETTER):
+            delivery = self.letters.send(message)
+            self.letter_files.append(Path(delivery.detail))
+            return delivery
         return Delivery(provider_message_id=f"demo-{len(self.sent)}")
 
 
@@ -73,6 +104,7 @@ class DemoResult:
     outbox: dict[str, int]
     messages: list[OutboxMessage]
     events: dict[str, list[str]]
+    letters: list[Path]
 
 
 def _config(scenario: Scenario) -> CycleConfig:
@@ -86,7 +118,11 @@ def _config(scenario: Scenario) -> CycleConfig:
             chargebacks_to_collection=False,
         )
     # Central billing: the customer with several accounts pays them in one transfer.
-    return CycleConfig(assignments=assignments, allocation=AllocationPolicy(central_billing=True))
+    return CycleConfig(
+        assignments=assignments,
+        allocation=AllocationPolicy(central_billing=True),
+        letter_sender=SENDER,
+    )
 
 
 def _payment(scenario: Scenario, payment_id: str) -> Payment:
@@ -95,61 +131,61 @@ def _payment(scenario: Scenario, payment_id: str) -> Payment:
 
 def _apply_event(
     store: SqliteStore, config: CycleConfig, scenario: Scenario, event: dict[str, Any], at: datetime
-) -> str:
+) -> tuple[str, AccountSuspended | AccountReactivated | None]:
+    """Apply one scripted event through the service that handles it; return the line
+    to print and the suspension change it caused, if any."""
     kind = event["kind"]
     on = date.fromisoformat(event["on"])
-    with store.unit_of_work() as uow:
-        if kind == "promise":
-            uow.facts.add_promise(
-                PromiseToPay(
-                    id=event["id"],
-                    account_id=event["account_id"],
-                    made_on=on,
-                    due_on=date.fromisoformat(event["due_on"]),
-                    amount=Money(event["amount"], event["currency"]),
-                    invoice_numbers=event["invoice_numbers"],
-                )
-            )
-            text = f"promise to pay {event['amount']} {event['currency']} by {event['due_on']}"
-        elif kind == "dispute":
-            uow.facts.add_dispute(
-                Dispute(
-                    id=event["id"],
-                    account_id=event["account_id"],
-                    invoice_number=event["invoice_number"],
-                    opened_on=on,
-                    reason=event["reason"],
-                )
-            )
-            text = f"dispute on {event['invoice_number']}: {event['reason']}"
-        elif kind == "dispute_resolved":
+    outcome: AccountOutcome | None = None
+    if kind == "promise":
+        promise = PromiseToPay(
+            id=event["id"],
+            account_id=event["account_id"],
+            made_on=on,
+            due_on=date.fromisoformat(event["due_on"]),
+            amount=Money(event["amount"], event["currency"]),
+            invoice_numbers=event["invoice_numbers"],
+        )
+        outcome = record_promise(store.unit_of_work(), promise, config=config, as_of=at)
+        text = f"promise to pay {event['amount']} {event['currency']} by {event['due_on']}"
+    elif kind == "dispute":
+        dispute = Dispute(
+            id=event["id"],
+            account_id=event["account_id"],
+            invoice_number=event["invoice_number"],
+            opened_on=on,
+            reason=event["reason"],
+        )
+        outcome = record_dispute(store.unit_of_work(), dispute, config=config, as_of=at)
+        text = f"dispute on {event['invoice_number']}: {event['reason']}"
+    elif kind == "dispute_resolved":
+        with store.unit_of_work(read_only=True) as uow:
             dispute = uow.facts.load([event["account_id"]])[event["account_id"]].disputes[0]
-            uow.facts.add_dispute(attrs.evolve(dispute, resolved_on=on))
-            text = f"dispute on {dispute.invoice_number} resolved"
-        elif kind == "proceeding":
-            uow.facts.add_proceeding(
-                InsolvencyProceeding(
-                    id=event["id"],
-                    account_id=event["account_id"],
-                    kind=event["proceeding"],
-                    opened_on=on,
-                    reference=event["reference"],
-                    court=event["court"],
-                )
-            )
-            text = f"{event['proceeding'].lower()} opened ({event['reference']})"
-        elif kind == "ruling":
+        resolved = attrs.evolve(dispute, resolved_on=on)
+        outcome = record_dispute(store.unit_of_work(), resolved, config=config, as_of=at)
+        text = f"dispute on {dispute.invoice_number} resolved"
+    elif kind == "proceeding":
+        proceeding = InsolvencyProceeding(
+            id=event["id"],
+            account_id=event["account_id"],
+            kind=event["proceeding"],
+            opened_on=on,
+            reference=event["reference"],
+            court=event["court"],
+        )
+        outcome = record_proceeding(store.unit_of_work(), proceeding, config=config, as_of=at)
+        text = f"{event['proceeding'].lower()} opened ({event['reference']})"
+    elif kind == "ruling":
+        with store.unit_of_work(read_only=True) as uow:
             proceeding = uow.facts.load([event["account_id"]])[event["account_id"]].proceedings[0]
-            uow.facts.add_proceeding(attrs.evolve(proceeding, ruled_on=on))
-            text = "the court ruled on the proceeding"
-        else:
-            text = ""
-        uow.commit()
-    if kind == "chargeback":
-        outcome = reverse_payment(
+        ruled = attrs.evolve(proceeding, ruled_on=on)
+        outcome = record_proceeding(store.unit_of_work(), ruled, config=config, as_of=at)
+        text = "the court ruled on the proceeding"
+    elif kind == "chargeback":
+        reversal = reverse_payment(
             store.unit_of_work(), event["payment_id"], config=config, as_of=at
         )
-        reopened = ", ".join(a.invoice_number for a in outcome.removed)
+        reopened = ", ".join(a.invoice_number for a in reversal.removed)
         text = f"chargeback of {event['payment_id']}: {reopened} reopened"
     elif kind == "cleared":
         payment = attrs.evolve(
@@ -162,8 +198,11 @@ def _apply_event(
             else ""
         )
         text = f"direct debit {payment.id} cleared, applied to {paid}"
+    else:
+        text = ""
     account = event.get("account_id") or _payment(scenario, event["payment_id"]).account_id
-    return f"  {account}: {text}"
+    change = None if outcome is None else outcome.suspension_event
+    return f"  {account}: {text}", change
 
 
 def run_demo(path: Path, write: Callable[[str], None] = print) -> DemoResult:
@@ -178,7 +217,10 @@ def run_demo(path: Path, write: Callable[[str], None] = print) -> DemoResult:
         uow.ledger.add_invoices(scenario.invoices)
         uow.commit()
 
-    notifier = PrintingNotifier(write)
+    spool = path.parent / "letters"
+    if spool.exists():
+        shutil.rmtree(spool)
+    notifier = PrintingNotifier(write, LetterNotifier(spool, sender=SENDER))
     rng = random.Random(20260301)
     suspended_on: dict[str, list[date]] = defaultdict(list)
     reactivated: dict[str, list[tuple[date, str]]] = defaultdict(list)
@@ -192,7 +234,14 @@ def run_demo(path: Path, write: Callable[[str], None] = print) -> DemoResult:
         for event in scenario.events:
             # Events dated before the first day are on file when the run starts.
             if event["on"] == day.isoformat() or (offset == 0 and event["on"] < day.isoformat()):
-                lines.append(_apply_event(store, config, scenario, event, morning))
+                line, change = _apply_event(store, config, scenario, event, morning)
+                lines.append(line)
+                if isinstance(change, AccountSuspended):
+                    suspended_on[change.account_id].append(day)
+                    lines.append(f"  {change.account_id}: SUSPENDED ({event['kind']})")
+                elif isinstance(change, AccountReactivated):
+                    reactivated[change.account_id].append((day, event["kind"]))
+                    lines.append(f"  {change.account_id}: reactivated ({event['kind']})")
         for payment in scenario.payments:
             if payment.received_on != day:
                 continue
@@ -265,6 +314,7 @@ def run_demo(path: Path, write: Callable[[str], None] = print) -> DemoResult:
         outbox=counts,
         messages=notifier.sent,
         events=events,
+        letters=notifier.letter_files,
     )
 
 
@@ -288,6 +338,27 @@ def _summary(result: DemoResult, write: Callable[[str], None]) -> None:
     for status, count in sorted(result.outbox.items()):
         write(f"  {status:<8} {count:>4}")
     write(f"Messages sent: {len(result.messages)}")
+    _letters(result, write)
+
+
+def _letters(result: DemoResult, write: Callable[[str], None]) -> None:
+    """The print spool, and the first lines of the French formal notice."""
+    write(f"Letters spooled for the print service: {len(result.letters)}")
+    if not result.letters:
+        return
+    write(f"  {result.letters[0]}")
+    notice = next(
+        (m for m in result.messages if m.channel == Channel.REGISTERED_LETTER and m.document),
+        None,
+    )
+    if notice is None or notice.document is None:
+        return
+    letter = Letter.from_json(notice.document)
+    write("The French formal notice (first lines):")
+    lines = [*letter.recipient, letter.place_date, letter.subject, *letter.paragraphs[:3]]
+    for line in lines:
+        for part in textwrap.wrap(line, 88) or [""]:
+            write(f"  | {part}")
 
 
 def main() -> None:

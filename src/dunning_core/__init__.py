@@ -32,6 +32,7 @@ from dunning_core.domain.payment import (
     PaymentStatus,
     ProofKind,
     ProofOfPayment,
+    Refund,
 )
 from dunning_core.domain.reasons import Reason
 from dunning_core.domain.remittance import RemittanceAdvice, RemittanceLine
@@ -51,6 +52,7 @@ from dunning_core.errors import (
     DeliveryError,
     DunningError,
     DuplicatePayment,
+    DuplicateRefund,
     InvalidAmount,
     InvalidAsOf,
     InvalidContact,
@@ -95,6 +97,7 @@ __all__ = [
     "Dispute",
     "DunningError",
     "DuplicatePayment",
+    "DuplicateRefund",
     "Hold",
     "InsolvencyProceeding",
     "InvalidAmount",
@@ -124,6 +127,7 @@ __all__ = [
     "ProofKind",
     "ProofOfPayment",
     "Reason",
+    "Refund",
     "RemittanceAdvice",
     "RemittanceLine",
     "RenderError",

@@ -21,11 +21,13 @@ __all__ = [
     "DeliveryError",
     "DunningError",
     "DuplicatePayment",
+    "DuplicateRefund",
     "InvalidAmount",
     "InvalidAsOf",
     "InvalidContact",
     "InvalidDateRange",
     "InvalidField",
+    "InvalidInputFile",
     "InvalidLadder",
     "InvalidLocale",
     "InvalidPolicy",
@@ -38,6 +40,7 @@ __all__ = [
     "SchemaVersionError",
     "StoreBusy",
     "StoreError",
+    "TemplateError",
     "TransientDeliveryError",
     "UnitOfWorkClosed",
     "UnknownCurrency",
@@ -124,6 +127,14 @@ class DuplicatePayment(DunningError):
     def __init__(self, payment_id: str, detail: str) -> None:
         self.payment_id = payment_id
         super().__init__(f"payment {payment_id!r} already recorded: {detail}")
+
+
+class DuplicateRefund(DunningError, ValueError):
+    """A refund id was seen before with a different amount, day or account."""
+
+    def __init__(self, refund_id: str, detail: str) -> None:
+        self.refund_id = refund_id
+        super().__init__(f"refund {refund_id!r} already recorded: {detail}")
 
 
 # -- policies ---------------------------------------------------------------------------
@@ -307,3 +318,47 @@ class RenderError(DunningError):
     def __init__(self, template_key: str, problem: str) -> None:
         self.template_key = template_key
         super().__init__(f"template {template_key!r}: {problem}")
+
+
+class TemplateError(RenderError, ValueError):
+    """User templates that cannot be used: a syntax error, an unknown variable, an
+    attribute or method reached for, an output over the size cap.
+
+    Raised when the templates are loaded, listing every problem of the directory, so a
+    bad template is found when the service starts, not when a notice is due.
+
+    Attributes:
+        problems: ``(path, line, problem)`` for every problem; ``line`` is 0 when the
+            problem is the file as a whole.
+    """
+
+    def __init__(self, problems: list[tuple[str, int, str]]) -> None:
+        self.problems = tuple(problems)
+        self.template_key = ""
+        lines = [
+            f"{path}:{line}: {problem}" if line else f"{path}: {problem}"
+            for path, line, problem in problems
+        ]
+        Exception.__init__(self, "\n".join(lines))
+
+
+# -- input files (the dunning command's imports) --------------------------------------
+
+
+class InvalidInputFile(DunningError, ValueError):
+    """A file given to import cannot be read as a whole: not UTF-8, no header, an
+    unknown or missing column, a line that is not JSON. Problems with single rows are
+    not raised but reported as values, every row at once.
+
+    Attributes:
+        path: The file.
+        line: The line the problem is on (1 is the first), or ``None`` for the whole file.
+        problem: What is wrong.
+    """
+
+    def __init__(self, path: str, line: int | None, problem: str) -> None:
+        self.path = path
+        self.line = line
+        self.problem = problem
+        where = f"{path}" if line is None else f"{path}, line {line}"
+        super().__init__(f"{where}: {problem}")

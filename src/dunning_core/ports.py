@@ -39,7 +39,7 @@ from dunning_core.domain.facts import (
 from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord, ReviewBasis
 from dunning_core.domain.invoice import CreditNote, Invoice
 from dunning_core.domain.outbox import Delivery, OutboxMessage, OutboxStatus
-from dunning_core.domain.payment import Allocation, Payment, PaymentStatus
+from dunning_core.domain.payment import Allocation, Payment, PaymentStatus, Refund
 from dunning_core.domain.remittance import RemittanceAdvice
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 
@@ -80,6 +80,7 @@ class AccountLedger:
             :func:`~dunning_core.domain.statement.build_statement` takes.
         charges: Its booked charges (stage fees, interest, recovery compensation), by
             key.
+        refunds: Credit paid back to it, by id.
     """
 
     account_id: str
@@ -88,6 +89,7 @@ class AccountLedger:
     payments: tuple[Payment, ...] = ()
     allocations: tuple[Allocation, ...] = ()
     charges: tuple[Charge, ...] = ()
+    refunds: tuple[Refund, ...] = ()
 
 
 class AccountStore(Protocol):
@@ -141,6 +143,7 @@ class LedgerStore(Protocol):
         * ``add_payment`` stores a payment once: for an id already on file it returns
           ``False`` and changes nothing, so the caller can treat it as a no-op.
         * An allocation must name a known invoice (``ConstraintViolation``).
+        * ``add_refund`` stores a refund once, like ``add_payment``.
         * ``load`` returns one :class:`AccountLedger` per id asked, empty ones included,
           with every allocation that touches the account.
 
@@ -193,6 +196,13 @@ class LedgerStore(Protocol):
     def add_charges(self, charges: Iterable[Charge]) -> int:
         """Book charges, ignoring any whose key is already booked; return how many were
         new. A charge of an unknown account raises ``ConstraintViolation``."""
+
+    def add_refund(self, refund: Refund) -> bool:
+        """Store ``refund`` once: ``False`` (and no change) when its id is on file. A
+        refund of an unknown account raises ``ConstraintViolation``."""
+
+    def get_refund(self, refund_id: str) -> Refund | None:
+        """The refund, or ``None``."""
 
     def add_advice(self, advice: RemittanceAdvice) -> None:
         """Insert or replace the remittance advice of a payment (which must exist)."""
@@ -489,10 +499,33 @@ class Clock(Protocol):
 
 @attrs.frozen
 class RenderedMessage:
-    """A rendered notice: subject line and plain-text body."""
+    """A rendered notice: subject line, plain-text body and optionally an HTML body.
+
+    Attributes:
+        subject: The subject line (empty for SMS and call tasks).
+        body: The plain-text body.
+        html: The HTML body for email, or ``None``.
+        locale: The locale whose text was used (``""`` when the renderer does not say).
+        requested_locale: The locale asked for; it differs from ``locale`` when the text
+            fell back (``"vi_VN"`` asked, ``"en"`` used).
+    """
 
     subject: str
     body: str
+    html: str | None = None
+    locale: str = ""
+    requested_locale: str = ""
+
+    @property
+    def fell_back(self) -> bool:
+        """True when the text is not in the language that was asked for."""
+        return bool(self.locale) and _language_of(self.locale) != _language_of(
+            self.requested_locale or self.locale
+        )
+
+
+def _language_of(locale: str) -> str:
+    return locale.replace("-", "_").split("_", 1)[0].lower()
 
 
 class Renderer(Protocol):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from examples.demo import DemoResult, run_demo
+from examples.demo import _summary as summary
 
 D = date.fromisoformat
 
@@ -49,7 +50,17 @@ def test_receivership_stops_collection_and_declares_the_claim(
     result, _, _ = demo
     assert "ladder.declare_claim" in result.events["A06"]
     assert "A06" in result.suspended_on
-    assert "A06" not in result.reactivated
+    # After the ruling (15 April) the pre-opening invoice is a claim in the proceeding:
+    # the account comes back on prepayment the moment the ruling is recorded, and no
+    # notice or termination follows.
+    assert result.reactivated["A06"] == [(D("2026-04-15"), "ruling")]  # at once, by the service
+    after_ruling = [
+        m
+        for m in result.messages
+        if m.account_id == "A06" and m.created_at.date() >= D("2026-04-15")
+    ]
+    assert [m.key.split(":")[0] for m in after_ruling] == ["account.reactivated"]
+    assert "ladder.terminate" not in result.events["A06"]
 
 
 def test_disputed_invoice_does_not_suspend_until_the_dispute_is_resolved(
@@ -86,7 +97,7 @@ def test_central_billing_pays_the_sister_account(demo: tuple[DemoResult, list[st
     assert "A12" not in result.suspended_on
 
 
-def test_incomplete_address_sends_the_hand_over_to_review(
+def test_incomplete_address_blocks_the_hand_over(
     demo: tuple[DemoResult, list[str], Path],
 ) -> None:
     _, _, path = demo
@@ -99,7 +110,7 @@ def test_incomplete_address_sends_the_hand_over_to_review(
                 ("ladder.hand_over_to_collection",),
             ).fetchall()
         )
-    assert json.loads(rows["A13"])["needs_review"] is True  # no postal code nor city
+    assert "A13" not in rows  # no postal code nor city: blocked, retried every run
     assert json.loads(rows["A14"])["needs_review"] is False  # complete, automatic option
 
 
@@ -109,8 +120,10 @@ def test_credit_alerts_fire_once_at_each_threshold(
     result, _, _ = demo
     # 7,200 / 10,000 on 2 March, 8,600 on 16 March, 10,200 on 6 April.
     assert Counter(result.events["A16"])["credit.alert"] == 3
-    subjects = [m.subject for m in result.messages if m.account_id == "A16" and "%" in m.subject]
-    assert [s.split()[3] for s in subjects] == ["70", "85", "100"]
+    alerts = [m for m in result.messages if m.key.startswith("credit.alert:A16:")]
+    assert [m.key.split(":")[2] for m in alerts] == ["70", "85", "100"]
+    # Each threshold has its own text (70 informs, 85 warns, 100 says orders may be held).
+    assert len({m.subject for m in alerts}) == 3
 
 
 def test_payment_in_flight_and_identified_payments_avoid_suspension(
@@ -144,7 +157,7 @@ def test_the_five_notice_ladder_reaches_termination(
 ) -> None:
     result, _, _ = demo
     subjects = [m.subject for m in result.messages if m.account_id == "A02"]
-    assert subjects[-1] == "Avis légal - compte résilié"
+    assert subjects[-1] == "Avis légal : compte résilié"
     assert "ladder.terminate" in result.events["A02"]
 
 
@@ -155,3 +168,21 @@ def test_two_runs_print_the_same_thing(
     second: list[str] = []
     run_demo(tmp_path / "again.sqlite3", second.append)
     assert second == first
+
+
+def test_the_formal_notice_is_spooled_as_a_registered_letter(
+    demo: tuple[DemoResult, list[str], Path],
+) -> None:
+    result, _, _ = demo
+    [pdf] = result.letters
+    assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
+    [notice] = [m for m in result.messages if m.channel == "REGISTERED_LETTER"]
+    assert notice.text_locale == "fr" and notice.document is not None
+    manifest = (pdf.parent / "manifest.csv").read_text(encoding="utf-8").splitlines()
+    assert len(manifest) == 2 and manifest[1].startswith(notice.key + ",")
+    assert ",yes,1," in manifest[1]
+    printed: list[str] = []
+    summary(result, printed.append)  # what `make demo` prints at the end
+    assert f"  {pdf}" in printed
+    start = printed.index("The French formal notice (first lines):")
+    assert "  | Mise en demeure de payer" in printed[start:]

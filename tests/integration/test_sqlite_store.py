@@ -201,9 +201,80 @@ def test_version_4_brings_stored_reason_codes_to_upper_case(tmp_path: Path) -> N
     store.close()
 
 
-def test_version_5_leaves_every_existing_account_due_at_the_next_run(tmp_path: Path) -> None:
+_ACCOUNT_ROW = (
+    "INSERT INTO accounts VALUES ('A-1', 0, 'ACME', 'EUR', 'SMALL', 'en_US', 'UTC', NULL,"
+    " NULL, NULL, '[]', 'NET', 30, '[]')"
+)
+
+
+def test_version_5_adds_the_text_locale_and_the_letter_document(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from dunning_core.domain.outbox import OutboxMessage
+
     path = tmp_path / "db.sqlite3"
     raw = _file_at_version(path, 4)
+    raw.execute(_ACCOUNT_ROW)
+    raw.execute(
+        "INSERT INTO outbox (key, account_id, channel, recipient, subject, body, created_at,"
+        " status, attempts, next_attempt_at, due_at) VALUES ('m-1', 'A-1', 'EMAIL', 'a@b.fr',"
+        " 's', 'b', '2026-03-01T00:00:00+00:00', 'PENDING', 0, '2026-03-01T00:00:00+00:00',"
+        " '2026-03-01T00:00:00+00:00')"
+    )
+    raw.commit()
+    raw.close()
+    store = SqliteStore(path)
+    assert store.schema_version == SCHEMA_VERSION
+    letter = OutboxMessage.new(
+        key="m-2",
+        account_id="A-1",
+        channel="LETTER",
+        recipient="A\nB",
+        subject="s",
+        body="b",
+        created_at=datetime(2026, 3, 2, tzinfo=UTC),
+        text_locale="fr",
+        document='{"x": 1}',
+    )
+    with store.unit_of_work() as uow:
+        uow.outbox.add_messages([letter])
+        uow.commit()
+    with store.unit_of_work(read_only=True) as uow:
+        old, new = uow.outbox.get("m-1"), uow.outbox.get("m-2")
+    assert old is not None and (old.text_locale, old.document) == ("", None)
+    assert new == letter
+    store.close()
+
+
+def test_a_file_whose_version_4_created_refunds_migrates_too(tmp_path: Path) -> None:
+    # For a while main's version 4 also created the refunds table; version 5 creates it
+    # only when missing, so such a file keeps its refunds and gains the rest.
+    from dunning_core.domain.payment import Refund
+
+    path = tmp_path / "db.sqlite3"
+    raw = _file_at_version(path, 4)
+    raw.execute(
+        "CREATE TABLE refunds (account_id TEXT NOT NULL REFERENCES accounts(id),"
+        " id TEXT NOT NULL UNIQUE, amount_minor INTEGER NOT NULL, currency TEXT NOT NULL,"
+        " refunded_on TEXT NOT NULL, reference TEXT NOT NULL, PRIMARY KEY (account_id, id))"
+        " WITHOUT ROWID"
+    )
+    raw.execute(_ACCOUNT_ROW)
+    raw.execute("INSERT INTO refunds VALUES ('A-1', 'R-1', 1250, 'EUR', '2026-03-01', 'IBAN FR76')")
+    raw.commit()
+    raw.close()
+    store = SqliteStore(path)
+    assert store.schema_version == SCHEMA_VERSION
+    with store.unit_of_work(read_only=True) as uow:
+        (refund,) = uow.ledger.load(["A-1"])["A-1"].refunds
+    assert isinstance(refund, Refund)
+    assert (refund.id, refund.amount) == ("R-1", Money("12.50", "EUR"))
+    store.close()
+
+
+def test_version_6_leaves_every_existing_account_due_at_the_next_run(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    raw = _file_at_version(path, 5)
     for account_id in ("A-1", "A-2"):
         raw.execute(
             "INSERT INTO accounts VALUES (?, 0, 'ACME', 'EUR', 'SMALL', 'en_US', 'UTC', NULL,"

@@ -377,10 +377,17 @@ def test_open_insolvency_proceeding_declares_the_claim_once_instead_of_reminding
     )
     assert again.actions == ()
     ruled = attrs.evolve(proceeding, ruled_on=on + timedelta(days=30))
+    ruling_day = on + timedelta(days=30)
     after = decide(
-        on + timedelta(days=31), [invoice("F-1")], history=history, facts=facts(proceedings=[ruled])
+        ruling_day, [invoice("F-1"), later], history=history, facts=facts(proceedings=[ruled])
     )
-    assert after.actions != ()  # the ladder resumes once the court has ruled
+    # F-1 is a claim in the proceeding: never dunned again; F-3 follows the ladder.
+    assert {n for action in after.actions for n in action.invoice_numbers} == {"F-3"}
+    assert "invoice F-1 is a claim in the insolvency proceeding" in after.explain()
+    claim_only = decide(
+        ruling_day, [invoice("F-1")], history=history, facts=facts(proceedings=[ruled])
+    )
+    assert claim_only.actions == ()  # no termination on the ruling day
 
 
 # -- the gap between notices, minimums, preconditions ---------------------------------------
@@ -471,18 +478,30 @@ def test_hand_over_is_reviewed_by_default_and_automatic_when_the_account_says_so
     assert not op.needs_review
 
 
-def test_hand_over_without_a_complete_address_waits_for_review() -> None:
+def test_hand_over_without_a_complete_address_is_blocked_until_the_address_is_complete() -> None:
     account = attrs.evolve(ACCOUNT, contacts=[Contact(email="compta@example.nc")])
     auto = LadderAssignment(account_id="A-1", ladder="test", hand_over="AUTOMATIC")
-    (op,) = decide(
+    history = _history(("F-1", "formal"))
+    blocked = decide(
         DUE + timedelta(days=30),
         [invoice("F-1")],
         account=account,
-        history=_history(("F-1", "formal")),
+        history=history,
+        assignment=auto,
+    )
+    assert blocked.actions == () and blocked.records == ()  # not carried out, not recorded
+    (entry,) = [t for t in blocked.trace if t.outcome is Outcome.BLOCKED]
+    assert entry.reason.code == ReasonCode.ADDRESS_INCOMPLETE and entry.stage == "hand_over"
+    assert "needs a complete postal address" in entry.reason.message
+    # The first run after the address is completed hands the file over.
+    (op,) = decide(
+        DUE + timedelta(days=31),
+        [invoice("F-1")],
+        account=ACCOUNT,
+        history=history,
         assignment=auto,
     ).actions
-    assert op.needs_review
-    assert any(r.code == ReasonCode.ADDRESS_INCOMPLETE for r in op.reasons)
+    assert op.kind is ActionKind.HAND_OVER_TO_COLLECTION and not op.needs_review
 
 
 def test_chargeback_goes_straight_to_collection_when_the_option_says_so() -> None:

@@ -412,3 +412,44 @@ def test_a_statement_shows_only_what_existed_on_its_day() -> None:
     assert [i.number for i in after.items] == ["F-1", "F-2"]
     assert after.balance == eur("50.00")
     assert after.unapplied == eur("5")
+
+
+def test_refunds_lower_the_credit_and_never_below_zero() -> None:
+    from dunning_core.domain.payment import Refund
+
+    account = Account(id="A-1", name="ACME", currency="EUR")
+    paid = Payment(id="P-1", account_id="A-1", amount=eur("80.00"), received_on=date(2026, 3, 1))
+    back = Refund(id="R-1", account_id="A-1", amount=eur("30.00"), refunded_on=date(2026, 3, 2))
+    sheet = build_statement(account, date(2026, 3, 3), invoices=[], payments=[paid], refunds=[back])
+    assert (sheet.unapplied, sheet.refunded, sheet.refunds) == (eur("50.00"), eur("30.00"), (back,))
+    too_much = attrs.evolve(back, id="R-2", amount=eur("60.00"))
+    with pytest.raises(InvalidField, match="exceed the account's credit"):
+        build_statement(
+            account, date(2026, 3, 3), invoices=[], payments=[paid], refunds=[back, too_much]
+        )
+
+
+@given(portfolio=ds.portfolios(), share=st.integers(0, 100))
+def test_a_refund_of_part_of_the_credit_conserves_money(portfolio: Portfolio, share: int) -> None:
+    """Invariant: unapplied credit after a refund + the refund == unapplied before."""
+    from dunning_core.domain.payment import Refund
+
+    before = portfolio.statement()
+    units = before.unapplied.minor_units * share // 100
+    if units <= 0:
+        return
+    amount = Money.from_minor(units, before.currency)
+    back = Refund(
+        id="R-1", account_id=portfolio.account.id, amount=amount, refunded_on=before.as_of
+    )
+    after = build_statement(
+        portfolio.account,
+        portfolio.as_of,
+        invoices=portfolio.invoices,
+        credit_notes=portfolio.credit_notes,
+        payments=portfolio.payments,
+        allocations=portfolio.allocations,
+        refunds=[back],
+    )
+    assert after.unapplied + after.refunded == before.unapplied
+    assert after.balance == before.balance

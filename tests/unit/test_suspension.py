@@ -272,7 +272,9 @@ def test_resumes_when_combines_payment_ruling_and_hold_end() -> None:
             )
         ],
     )
-    decision = decide(account(), date(2026, 2, 20), [invoice("F-1", date(2026, 2, 1))], facts)
+    # Issued after the opening (invoices issued by then are claims in the proceeding).
+    late = attrs.evolve(invoice("F-1", date(2026, 2, 12)), issued_on=date(2026, 2, 11))
+    decision = decide(account(), date(2026, 3, 1), [late], facts)
     assert decision.reason_codes == ("INSOLVENCY_OPEN", "MANUAL_HOLD", "OVERDUE_DAYS")
     parts = [
         f"you pay {shown('100.00', 'en_US')} on invoice F-1",

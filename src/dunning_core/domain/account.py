@@ -196,7 +196,9 @@ class Contact:
 
     When ``channels`` is left empty, every channel the contact has the details for is
     accepted (email if ``email``, SMS if ``mobile``, letters if ``postal_address``, phone
-    tasks if ``phone`` or ``mobile``).
+    tasks if ``phone`` or ``mobile``). ``invalid_numbers`` holds the numbers a call
+    report found wrong: they are not used again, so the ladder falls back to the
+    contact's other number, another contact, or the stage's other channels.
     """
 
     name: str = attrs.field(default="", validator=plain_text)
@@ -206,19 +208,44 @@ class Contact:
     postal_address: PostalAddress | None = None
     channels: frozenset[Channel] = attrs.field(default=frozenset(), converter=_to_channels)
     role: str = attrs.field(default="billing", validator=plain_text)
+    invalid_numbers: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
+
+    @property
+    def valid_mobile(self) -> str | None:
+        """The mobile number, unless a call found it wrong."""
+        return None if self.mobile in self.invalid_numbers else self.mobile
+
+    @property
+    def call_number(self) -> str | None:
+        """The number to call: the phone, else the mobile, leaving out wrong numbers."""
+        if self.phone is not None and self.phone not in self.invalid_numbers:
+            return self.phone
+        return self.valid_mobile
+
+    def with_invalid_number(self, number: str) -> Contact:
+        """This contact with ``number`` marked wrong (a call report said so).
+
+        .. versionadded:: 0.3
+        """
+        return attrs.evolve(self, invalid_numbers=self.invalid_numbers | {number})
 
     def accepts(self, channel: Channel) -> bool:
-        """True when this contact can be reached on ``channel``."""
+        """True when this contact can be reached on ``channel`` (a number marked wrong
+        by a call report does not count).
+
+        .. versionchanged:: 0.3
+           Numbers in ``invalid_numbers`` are left out.
+        """
         if self.channels and channel not in self.channels:
             return False
         if channel is Channel.EMAIL:
             return self.email is not None
         if channel is Channel.SMS:
-            return self.mobile is not None
+            return self.valid_mobile is not None
         if channel in (Channel.LETTER, Channel.REGISTERED_LETTER):
             return self.postal_address is not None
         if channel is Channel.PHONE_TASK:
-            return self.phone is not None or self.mobile is not None
+            return self.call_number is not None
         return bool(self.channels)  # WEBHOOK only when asked for explicitly
 
 

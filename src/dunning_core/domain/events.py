@@ -241,15 +241,19 @@ class FactRecorded(Event):
 
 @attrs.frozen(kw_only=True)
 class AccountChanged(Event):
-    """An account's master data changed (contacts, address, segment, limit, tags).
+    """An account was created, or its master data changed (contacts, address, segment,
+    limit, tags).
 
     Attributes:
-        fields: The names of the fields that changed, sorted.
+        fields: The names of the fields that changed, sorted (every field for a new
+            account).
+        created: True for a new account.
     """
 
     kind: ClassVar[str] = "account.changed"
 
     fields: tuple[str, ...]
+    created: bool = False
 
 
 @attrs.frozen(kw_only=True)

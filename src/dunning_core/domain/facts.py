@@ -240,3 +240,12 @@ class AccountFacts:
     def open_proceedings(self, on: date) -> tuple[InsolvencyProceeding, ...]:
         """Proceedings open on ``on``."""
         return tuple(p for p in self.proceedings if p.is_open(on))
+
+    def claims_cutoff(self, on: date) -> date | None:
+        """The latest opening day among the proceedings opened by ``on``, or ``None``.
+
+        Invoices issued on or before it are claims in an insolvency proceeding: they are
+        declared to the administrator and never dunned again, even after the ruling.
+        """
+        openings = [p.opened_on for p in self.proceedings if p.opened_on <= on]
+        return max(openings) if openings else None

@@ -83,6 +83,10 @@ class OutboxMessage:
         provider_message_id: The provider's id once SENT.
         sent_at: When it was marked SENT.
         last_error: The reason of the last failed attempt, or of the dead letter.
+        text_locale: The locale of the text used ("en" for a Vietnamese account whose
+            language has no catalog: the fallback shows); "" when the renderer did not say.
+        document: The letter of a LETTER or REGISTERED_LETTER message, as JSON
+            (:class:`~dunning_core.documents.letter.Letter`), or ``None``.
 
     Raises:
         InvalidField: an identifier is empty, a datetime is naive, ``attempts`` is
@@ -104,6 +108,8 @@ class OutboxMessage:
     provider_message_id: str | None = attrs.field(default=None, validator=optional_text)
     sent_at: datetime | None = attrs.field(default=None, validator=_optional_aware)
     last_error: str | None = attrs.field(default=None)
+    text_locale: str = attrs.field(default="", validator=plain_text)
+    document: str | None = attrs.field(default=None, validator=optional_text)
 
     @next_attempt_at.default
     def _due_at_creation(self) -> datetime:
@@ -125,6 +131,8 @@ class OutboxMessage:
         subject: str,
         body: str,
         created_at: datetime,
+        text_locale: str = "",
+        document: str | None = None,
     ) -> OutboxMessage:
         """A PENDING message, due at ``created_at``, with no attempt yet.
 
@@ -136,6 +144,8 @@ class OutboxMessage:
             subject: Subject line.
             body: Rendered text.
             created_at: An aware datetime.
+            text_locale: The locale of the text used (see the class).
+            document: A letter's stored document (JSON), if any.
         """
         return cls(
             key=key,
@@ -145,6 +155,8 @@ class OutboxMessage:
             subject=subject,
             body=body,
             created_at=created_at,
+            text_locale=text_locale,
+            document=document,
         )
 
     @property

@@ -27,6 +27,7 @@ __all__ = [
     "PaymentStatus",
     "ProofKind",
     "ProofOfPayment",
+    "Refund",
 ]
 
 
@@ -212,3 +213,35 @@ class Allocation:
     kind: AllocationKind = attrs.field(converter=_allocation_kind)
     source_id: str = attrs.field(validator=non_empty_text)
     reference: str | None = attrs.field(default=None, validator=optional_text)
+
+
+@attrs.frozen(kw_only=True)
+class Refund:
+    """Unapplied credit paid back to the customer (an overpayment, a credit note's rest).
+
+    A refund consumes the account's credit: the statement shows it as its own line and
+    lowers ``unapplied`` by its amount. Recording one goes through
+    :func:`dunning_core.service.refunds.refund_credit`, which refuses more than the
+    credit and ignores a repeated id.
+
+    Args:
+        id: Unique refund id (the bank transfer out, the PSP refund id): its
+            idempotency key.
+        account_id: The account refunded.
+        amount: Amount paid back, greater than zero.
+        refunded_on: The day the money left.
+        reference: Free text (the transfer's reference).
+
+    .. versionadded:: 0.2
+    """
+
+    id: str = attrs.field(validator=non_empty_text)
+    account_id: str = attrs.field(validator=non_empty_text)
+    amount: Money = attrs.field(validator=positive_money)
+    refunded_on: date = attrs.field(validator=a_date)
+    reference: str = attrs.field(default="", validator=plain_text)
+
+    @property
+    def currency(self) -> str:
+        """The refund's currency."""
+        return self.amount.currency

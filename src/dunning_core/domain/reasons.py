@@ -30,7 +30,7 @@ from typing import Any
 
 import attrs
 
-from dunning_core.domain._checks import FrozenMapping, field_name, unchecked_constructor
+from dunning_core.domain._checks import FrozenMapping, field_name
 from dunning_core.errors import InvalidField
 from dunning_core.money import Money
 
@@ -107,6 +107,23 @@ class Reason:
     def __str__(self) -> str:
         return self.message
 
+    @classmethod
+    def _trusted(
+        cls, code: str, message: str, subject: str | None, facts: Mapping[str, FactValue]
+    ) -> Reason:
+        """A reason from values a policy built itself and knows valid (an upper-case
+        code of its own enum, a str message), without running the validators: the
+        ladder builds several per action on the portfolio's hot path."""
+        reason = object.__new__(cls)
+        set_field = object.__setattr__
+        set_field(reason, "code", code.value if isinstance(code, enum.Enum) else code)
+        set_field(reason, "message", message)
+        set_field(reason, "subject", subject)
+        set_field(
+            reason, "facts", facts if isinstance(facts, FrozenMapping) else FrozenMapping(facts)
+        )
+        return reason
+
     @property
     def sort_key(self) -> tuple[str, str, str]:
         """``(code, subject, message)``: the order reasons are listed in."""
@@ -130,23 +147,3 @@ class Reason:
             "subject": self.subject,
             "facts": dict(self.facts),
         }
-
-
-_unchecked_reason = unchecked_constructor(Reason)
-_NO_FACTS: Mapping[str, FactValue] = FrozenMapping()
-
-
-def known_reason(
-    code: str, message: str, subject: str | None, facts: Mapping[str, FactValue] | None = None
-) -> Reason:
-    """A :class:`Reason` a policy builds from parts it vouches for (private to the
-    library): ``code`` one of its own upper-case codes (a plain ``str`` or a
-    ``StrEnum`` member), ``message`` text, ``subject`` a validated identifier or
-    ``None``, ``facts`` plain values with string keys. Skips the validators, which the
-    ladder would otherwise run some ten times per account and day."""
-    return _unchecked_reason(  # type: ignore[no-any-return]
-        code=code.value if isinstance(code, enum.Enum) else code,
-        message=message,
-        subject=subject,
-        facts=_NO_FACTS if not facts else FrozenMapping(dict(sorted(facts.items()))),
-    )

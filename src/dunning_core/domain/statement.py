@@ -29,7 +29,13 @@ from dunning_core.domain.account import Account
 from dunning_core.domain.charges import Charge
 from dunning_core.domain.dates import AsOf, local_date
 from dunning_core.domain.invoice import CreditNote, Invoice
-from dunning_core.domain.payment import Allocation, AllocationKind, Payment, PaymentStatus
+from dunning_core.domain.payment import (
+    Allocation,
+    AllocationKind,
+    Payment,
+    PaymentStatus,
+    Refund,
+)
 from dunning_core.errors import AccountMismatch, CurrencyMismatch, InvalidField
 from dunning_core.money import Money
 
@@ -128,7 +134,8 @@ class AccountStatement:
         overdue_balance: Sum of open amounts past due.
         oldest_days_past_due: Days past due of the oldest open invoice (0 if none).
         unapplied: Credit not applied to any invoice: payments and credit notes not
-            (fully) allocated, plus anything allocated beyond an invoice's amount.
+            (fully) allocated, plus anything allocated beyond an invoice's amount, less
+            what was refunded.
         pending: Payments of the account still in flight (PENDING).
         other_currency_payments: Cleared payments in another currency than the
             account's; they cannot count until converted with a rate.
@@ -138,9 +145,11 @@ class AccountStatement:
             line (booked day, then key), never mixed into an invoice's open amount nor
             into ``balance``, ``overdue_balance`` or the aging; see
             :attr:`charges_total` and :attr:`total_due`.
+        refunds: Credit paid back to the customer by ``as_of`` (refund day, then id);
+            already deducted from ``unapplied``. See :attr:`refunded`.
         next_document_on: The earliest day after ``as_of`` on which a document given
             to :func:`build_statement` but dated later enters the statement (an invoice
-            or credit note issued, a payment received), or ``None``. See
+            or credit note issued, a payment received, a refund made), or ``None``. See
             :attr:`next_change_on`.
 
     .. versionchanged:: 0.2
@@ -159,6 +168,7 @@ class AccountStatement:
     other_currency_payments: tuple[Payment, ...] = ()
     aging_buckets: tuple[tuple[AgingBucket, Money], ...] = ()
     charges: tuple[Charge, ...] = ()
+    refunds: tuple[Refund, ...] = ()
     next_document_on: date | None = None
 
     @property
@@ -212,6 +222,11 @@ class AccountStatement:
         return self.balance + self.charges_total
 
     @property
+    def refunded(self) -> Money:
+        """The sum of :attr:`refunds` (zero when there are none)."""
+        return Money.sum((refund.amount for refund in self.refunds), self.account.currency)
+
+    @property
     def net_balance(self) -> Money:
         """Balance minus unapplied credit (negative when the customer is in credit)."""
         return self.balance - self.unapplied
@@ -244,6 +259,7 @@ def build_statement(
     payments: Iterable[Payment] = (),
     allocations: Iterable[Allocation] = (),
     charges: Iterable[Charge] = (),
+    refunds: Iterable[Refund] = (),
 ) -> AccountStatement:
     """Build the statement of ``account`` on ``as_of``.
 
@@ -266,6 +282,8 @@ def build_statement(
         charges: Fees, interest and recovery compensation to show as their own lines
             (a charge given twice is shown once). They change no invoice amount and
             none of the balances; :attr:`AccountStatement.total_due` adds them.
+        refunds: Credit paid back to the customer; those made by ``as_of`` lower
+            ``unapplied`` (a refund given twice is counted once).
 
     Returns:
         The statement. Its value does not depend on the order of any input.
@@ -276,7 +294,8 @@ def build_statement(
         CurrencyMismatch: an invoice, credit note, allocation or charge is in another
             currency.
         InvalidField: an invoice number appears twice, allocations consume more than
-            a payment or credit note holds, or two different charges share a key.
+            a payment or credit note holds, two different charges (or refunds) share a
+            key, or the refunds exceed the credit.
         InvalidAsOf: ``as_of`` is a naive datetime.
     """
     on = local_date(as_of, account.tz)
@@ -407,6 +426,29 @@ def build_statement(
         if booked.setdefault(charge.key, charge) != charge:
             raise InvalidField("Charge.key", charge.key, "given twice with different contents")
 
+    made: dict[str, Refund] = {}
+    for refund in refunds:
+        if refund.account_id != account_id:
+            raise AccountMismatch("Refund.account_id", account_id, refund.account_id)
+        if refund.amount.currency != currency:
+            raise CurrencyMismatch(currency, refund.amount.currency, f"refund {refund.id}")
+        if made.setdefault(refund.id, refund) != refund:
+            raise InvalidField("Refund.id", refund.id, "given twice with different contents")
+    shown = sorted(
+        (r for r in made.values() if r.refunded_on <= on), key=lambda r: (r.refunded_on, r.id)
+    )
+    for refund in made.values():
+        if refund.refunded_on > on:
+            later = _sooner(refund.refunded_on, later)
+    for refund in shown:
+        unapplied -= refund.amount.amount
+    if unapplied < 0:
+        raise InvalidField(
+            "Refund.amount",
+            tuple(r.id for r in shown),
+            f"the refunds exceed the account's credit by {-unapplied} {currency}",
+        )
+
     return AccountStatement(
         account=account,
         as_of=on,
@@ -421,6 +463,7 @@ def build_statement(
             (bucket, Money._exact(buckets[bucket], currency)) for bucket in AgingBucket
         ),
         charges=tuple(sorted(booked.values(), key=lambda c: (c.booked_on, c.key))),
+        refunds=tuple(shown),
         next_document_on=later,
     )
 

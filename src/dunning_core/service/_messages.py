@@ -12,6 +12,7 @@ from datetime import datetime
 
 import attrs
 
+from dunning_core.documents.compose import notice_letter
 from dunning_core.domain.account import Account, Channel
 from dunning_core.domain.charges import Charge
 from dunning_core.domain.events import (
@@ -25,6 +26,7 @@ from dunning_core.domain.events import (
 from dunning_core.domain.history import ActionRecord, EventRecord
 from dunning_core.domain.outbox import OutboxMessage
 from dunning_core.domain.statement import AccountStatement
+from dunning_core.errors import RenderError
 from dunning_core.money import Money
 from dunning_core.policies.credit import CreditAlert
 from dunning_core.policies.ladder import DECLARE_CLAIM_PREFIX, ActionKind, DunningAction
@@ -66,6 +68,8 @@ def message(
     rendered: RenderedMessage,
     created_at: datetime,
     not_before: datetime | None = None,
+    *,
+    document: str | None = None,
 ) -> OutboxMessage | None:
     """The outbox row of a rendered notice, or ``None`` when nobody can receive it."""
     recipient = recipient_for(account, channel)
@@ -79,6 +83,8 @@ def message(
         subject=rendered.subject,
         body=rendered.body,
         created_at=created_at,
+        text_locale=rendered.locale,
+        document=document,
     )
     if not_before is not None and not_before > created_at:
         built = attrs.evolve(built, next_attempt_at=not_before)
@@ -110,6 +116,36 @@ def _operation_event(account: Account, action: DunningAction, created_at: dateti
     )
 
 
+_LETTERS = frozenset({Channel.LETTER, Channel.REGISTERED_LETTER})
+
+
+def _letter(
+    config: CycleConfig,
+    account: Account,
+    action: DunningAction,
+    rendered: RenderedMessage,
+    context: dict[str, object],
+) -> str | None:
+    """The letter of a LETTER or REGISTERED_LETTER notice, as the JSON the outbox keeps
+    (the notifier adds the sender); ``None`` without a complete address."""
+    address = account.postal_address
+    if address is None or not address.is_complete:
+        return None
+    sender = config.letter_sender
+    letter = notice_letter(
+        rendered=rendered,
+        context=context,
+        address=address,
+        locale=account.locale,
+        written_on=action.fired_on,
+        place=config.formal_notice.place or (sender.city if sender is not None else ""),
+        reference=action.key[:16],
+        registered=action.channel is Channel.REGISTERED_LETTER,
+        sender=sender,
+    )
+    return letter.to_json()
+
+
 def ladder_effects(
     config: CycleConfig,
     account: Account,
@@ -126,15 +162,21 @@ def ladder_effects(
         if action.channel is None:
             effects.record(_operation_event(account, action, created_at), action.key)
             continue
+        context = notice_context(config, account, action)
         rendered = render_for_channel(
-            config.renderer,
-            action.template,
-            action.channel,
-            account.locale,
-            notice_context(config, account, action),
+            config.renderer, action.template, action.channel, account.locale, context
         )
+        document = None
+        if action.channel in _LETTERS:
+            document = _letter(config, account, action, rendered, context)
         built = message(
-            action.key, account, action.channel, rendered, created_at, action.not_before
+            action.key,
+            account,
+            action.channel,
+            rendered,
+            created_at,
+            action.not_before,
+            document=document,
         )
         if built is not None:
             effects.messages.append(built)
@@ -166,6 +208,8 @@ def suspension_effects(
     if config.notify_suspension:
         context = {
             "customer_name": account.name,
+            "account_id": account.id,
+            "locale": account.locale,
             "reason": "; ".join(reason.message for reason in decision.reasons),
             "resumes_when": decision.resumes_when,
             "pay_url": config.links.url_for(account.id, ()),
@@ -175,6 +219,17 @@ def suspension_effects(
         if built is not None:
             effects.messages.append(built)
     return effects
+
+
+def _credit_notice(
+    config: CycleConfig, threshold: int, locale: str, context: dict[str, object]
+) -> RenderedMessage:
+    """The threshold's own text (``credit.alert.85``) when the renderer has one, else
+    the generic ``credit.alert``."""
+    try:
+        return config.renderer.render(f"credit.alert.{threshold}", locale, context)
+    except RenderError:
+        return config.renderer.render("credit.alert", locale, context)
 
 
 def credit_alert_effects(
@@ -206,11 +261,14 @@ def credit_alert_effects(
         if config.notify_credit_alerts:
             context = {
                 "customer_name": account.name,
+                "account_id": account.id,
+                "locale": account.locale,
+                "pay_url": config.links.url_for(account.id, ()),
                 "threshold": alert.threshold,
                 "balance": exposure,
                 "credit_limit": limit,
             }
-            rendered = config.renderer.render("credit.alert", account.locale, context)
+            rendered = _credit_notice(config, alert.threshold, account.locale, context)
             built = message(key, account, Channel.EMAIL, rendered, as_of)
             if built is not None:
                 effects.messages.append(built)

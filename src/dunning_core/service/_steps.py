@@ -32,6 +32,7 @@ def statement_of(account: Account, ledger: AccountLedger, as_of: AsOf) -> Accoun
         payments=ledger.payments,
         allocations=ledger.allocations,
         charges=ledger.charges,
+        refunds=ledger.refunds,
     )
 
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 import attrs
@@ -50,7 +50,7 @@ from dunning_core.domain.history import ActionRecord, CycleCheckpoint, ReviewBas
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.errors import DunningError, InvalidField
 from dunning_core.policies.credit import credit_alerts, credit_exposure, credit_wakes_on
-from dunning_core.policies.ladder import decide_ladder
+from dunning_core.policies.ladder import DunningAction, decide_ladder
 from dunning_core.ports import AccountLedger, UnitOfWork, UowFactory
 from dunning_core.service._messages import Effects, credit_alert_effects, ladder_effects
 from dunning_core.service._steps import statement_of, suspension_step
@@ -60,7 +60,7 @@ from dunning_core.service.settings import CycleConfig
 from dunning_core.sharding import Shard, check_shard
 from dunning_core.sharding import shard_label as label_of
 
-__all__ = ["AccountError", "CycleReport", "run_cycle"]
+__all__ = ["AccountError", "CycleReport", "report_key", "run_cycle"]
 
 logger = logging.getLogger("dunning_core")
 
@@ -97,7 +97,9 @@ class CycleReport:
             only the accounts due were (marked by a write, or whose wake-up date came).
         accounts: Accounts evaluated (errors excluded).
         batches: Batches processed.
-        actions: New ladder actions by kind (``{"REMIND": 12, "TERMINATE": 1}``).
+        actions: New ladder actions, each counted once under its kind (see
+            :func:`report_key`): ``{"REMIND": 12, "TERMINATE": 1, "NOTICE": 1}`` is
+            twelve reminders and a terminating stage with its notice.
         messages: New outbox messages.
         suspended: Accounts suspended by this run, in id order.
         reactivated: Accounts reactivated by this run, in id order.
@@ -151,6 +153,21 @@ class _Outcome:
     wakes_on: date | None
 
 
+def report_key(action: DunningAction) -> str:
+    """The key :attr:`CycleReport.actions` counts an action under.
+
+    An account-level operation counts under its kind (``TERMINATE``,
+    ``HAND_OVER_TO_COLLECTION``, ``DECLARE_CLAIM``, ...); a notice under its kind
+    (``REMIND``, ``FORMAL_NOTICE``), or ``NOTICE`` when it is the customer's notice of
+    an operation stage. So a terminating stage with a channel counts one ``TERMINATE``
+    and one ``NOTICE``; one notice per channel, so an email and an SMS of one stage
+    count two.
+    """
+    if action.channel is None or action.kind.is_notice:
+        return action.kind.value
+    return "NOTICE"
+
+
 def run_cycle(
     uow_factory: UowFactory,
     config: CycleConfig,
@@ -161,6 +178,7 @@ def run_cycle(
     dry_run: bool = False,
     resume: bool = True,
     full: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> CycleReport:
     """Run one dunning cycle for ``as_of``.
 
@@ -184,6 +202,8 @@ def run_cycle(
             that run finished). ``False`` starts the run over; the keys still keep the
             effects exactly-once.
         full: Evaluate every account of the shard, due or not.
+        progress: Called after each batch is committed (or evaluated, in a dry run)
+            with the number of accounts it held, for a progress bar.
 
     Returns:
         The :class:`CycleReport`.
@@ -202,7 +222,7 @@ def run_cycle(
     checked = check_shard(shard)
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise InvalidField("batch_size", batch_size, "must be a positive int")
-    at = as_instant(as_of)
+    instant = as_instant(as_of)
     day = run_date(as_of)
     label = label_of(checked)
     fingerprint = config.fingerprint()
@@ -231,7 +251,7 @@ def run_cycle(
                 cursor = page[-1] if page else cursor
             done = len(ids) < batch_size
             if ids:
-                _run_batch(uow, config, as_of, at, ids, tally)
+                _run_batch(uow, config, as_of, instant, ids, tally)
                 after = ids[-1]
             tally.batches += bool(ids)
             if not dry_run:
@@ -245,6 +265,8 @@ def run_cycle(
                     )
                 )
                 uow.commit()
+        if progress is not None and ids:
+            progress(len(ids))
         if done:
             break
 
@@ -333,7 +355,7 @@ def _run_batch(
     uow: UnitOfWork,
     config: CycleConfig,
     as_of: AsOf,
-    at: datetime,
+    instant: datetime,
     ids: Sequence[str],
     tally: _Tally,
 ) -> None:
@@ -358,7 +380,7 @@ def _run_batch(
                 suspension_states.get(account_id),
                 credit_states.get(account_id),
                 as_of,
-                at,
+                instant,
             )
         except DunningError as error:
             # Not scheduled: it stays due, and is reported again by the next run.
@@ -397,12 +419,14 @@ def _evaluate(
     suspension_state: SuspensionState | None,
     credit_state: CreditAlertState | None,
     as_of: AsOf,
-    at: datetime,
+    instant: datetime,
 ) -> _Outcome:
     # The account's local day is computed once here and handed to every policy.
     local = localize(as_of, account.tz)
     statement = statement_of(account, ledger, local)
-    step = suspension_step(config, account, statement, ledger.payments, facts, suspension_state, at)
+    step = suspension_step(
+        config, account, statement, ledger.payments, facts, suspension_state, instant
+    )
     effects = step.effects
 
     ladder, assignment = config.ladder_of(account.id)
@@ -419,11 +443,11 @@ def _evaluate(
         explain=False,
     )
     actions = decision.actions
-    effects.extend(ladder_effects(config, account, actions, at))
+    effects.extend(ladder_effects(config, account, actions, instant))
 
     exposure = credit_exposure(statement)
     alerts, credit_next = credit_alerts(account, exposure, credit_state, local, config.credit)
-    effects.extend(credit_alert_effects(config, account, statement, alerts, exposure, at))
+    effects.extend(credit_alert_effects(config, account, statement, alerts, exposure, instant))
     changed_credit = None if credit_next == credit_state else credit_next
     if changed_credit is None and credit_state is None and account.credit_limit is not None:
         changed_credit = credit_next  # remember that the account has been evaluated
@@ -434,7 +458,7 @@ def _evaluate(
         credit=changed_credit,
         event=step.event,
         alerts=len(alerts),
-        action_kinds=[str(action.kind) for action in actions],
+        action_kinds=[report_key(action) for action in actions],
         wakes_on=_earliest(
             local, step.decision.wakes_on, decision.wakes_on, credit_wakes_on(statement)
         ),

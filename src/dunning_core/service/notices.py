@@ -32,41 +32,72 @@ from typing import Any
 
 from dunning_core.domain.account import Account, Channel
 from dunning_core.errors import AccountMismatch, DunningError, InvalidField
-from dunning_core.policies.ladder import DunningAction
+from dunning_core.policies.ladder import ActionKind, DunningAction
 from dunning_core.ports import RenderedMessage, Renderer
+from dunning_core.service.formal_notice import formal_notice_values
 from dunning_core.service.settings import CycleConfig
+
+_LETTERS = frozenset({Channel.LETTER, Channel.REGISTERED_LETTER})
 
 __all__ = ["notice_context", "preview_notice", "recipient_for", "render_for_channel"]
 
 
 def notice_context(config: CycleConfig, account: Account, action: DunningAction) -> dict[str, Any]:
-    """The values a ladder notice is rendered with.
+    """The values a ladder notice is rendered with (documented in docs/messages.md).
 
     Args:
-        config: The configuration (its payment links build ``pay_url``).
+        config: The configuration (its payment links build ``pay_url``, its formal
+            notice terms the deadline and what a formal notice claims).
         account: The account the action is for.
         action: A notice (or operation) the ladder decided.
 
     Returns:
-        ``customer_name``, ``invoice_numbers`` (a list, oldest first), ``amount_due``
-        (Money), ``due_on`` (the oldest invoice's), ``days_overdue`` (the most),
-        ``pay_url`` and ``stage``.
+        ``customer_name``, ``account_id``, ``locale``, ``invoice_numbers`` (a list,
+        oldest first), ``invoice_count``, ``invoices`` (one mapping per invoice:
+        ``number``, ``due_on``, ``open_amount``, ``days_late``), ``amount_due`` (Money),
+        ``due_on`` (the oldest invoice's), ``days_overdue`` (the most), ``pay_url`` and
+        ``stage``; for a formal notice or a letter also ``deadline``, ``total_claimed``,
+        ``late_interest``, ``interest_rate``, ``recovery_compensation`` and ``fees``;
+        for a call task ``phone`` and ``last_notice``.
 
     Raises:
         AccountMismatch: the action is for another account.
+
+    .. versionchanged:: 0.3
+       ``account_id``, ``locale``, ``invoice_count``, ``invoices``, and the formal
+       notice and call task values.
     """
     if action.account_id != account.id:
         raise AccountMismatch("DunningAction.account_id", account.id, action.account_id)
     oldest = action.lines[0]
-    return {
+    context: dict[str, Any] = {
         "customer_name": account.name,
+        "account_id": account.id,
+        "locale": account.locale,
         "invoice_numbers": list(action.invoice_numbers),
+        "invoice_count": len(action.lines),
+        "invoices": [
+            {
+                "number": line.invoice_number,
+                "due_on": line.due_on,
+                "open_amount": line.open_amount,
+                "days_late": line.days_past_due,
+            }
+            for line in action.lines
+        ],
         "amount_due": action.open_amount,
         "due_on": oldest.due_on,
         "days_overdue": max(line.days_past_due for line in action.lines),
         "pay_url": config.links.url_for(account.id, action.invoice_numbers),
         "stage": action.stage,
     }
+    if action.kind is ActionKind.FORMAL_NOTICE or action.channel in _LETTERS:
+        # A letter states what is claimed: interest, compensation and fees (a Mahnung).
+        context.update(formal_notice_values(config.formal_notice, account, action))
+    if action.channel is Channel.PHONE_TASK:
+        context["phone"] = recipient_for(account, Channel.PHONE_TASK)
+        context["last_notice"] = None
+    return context
 
 
 def render_for_channel(
@@ -127,9 +158,9 @@ def recipient_for(account: Account, channel: Channel) -> str:
     if channel is Channel.EMAIL:
         return ", ".join(c.email for c in contacts if c.email)
     if channel is Channel.SMS:
-        return next((c.mobile for c in contacts if c.mobile), "")
+        return next((c.valid_mobile for c in contacts if c.valid_mobile), "") or ""
     if channel is Channel.PHONE_TASK:
-        return next((c.phone or c.mobile for c in contacts if c.phone or c.mobile), "") or ""
+        return next((c.call_number for c in contacts if c.call_number), "") or ""
     if channel in (Channel.LETTER, Channel.REGISTERED_LETTER):
         return _address_text(account)
     return account.id

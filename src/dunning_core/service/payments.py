@@ -23,7 +23,7 @@ import attrs
 from dunning_core._exports import renamed_keywords
 from dunning_core.domain.account import Account
 from dunning_core.domain.dates import AsOf, as_instant, local_date
-from dunning_core.domain.events import AccountReactivated, AccountSuspended
+from dunning_core.domain.events import AccountReactivated, AccountSuspended, WriteOffRecovered
 from dunning_core.domain.facts import AccountFacts
 from dunning_core.domain.payment import Allocation, Payment, PaymentStatus
 from dunning_core.domain.remittance import RemittanceAdvice
@@ -43,7 +43,9 @@ from dunning_core.policies.suspension import SuspensionDecision
 from dunning_core.ports import AccountLedger, UnitOfWork
 from dunning_core.service._steps import account_data, decide_and_write, statement_of
 from dunning_core.service._uow import check_unit_of_work
+from dunning_core.service.records import event_record
 from dunning_core.service.settings import CycleConfig
+from dunning_core.service.write_offs import reopen_named_write_offs, settle_recoveries
 
 __all__ = [
     "PaymentOutcome",
@@ -74,6 +76,9 @@ class PaymentOutcome:
             the payment changed the account's state, else ``None``.
         entity_events: Under central billing, the events of the other accounts of the
             billing entity whose invoices the payment settled.
+        recoveries: The written-off invoices this payment recovered (it named them in
+            its advice or bank reference), each a
+            :class:`~dunning_core.domain.events.WriteOffRecovered`.
     """
 
     payment: Payment
@@ -84,6 +89,7 @@ class PaymentOutcome:
     decision: SuspensionDecision | None = None
     event: AccountSuspended | AccountReactivated | None = None
     entity_events: tuple[AccountSuspended | AccountReactivated, ...] = ()
+    recoveries: tuple[WriteOffRecovered, ...] = ()
 
     @property
     def in_suspense(self) -> bool:
@@ -375,6 +381,11 @@ def _allocate_and_decide(
             i for i in uow.accounts.ids_of_entity(payer.billing_entity_id) if i != payer_id
         ]
     data = {account_id: account_data(uow, account_id) for account_id in account_ids}
+    # A payment naming a written-off invoice of the payer is a recovery: the write-off
+    # is taken back, the payment settles the invoice, any rest is written off again.
+    payer_data = data[payer_id]
+    reopened, advice, recoveries = reopen_named_write_offs(uow, payer_data[1], payment, advice)
+    data[payer_id] = (payer_data[0], reopened, payer_data[2])
     day = _day(payer, as_of, payment.received_on)
     items: list[OpenItem] = []
     for account, ledger, _ in data.values():
@@ -388,6 +399,13 @@ def _allocate_and_decide(
         payment, items, advice=advice, policy=config.allocation, eligibility=eligibility
     )
     uow.ledger.add_allocations(result.allocations)
+    recovered, rewritten = settle_recoveries(uow, recoveries, result.allocations, payment, as_of)
+    uow.history.add_events(
+        [
+            event_record(r, key=f"{r.kind}:{payer_id}:{r.invoice_number}:{payment.id}")
+            for r in recovered
+        ]
+    )
 
     # Re-decide every account the payment touched: the payer, and under central billing
     # the sister accounts whose invoices it settled.
@@ -401,8 +419,11 @@ def _allocate_and_decide(
         payments = _without(ledger, payment.id).payments
         if account_id == payer_id:
             payments = (*payments, payment)
+        written = rewritten if account_id == payer_id else ()
         after = attrs.evolve(
-            ledger, payments=payments, allocations=(*ledger.allocations, *result.allocations)
+            ledger,
+            payments=payments,
+            allocations=(*ledger.allocations, *result.allocations, *written),
         )
         statement = statement_of(account, after, day)
         decided, happened = _decide(
@@ -418,6 +439,7 @@ def _allocate_and_decide(
         decision=decision,
         event=event,
         entity_events=tuple(others),
+        recoveries=recovered,
     )
 
 

@@ -2,9 +2,10 @@
 
 :class:`CycleConfig` composes the policies (ladders and assignments, suspension,
 allocation, credit alerts) with the renderer and the payment links the services write
-notices with. :func:`bootstrap` is the one place the defaults are chosen (the plain
-English / French renderer, static pay-now links, the preset ladders, ladders from a
-TOML file): call it once at start-up and hand the result to every service::
+notices with. :func:`bootstrap` is the one place the defaults are chosen (the built-in
+notices in English, French, German and Spanish, the team's templates over them, static
+or signed pay-now links, the preset ladders, ladders from a TOML file): call it once at
+start-up and hand the result to every service::
 
     config = bootstrap(ladders_file="dunning.toml", links=MyPaymentLinks())
     run_cycle(store.unit_of_work, config, as_of)
@@ -32,15 +33,17 @@ from typing import Any
 import attrs
 
 from dunning_core.config import load_ladders
+from dunning_core.documents.letter import Sender
 from dunning_core.errors import InvalidField
 from dunning_core.policies.allocation import AllocationPolicy
 from dunning_core.policies.credit import CreditAlertPolicy
 from dunning_core.policies.ladder import Ladder, LadderAssignment, presets
 from dunning_core.policies.suspension import SuspensionPolicy
 from dunning_core.ports import PaymentLinks, Renderer
+from dunning_core.rendering.catalog import CatalogRenderer
 from dunning_core.rendering.links import StaticPaymentLinks
-from dunning_core.rendering.plain import PlainRenderer
 from dunning_core.service._fingerprint import fingerprint
+from dunning_core.service.formal_notice import FormalNoticeTerms
 
 __all__ = ["CycleConfig", "bootstrap"]
 
@@ -78,7 +81,7 @@ class CycleConfig:
     ``CycleConfig()`` runs the seeds' defaults: the preset ladders (accounts without an
     assignment follow ``default_ladder``), the standard suspension policy (15 / 30 days,
     broken promises, insolvency, manual holds), oldest-first allocation, credit alerts
-    at 70 / 85 / 100 % and the plain-text English / French renderer. :func:`bootstrap`
+    at 70 / 85 / 100 % and the built-in notices in four languages. :func:`bootstrap`
     builds it with the defaults spelled out in one place.
 
     Args:
@@ -89,8 +92,13 @@ class CycleConfig:
         suspension: The suspension policy.
         allocation: The allocation policy for incoming payments and credit notes.
         credit: The credit-limit alert policy (thresholds and hysteresis).
-        renderer: Renders notices (subject and body per template key and locale).
+        renderer: Renders notices (subject, body and HTML per template key and locale);
+            the built-in catalogs (English, French, German, Spanish) by default.
         links: Builds the pay-now URL put in notices.
+        formal_notice: What a formal notice claims: deadline, interest, compensation.
+        letter_sender: Who signs the letters the cycle writes (its city is the place
+            beside the date, its country is left off domestic addresses); a
+            ``LetterNotifier`` adds its own sender to letters written without one.
         notify_suspension: Send the customer a notice when suspended or reactivated.
         notify_credit_alerts: Send the customer a notice at each credit alert.
         credit_thresholds: Deprecated; use ``credit=CreditAlertPolicy(thresholds=...)``.
@@ -111,8 +119,10 @@ class CycleConfig:
     suspension: SuspensionPolicy = attrs.field(factory=SuspensionPolicy)
     allocation: AllocationPolicy = attrs.field(factory=AllocationPolicy)
     credit: CreditAlertPolicy = attrs.field(factory=CreditAlertPolicy, converter=_credit)
-    renderer: Renderer = attrs.field(factory=PlainRenderer)
+    renderer: Renderer = attrs.field(factory=CatalogRenderer)
     links: PaymentLinks = attrs.field(factory=StaticPaymentLinks)
+    formal_notice: FormalNoticeTerms = attrs.field(factory=FormalNoticeTerms)
+    letter_sender: Sender | None = None
     notify_suspension: bool = True
     notify_credit_alerts: bool = True
     # The 0.1 spelling, folded into ``credit`` by __attrs_post_init__.
@@ -210,26 +220,31 @@ def bootstrap(
     ladders_file: str | os.PathLike[str] | None = None,
     ladders: Mapping[str, Ladder] | None = None,
     renderer: Renderer | None = None,
+    templates: str | os.PathLike[str] | None = None,
     links: PaymentLinks | None = None,
     **settings: Any,
 ) -> CycleConfig:
     """Build the :class:`CycleConfig` the services run with, defaults filled in.
 
     The one place the library picks its defaults: the preset ladders (plus those of
-    ``ladders_file``, which replace presets of the same name), the plain-text renderer
-    (:class:`~dunning_core.rendering.plain.PlainRenderer`) and static pay-now links
-    (:class:`~dunning_core.rendering.links.StaticPaymentLinks`). Pass your own renderer
-    and links (a signing payment page, templates of your own) to replace them.
+    ``ladders_file``, which replace presets of the same name), the built-in catalogs
+    (:class:`~dunning_core.rendering.catalog.CatalogRenderer`), the team's templates
+    over them when ``templates`` names a directory
+    (:class:`~dunning_core.rendering.templates.TemplateRenderer`, checked now) and
+    static pay-now links (:class:`~dunning_core.rendering.links.StaticPaymentLinks`;
+    pass :class:`~dunning_core.rendering.signed_links.SignedPaymentLinks` to sign).
 
     Args:
         ladders_file: A TOML file with ``[ladders.<name>]`` tables
             (:func:`dunning_core.config.load_ladders`).
         ladders: Ladders by name, added after the presets and the file's.
-        renderer: The renderer; the plain-text one by default.
+        renderer: The renderer; the built-in catalogs by default (the base of the
+            templates when both are given).
+        templates: A directory of the team's templates (a directory per locale).
         links: The payment links; ``StaticPaymentLinks()`` by default.
         **settings: Any other :class:`CycleConfig` field (``default_ladder``,
             ``assignments``, ``suspension``, ``allocation``, ``credit``,
-            ``notify_suspension``, ``notify_credit_alerts``).
+            ``formal_notice``, ``notify_suspension``, ``notify_credit_alerts``).
 
     Returns:
         The configuration.
@@ -238,15 +253,22 @@ def bootstrap(
         ConfigError: the ladders file holds bad values (every problem listed).
         InvalidField: see :class:`CycleConfig`.
         TypeError: a setting is not a field of :class:`CycleConfig`.
+        TemplateError: a template has a problem (every problem listed with its file
+            and line).
     """
     table = {ladder.name: ladder for ladder in presets.ALL}
     if ladders_file is not None:
         table.update(load_ladders(ladders_file))
     if ladders is not None:
         table.update(ladders)
+    chosen: Renderer = CatalogRenderer() if renderer is None else renderer
+    if templates is not None:
+        from dunning_core.rendering.templates import TemplateRenderer
+
+        chosen = TemplateRenderer(templates, base=chosen)
     return CycleConfig(
         ladders=table,
-        renderer=PlainRenderer() if renderer is None else renderer,
+        renderer=chosen,
         links=StaticPaymentLinks() if links is None else links,
         **settings,
     )

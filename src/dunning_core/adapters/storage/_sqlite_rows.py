@@ -48,6 +48,7 @@ from dunning_core.domain.payment import (
     Payment,
     PaymentMethod,
     PaymentStatus,
+    Refund,
 )
 from dunning_core.domain.remittance import RemittanceAdvice, RemittanceLine
 from dunning_core.domain.state import CreditAlertState, SuspensionState
@@ -154,6 +155,7 @@ def _contact_dict(contact: Contact) -> dict[str, Any]:
         "postal_address": _address_dict(contact.postal_address),
         "channels": sorted(contact.channels),
         "role": contact.role,
+        "invalid_numbers": sorted(contact.invalid_numbers),
     }
 
 
@@ -177,6 +179,7 @@ def _contact(data: dict[str, Any]) -> Contact:
         postal_address=None if address is None else _address(address),
         channels=data["channels"],
         role=data["role"],
+        invalid_numbers=data.get("invalid_numbers", ()),
     )
 
 
@@ -275,6 +278,30 @@ def charge_from_row(row: Row) -> Charge:
         invoice_number=row[6],
         stage=row[7],
         detail=row[8],
+    )
+
+
+REFUND_COLUMNS = "account_id, id, amount_minor, currency, refunded_on, reference"
+
+
+def refund_row(refund: Refund) -> tuple[Any, ...]:
+    return (
+        refund.account_id,
+        refund.id,
+        refund.amount.minor_units,
+        refund.amount.currency,
+        refund.refunded_on.isoformat(),
+        refund.reference,
+    )
+
+
+def refund_from_row(row: Row) -> Refund:
+    return Refund(
+        account_id=row[0],
+        id=row[1],
+        amount=_from_minor(row[2], row[3]),
+        refunded_on=_day(row[4]),
+        reference=row[5],
     )
 
 
@@ -615,7 +642,7 @@ def event_from_row(row: Row) -> EventRecord:
 OUTBOX_COLUMNS = (
     "key, account_id, channel, recipient, subject, body, created_at, status, attempts, "
     "next_attempt_at, lease_token, lease_expires_at, provider_message_id, sent_at, "
-    "last_error, due_at"
+    "last_error, due_at, text_locale, document"
 )
 
 
@@ -637,6 +664,8 @@ def outbox_row(message: OutboxMessage) -> tuple[Any, ...]:
         optional_instant(message.sent_at),
         message.last_error,
         optional_instant(message.due_at),
+        message.text_locale,
+        message.document,
     )
 
 
@@ -657,6 +686,8 @@ def outbox_from_row(row: Row) -> OutboxMessage:
         provider_message_id=row[12],
         sent_at=parse_instant(row[13]),
         last_error=row[14],
+        text_locale=row[16],
+        document=row[17],
     )
 
 

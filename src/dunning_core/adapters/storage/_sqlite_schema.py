@@ -235,15 +235,34 @@ CREATE TABLE charges (
 ) WITHOUT ROWID;
 """
 
-# Version 4: reason codes are upper-case across the library (0.2); states stored by 0.1
-# kept the suspension rules' lower-case codes, which this brings in line.
+# Version 4 (0.2): reason codes are upper-case across the library (states stored by 0.1
+# kept the suspension rules' lower-case codes); refunds of credit, clustered by account.
 _V4: Final = """
 UPDATE suspension_states SET reason_codes = upper(reason_codes);
 """
 
+# Version 5: refunds of credit (issue 14), and what an outbox message carries besides its
+# text (issue 18): the locale of the text used (a fallback shows) and the stored document
+# of a letter (JSON). The refunds table was briefly part of version 4 on main; a file
+# migrated then already has it, hence IF NOT EXISTS (a released migration is never
+# edited: version 4 is back to what it was when it first landed).
+_V5: Final = """
+CREATE TABLE IF NOT EXISTS refunds (
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    id TEXT NOT NULL UNIQUE,
+    amount_minor INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    refunded_on TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    PRIMARY KEY (account_id, id)
+) WITHOUT ROWID;
+ALTER TABLE outbox ADD COLUMN text_locale TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN document TEXT;
+"""
+
 
 def _marking_triggers() -> str:
-    """The triggers of version 5 that mark an account for review on every write that can
+    """The triggers of version 6 that mark an account for review on every write that can
     change its evaluation (part of a released migration: never change what it returns)."""
     mark = (
         "UPDATE accounts SET next_review_on = '0001-01-01' "
@@ -272,6 +291,7 @@ def _marking_triggers() -> str:
         "disputes",
         "proceedings",
         "holds",
+        "refunds",
         "actions",
         "suspension_states",
         "credit_alert_states",
@@ -320,12 +340,12 @@ def _marking_triggers() -> str:
     return "\n".join(script)
 
 
-# Version 5: the incremental cycle (issue 13). Each account's next review day
+# Version 6: the incremental cycle (issue 13). Each account's next review day
 # ('0001-01-01': marked, due at the next run, what every existing account starts with;
 # '9999-12-31': only a write makes it due), indexed in the order the cycle pages through
 # the due accounts; what the review days were computed with; and triggers that mark an
 # account on every write that can change its evaluation, whoever writes.
-_V5: Final = """
+_V6: Final = """
 ALTER TABLE accounts ADD COLUMN next_review_on TEXT NOT NULL DEFAULT '0001-01-01';
 CREATE INDEX accounts_by_review ON accounts(next_review_on, id, shard_key);
 
@@ -553,7 +573,7 @@ ROW_KEYS: Final[dict[str, str]] = {
 
 
 def _check_triggers() -> str:
-    """Version 6's triggers: a write (insert or update, by the library or anyone) of a
+    """Version 7's triggers: a write (insert or update, by the library or anyone) of a
     row that breaks :data:`ROW_RULES` is refused with the rule's message."""
     script = []
     for table, checks in ROW_RULES.items():
@@ -569,8 +589,8 @@ def _check_triggers() -> str:
     return "\n".join(script)
 
 
-# Version 6: the rows the store rebuilds without validation (issue 13) are checked when
+# Version 7: the rows the store rebuilds without validation (issue 13) are checked when
 # written instead, by whoever writes them.
-_V6: Final = _check_triggers()
+_V7: Final = _check_triggers()
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5, _V6)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)

@@ -30,7 +30,7 @@ from dunning_core.domain.facts import (
 from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord, ReviewBasis
 from dunning_core.domain.invoice import CreditNote, Invoice
 from dunning_core.domain.outbox import OutboxMessage, OutboxStatus
-from dunning_core.domain.payment import Allocation, Payment, PaymentStatus
+from dunning_core.domain.payment import Allocation, Payment, PaymentStatus, Refund
 from dunning_core.domain.remittance import RemittanceAdvice
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.errors import (
@@ -234,6 +234,24 @@ class SqliteLedger(_Part):
         return max(cursor.rowcount, 0)
 
     @translated
+    def add_refund(self, refund: Refund) -> bool:
+        cursor = self._write().execute(
+            f"INSERT INTO refunds ({rows.REFUND_COLUMNS}) VALUES ({_marks(6)}) "
+            "ON CONFLICT(id) DO NOTHING",
+            rows.refund_row(refund),
+        )
+        return cursor.rowcount == 1
+
+    @translated
+    def get_refund(self, refund_id: str) -> Refund | None:
+        row = (
+            self._read()
+            .execute(f"SELECT {rows.REFUND_COLUMNS} FROM refunds WHERE id = ?", (refund_id,))
+            .fetchone()
+        )
+        return None if row is None else rows.refund_from_row(row)
+
+    @translated
     def get_invoices(self, numbers: Iterable[str]) -> dict[str, Invoice]:
         sql = f"SELECT {rows.INVOICE_COLUMNS} FROM invoices WHERE number IN ({{ids}})"
         return {
@@ -380,6 +398,13 @@ class SqliteLedger(_Part):
         )
         for row in self._select_in(charge_sql, ids):
             charges[row[0]].append(rows.charge_from_row(row))
+        refunds: dict[str, list[Refund]] = {i: [] for i in ids}
+        refund_sql = (
+            f"SELECT {rows.REFUND_COLUMNS} FROM refunds WHERE account_id IN ({{ids}}) "
+            "ORDER BY account_id, id"
+        )
+        for row in self._select_in(refund_sql, ids):
+            refunds[row[0]].append(rows.refund_from_row(row))
         for row in self._select_in(self._ALLOCATIONS_OF_ACCOUNTS, ids, repeat=3):
             seq = row[1]
             allocation = built.get(seq)
@@ -394,6 +419,7 @@ class SqliteLedger(_Part):
                 payments=tuple(payments[i]),
                 allocations=tuple(allocations[i][seq] for seq in sorted(allocations[i])),
                 charges=tuple(charges[i]),
+                refunds=tuple(refunds[i]),
             )
             for i in ids
         }
@@ -565,7 +591,7 @@ class SqliteOutbox(_Part):
     @translated
     def add_messages(self, messages: Iterable[OutboxMessage]) -> int:
         cursor = self._write().executemany(
-            f"INSERT INTO outbox ({rows.OUTBOX_COLUMNS}) VALUES ({_marks(16)}) "
+            f"INSERT INTO outbox ({rows.OUTBOX_COLUMNS}) VALUES ({_marks(18)}) "
             "ON CONFLICT(key) DO NOTHING",
             map(rows.outbox_row, messages),
         )

@@ -44,7 +44,7 @@ from dunning_core.domain.facts import (
 from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord, ReviewBasis
 from dunning_core.domain.invoice import CreditNote, Invoice
 from dunning_core.domain.outbox import OutboxMessage, OutboxStatus
-from dunning_core.domain.payment import Allocation, Payment, PaymentStatus
+from dunning_core.domain.payment import Allocation, Payment, PaymentStatus, Refund
 from dunning_core.domain.remittance import RemittanceAdvice
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.errors import (
@@ -83,6 +83,7 @@ class _Data:
         self.allocation_seq = itertools.count(1)
         self.advices: Table[str, RemittanceAdvice] = Table(log)
         self.charges: Table[str, Charge] = Table(log, account=lambda c: c.account_id)
+        self.refunds: Table[str, Refund] = Table(log, account=lambda r: r.account_id)
         self.promises: Table[str, PromiseToPay] = Table(log, account=lambda f: f.account_id)
         self.disputes: Table[str, Dispute] = Table(log, account=lambda f: f.account_id)
         self.proceedings: Table[str, InsolvencyProceeding] = Table(
@@ -381,6 +382,13 @@ class _Ledger(_Part):
         data = self._uow._writable()
         return _insert_new(data, data.charges, charges, _by_key, "charge")
 
+    def add_refund(self, refund: Refund) -> bool:
+        data = self._uow._writable()
+        return bool(_insert_new(data, data.refunds, [refund], _by_refund_id, "refund"))
+
+    def get_refund(self, refund_id: str) -> Refund | None:
+        return self._uow._data().refunds.get(refund_id)
+
     def identify_payment(self, payment_id: str, account_id: str) -> Payment:
         data = self._uow._writable()
         payment = data.payments.get(payment_id)
@@ -446,6 +454,7 @@ class _Ledger(_Part):
         notes = _by_account(data.credit_notes, ids)
         payments = _by_account(data.payments, ids)
         charges = _by_account(data.charges, ids)
+        refunds = _by_account(data.refunds, ids)
         table = data.allocations
         result = {}
         for account_id in ids:
@@ -464,6 +473,7 @@ class _Ledger(_Part):
                 payments=tuple(sorted(pays, key=_by_id)),
                 allocations=tuple(table.rows[seq] for seq in sorted(seqs)),
                 charges=tuple(sorted(charges.get(account_id, []), key=_by_key)),
+                refunds=tuple(sorted(refunds.get(account_id, []), key=_by_refund_id)),
             )
         return result
 
@@ -478,6 +488,10 @@ def _by_id(record: Payment) -> str:
 
 def _by_key(record: Charge) -> str:
     return record.key
+
+
+def _by_refund_id(record: Refund) -> str:
+    return record.id
 
 
 class _Facts(_Part):

@@ -20,10 +20,10 @@ from datetime import date, datetime
 
 import attrs
 
-from dunning_core.domain._checks import unchecked_constructor
+from dunning_core.domain._checks import FrozenMapping, unchecked_constructor
 from dunning_core.domain.account import Channel
 from dunning_core.domain.charges import Charge, ChargeKind
-from dunning_core.domain.reasons import Reason, known_reason
+from dunning_core.domain.reasons import FactValue, Reason
 from dunning_core.money import Money
 from dunning_core.policies.ladder._history import StageRecord
 from dunning_core.policies.ladder._model import ActionKind
@@ -72,6 +72,7 @@ class ReasonCode(enum.StrEnum):
     CHARGEBACK = "CHARGEBACK"  #: a chargeback sends the invoice straight to collection
     RESTARTED = "RESTARTED"  #: a partial payment restarted the ladder
     REVIEW_REQUIRED = "REVIEW_REQUIRED"  #: the account's option queues hand-overs for review
+    #: a hand-over or legal action is blocked until the postal address is complete
     ADDRESS_INCOMPLETE = "ADDRESS_INCOMPLETE"
     NO_CONTACT = "NO_CONTACT"  #: nobody accepts the channel
     DISPUTED = "DISPUTED"
@@ -81,6 +82,8 @@ class ReasonCode(enum.StrEnum):
     PAYMENT_IN_FLIGHT = "PAYMENT_IN_FLIGHT"
     NO_DUNNING = "NO_DUNNING"  #: the account is tagged ``no-dunning``
     INSOLVENCY = "INSOLVENCY"
+    #: after the ruling, an invoice issued by the opening is a claim in the proceeding
+    CLAIM_IN_PROCEEDING = "CLAIM_IN_PROCEEDING"
     MIN_GAP = "MIN_GAP"  #: too soon after the previous notice
     BELOW_MINIMUM = "BELOW_MINIMUM"
     WAITING = "WAITING"  #: the next stage's day has not come
@@ -107,7 +110,16 @@ def ladder_reason(
     """A ladder reason: the library's :class:`~dunning_core.domain.reasons.Reason` whose
     ``subject`` is the invoice (``None`` for the whole account) and whose facts name
     the stage."""
-    return known_reason(code, message, invoice_number, None if stage is None else {"stage": stage})
+    # Every value here is the ladder's own (a ReasonCode, a sentence it wrote, keys of a
+    # validated ladder and statement), so the validators are skipped on this hot path,
+    # and the read-only facts of each stage are built once.
+    facts = _STAGE_FACTS.get(stage)
+    if facts is None:
+        facts = _STAGE_FACTS[stage] = FrozenMapping({} if stage is None else {"stage": stage})
+    return Reason._trusted(code, message, invoice_number, facts)
+
+
+_STAGE_FACTS: dict[str | None, FrozenMapping[str, FactValue]] = {}
 
 
 @attrs.frozen(kw_only=True)
@@ -186,7 +198,7 @@ class DunningAction:
         fee: The total of the stage fees of the lines (booked once per invoice and
             stage, see :meth:`fee_charges`), or ``None`` when no line books a fee.
         needs_review: True when a person must approve it first (a hand-over under the
-            "review" option, a hand-over without a complete postal address).
+            "review" option).
         reasons: Why it happened, one or more per line.
         fired_on: The account-local day of the run.
     """
@@ -297,7 +309,9 @@ class Outcome(enum.StrEnum):
     PAUSED = "PAUSED"  #: a pause holds (dispute, hold, promise, ...); nothing recorded
     DEFERRED = "DEFERRED"  #: too soon after the previous notice; fires later
     BELOW_MINIMUM = "BELOW_MINIMUM"  #: the amount at stake is below the stage's minimum
-    BLOCKED = "BLOCKED"  #: no channel of the stage can reach the customer
+    #: no channel of the stage can reach the customer, or a hand-over (legal action)
+    #: lacks a complete postal address; nothing recorded, it fires once that is fixed
+    BLOCKED = "BLOCKED"
     WAITING = "WAITING"  #: the next stage's day has not come
     COMPLETE = "COMPLETE"  #: the invoice went through every stage
 

@@ -255,10 +255,13 @@ def _evaluate(
                 wake.offer(proceeding.ruled_on)
 
     # -- the whole account ----------------------------------------------------------------
+    claims_cutoff: date | None = None
     if facts is not None and facts.proceedings:
         proceedings = facts.open_proceedings(day)
         if proceedings:
             return declare_claims(plan, statement, history, proceedings, day, now, trace)
+        # After the ruling, what was owed at the opening is a claim in the proceeding.
+        claims_cutoff = facts.claims_cutoff(day)
     paused = account_pause(account, facts, day, ladder.promise_grace_days)
     if paused is not None:
         if trace is not None:
@@ -290,7 +293,9 @@ def _evaluate(
     if assignment is not None and assignment.chargebacks_to_collection and paid and allocated:
         chargebacks = _charged_back(paid, allocated)
 
-    firings = _due_stages(plan, statement, history, day, pauses, restarts, chargebacks, trace, wake)
+    firings = _due_stages(
+        plan, statement, history, day, pauses, restarts, chargebacks, claims_cutoff, trace, wake
+    )
     if firings and ladder.min_days_between_notices:
         firings = _hold_back(plan, history, firings, day, trace, wake)
     if not firings:
@@ -306,6 +311,7 @@ def _due_stages(
     pauses: dict[str, Reason],
     restarts: dict[str, date],
     chargebacks: frozenset[str],
+    claims_cutoff: date | None,
     trace: list[StageTrace] | None,
     wake: WakeUp | None,
 ) -> list[Firing]:
@@ -333,6 +339,14 @@ def _due_stages(
             continue
         invoice = item.invoice
         number = invoice.number
+        if claims_cutoff is not None and invoice.issued_on <= claims_cutoff:
+            if trace is not None:
+                detail = (
+                    f"invoice {number} is a claim in the insolvency proceeding opened on "
+                    f"{format_day(claims_cutoff)}: it is never dunned again"
+                )
+                note(trace, Outcome.COMPLETE, ReasonCode.CLAIM_IN_PROCEEDING, detail, number)
+            continue
         round_start = restarts.get(number) if restarts else None
         if round_start is None:
             triggers = plan.triggers(invoice.due_on)

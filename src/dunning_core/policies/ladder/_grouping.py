@@ -162,6 +162,23 @@ def build_actions(
                     detail = f"stage {stage.key} not sent for invoice {number}: {why}"
                     note(trace, Outcome.BLOCKED, ReasonCode.NO_CONTACT, detail, number, stage.key)
             continue
+        missing = _address_missing(stage, account)
+        if missing is not None:
+            # Blocked, not queued: nothing is recorded, so the stage fires on the first
+            # run after the address is completed.
+            if trace is not None:
+                for firing in group:
+                    number = firing.item.invoice.number
+                    detail = f"stage {stage.key} not carried out for invoice {number}: {missing}"
+                    note(
+                        trace,
+                        Outcome.BLOCKED,
+                        ReasonCode.ADDRESS_INCOMPLETE,
+                        detail,
+                        number,
+                        stage.key,
+                    )
+            continue
         if _needs_review(stage, account, assignment, extra):
             review.add(at)
         fee = stage.fee_for(currency)
@@ -232,14 +249,19 @@ def _needs_review(
         option = "the account's option" if assignment is not None else "the default option"
         detail = f"hand-over of account {account.id} queued for review ({option})"
         extra.append(ladder_reason(ReasonCode.REVIEW_REQUIRED, detail, None, stage.key))
-    if stage.action in _NEEDS_ADDRESS:
-        address = account.postal_address
-        if address is None or not address.is_complete:
-            review = True
-            what = stage.action.value.lower().replace("_", " ")
-            detail = f"{what} needs a complete postal address: {_address_problem(account)}"
-            extra.append(ladder_reason(ReasonCode.ADDRESS_INCOMPLETE, detail, None, stage.key))
     return review
+
+
+def _address_missing(stage: Stage, account: Account) -> str | None:
+    """Why a hand-over or a legal action cannot be carried out (no complete postal
+    address), or ``None`` when it can."""
+    if stage.action not in _NEEDS_ADDRESS:
+        return None
+    address = account.postal_address
+    if address is not None and address.is_complete:
+        return None
+    what = stage.action.value.lower().replace("_", " ")
+    return f"{what} needs a complete postal address: {_address_problem(account)}"
 
 
 def _action(

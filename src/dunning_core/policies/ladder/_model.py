@@ -178,8 +178,9 @@ class Stage:
     Preconditions follow from the channels and the action: EMAIL needs a contact with
     an email address, SMS a mobile number, PHONE_TASK a phone or mobile number, LETTER
     and REGISTERED_LETTER a complete postal address; a hand-over to collection or a
-    legal action needs a complete postal address too (otherwise it is queued for
-    review).
+    legal action needs a complete postal address too (otherwise it is blocked: not
+    carried out, not recorded, and it fires on the first run after the address is
+    completed).
 
     Raises:
         InvalidLadder: on any bad value, naming the field.

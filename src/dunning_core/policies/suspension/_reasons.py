@@ -127,7 +127,9 @@ def _effect(value: object) -> Effect:
     return to_enum(Effect, "SuspensionReason.effect", value)
 
 
-@attrs.frozen(kw_only=True)
+# Keyword-only per field, not for the class: before attrs 25.4 a class-level kw_only
+# also made the inherited code and message keyword-only.
+@attrs.frozen
 class SuspensionReason(Reason):
     """One reason a suspension rule found: a :class:`~dunning_core.domain.reasons.Reason`
     with what clears it and what it does to the account.
@@ -147,8 +149,8 @@ class SuspensionReason(Reason):
        Was ``Reason`` with ``detail=``; the sentence is now ``message``.
     """
 
-    remedy: Remedy | None = None
-    effect: Effect = attrs.field(default=Effect.SUSPEND, converter=_effect)
+    remedy: Remedy | None = attrs.field(default=None, kw_only=True)
+    effect: Effect = attrs.field(default=Effect.SUSPEND, converter=_effect, kw_only=True)
 
 
 @attrs.frozen(kw_only=True)

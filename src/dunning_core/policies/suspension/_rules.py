@@ -103,7 +103,9 @@ class OverdueDays:
 
     Days past due are the statement's, counted in the account's timezone. Invoices
     under an open dispute or an invoice-level hold do not count (the customer contests
-    them, or someone decided to wait), unless ``ignore_disputed`` is False.
+    them, or someone decided to wait), unless ``ignore_disputed`` is False. Invoices
+    issued by the opening of an insolvency proceeding never count: they are claims in
+    the proceeding (the proceeding's own reasons apply instead).
 
     Args:
         after_days: N per segment: suspended at N + 1 days. Keys are
@@ -154,6 +156,10 @@ class OverdueDays:
         excluded: frozenset[str] = frozenset()
         if self.ignore_disputed and (facts.disputes or facts.holds):
             excluded = facts.disputed_invoices(context.on) | facts.held_invoices(context.on)
+        cutoff = facts.claims_cutoff(context.on) if facts.proceedings else None
+        if cutoff is not None:
+            # Claims in an insolvency proceeding are the administrator's business.
+            excluded |= {i.invoice.number for i in statement.items if i.invoice.issued_on <= cutoff}
         overdue = [
             item
             for item in statement.items

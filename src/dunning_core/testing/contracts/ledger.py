@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 
 from dunning_core.domain.charges import Charge, ChargeKind
 from dunning_core.domain.invoice import CreditNote
-from dunning_core.domain.payment import Allocation, AllocationKind, Payment, PaymentStatus
+from dunning_core.domain.payment import (
+    Allocation,
+    AllocationKind,
+    Payment,
+    PaymentStatus,
+    Refund,
+)
 from dunning_core.domain.remittance import RemittanceAdvice, RemittanceLine
 from dunning_core.errors import ConstraintViolation, UnknownRecord
 from dunning_core.money import Money
@@ -187,6 +193,27 @@ class LedgerStoreContract(StoreContractBase):
             )
             with pytest.raises(ConstraintViolation):
                 uow.ledger.add_charges([attrs.evolve(fee, key="x", account_id="A-404")])
+
+    @pytest.mark.parametrize("amount", EXACT_AMOUNTS, ids=lambda m: m.currency)
+    def test_refunds_are_stored_once_and_round_trip(
+        self, uow_factory: UowFactory, amount: Money
+    ) -> None:
+        seed_accounts(uow_factory, make_account("A-1", currency=amount.currency))
+        refund = Refund(
+            id="R-1", account_id="A-1", amount=amount, refunded_on=D0, reference=AWKWARD_TEXT
+        )
+        with uow_factory() as uow:
+            assert uow.ledger.add_refund(refund) is True
+            assert uow.ledger.add_refund(attrs.evolve(refund, reference="again")) is False
+            with pytest.raises(ConstraintViolation):
+                uow.ledger.add_refund(attrs.evolve(refund, id="R-2", account_id="A-404"))
+        with uow_factory() as uow:
+            assert uow.ledger.get_refund("R-1") is None  # nothing was committed
+            uow.ledger.add_refund(refund)
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.ledger.get_refund("R-1") == refund
+            assert uow.ledger.load(["A-1"])["A-1"].refunds == (refund,)
 
     def test_a_payment_in_suspense_is_identified_once(self, uow_factory: UowFactory) -> None:
         seed_accounts(uow_factory, make_account("A-1"))

@@ -13,7 +13,13 @@ from dunning_core.domain.charges import Charge, ChargeKind
 from dunning_core.domain.facts import Dispute, Hold, InsolvencyProceeding, PromiseToPay
 from dunning_core.domain.history import ActionRecord, ReviewBasis
 from dunning_core.domain.invoice import CreditNote
-from dunning_core.domain.payment import Allocation, AllocationKind, Payment, PaymentStatus
+from dunning_core.domain.payment import (
+    Allocation,
+    AllocationKind,
+    Payment,
+    PaymentStatus,
+    Refund,
+)
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.errors import InvalidField
 from dunning_core.money import Money
@@ -133,6 +139,12 @@ WRITES: dict[str, tuple[Write, set[str]]] = {
             ]
         ),
         {"B"},
+    ),
+    "refund made": (
+        lambda uow: uow.ledger.add_refund(
+            Refund(id="R-1", account_id="A", amount=Money("5.00", "EUR"), refunded_on=D0)
+        ),
+        {"A"},
     ),
     "promise recorded": (
         lambda uow: uow.facts.add_promise(

@@ -1,0 +1,170 @@
+"""Signed payment links: a customer cannot change the account, the invoices or the
+expiry of the link a notice carries, and cannot use it after it expires.
+
+The link is ``{base_url}/{account}?invoice=N1&invoice=N2&expires=<unix time>&sig=<mac>``
+where ``mac`` is HMAC-SHA256, keyed with the team's secret, over the account, the
+invoice numbers and the expiry (encoded without ambiguity: a number holding a comma or
+an ``&`` cannot be confused with two). The payment page calls
+:func:`verify_payment_link` before it shows what to pay.
+
+>>> from datetime import UTC, datetime, timedelta
+>>> now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+>>> links = SignedPaymentLinks("https://pay.example", "s3cret-key-of-32-bytes-or-more!!",
+...                            timedelta(days=30), clock=lambda: now)
+>>> url = links.url_for("A-1", ["F-1", "F-2"])
+>>> verify_payment_link(url, "s3cret-key-of-32-bytes-or-more!!", now).invoice_numbers
+('F-1', 'F-2')
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+
+import attrs
+
+from dunning_core.errors import DunningError, InvalidField
+
+__all__ = ["InvalidPaymentLink", "SignedPaymentLinks", "VerifiedPaymentLink", "verify_payment_link"]
+
+_MIN_SECRET_BYTES = 16
+
+
+class InvalidPaymentLink(DunningError, ValueError):
+    """A payment link failed verification: altered, expired, or not a signed link.
+
+    Attributes:
+        url: The link.
+        reason: ``"tampered"``, ``"expired"`` or ``"malformed"``.
+    """
+
+    def __init__(self, url: str, reason: str, detail: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"payment link {reason}: {detail}")
+
+
+@attrs.frozen
+class VerifiedPaymentLink:
+    """What a verified link asks to pay.
+
+    Attributes:
+        account_id: The account.
+        invoice_numbers: The invoices (empty: every open invoice of the account).
+        expires_at: When the link stops being valid.
+    """
+
+    account_id: str
+    invoice_numbers: tuple[str, ...]
+    expires_at: datetime
+
+
+def _key(secret: str | bytes) -> bytes:
+    key = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
+    if len(key) < _MIN_SECRET_BYTES:
+        raise InvalidField(
+            "secret", "<hidden>", f"must be at least {_MIN_SECRET_BYTES} bytes (32 recommended)"
+        )
+    return key
+
+
+def _mac(key: bytes, account_id: str, invoices: Sequence[str], expires: int) -> str:
+    message = json.dumps([account_id, list(invoices), expires], separators=(",", ":"))
+    digest = hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SignedPaymentLinks:
+    """A :class:`~dunning_core.ports.PaymentLinks` whose links carry an HMAC-SHA256
+    signature and an expiry.
+
+    Args:
+        base_url: The payment site, ``https://`` (``http://`` for local tests).
+        secret: The signing key, at least 16 bytes (32 random bytes recommended); the
+            payment page verifies with the same key.
+        ttl: How long a link stays valid after the notice is written.
+        clock: Returns the current aware instant (the system clock in UTC by default;
+            pass a fixed one in tests).
+
+    Raises:
+        InvalidField: a bad URL, a short secret or a ttl that is not positive.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        secret: str | bytes,
+        ttl: timedelta,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        if not isinstance(base_url, str) or not base_url.startswith(("https://", "http://")):
+            raise InvalidField("base_url", base_url, "must start with https:// or http://")
+        if not isinstance(ttl, timedelta) or ttl <= timedelta(0):
+            raise InvalidField("ttl", ttl, "must be a positive timedelta")
+        self.base_url = base_url.rstrip("/")
+        self.ttl = ttl
+        self._key = _key(secret)
+        self._clock = clock
+
+    def url_for(self, account_id: str, invoice_numbers: Sequence[str]) -> str:
+        """A signed URL to pay ``invoice_numbers`` of ``account_id`` (every open invoice
+        if empty), valid for ``ttl`` from now."""
+        expires = int((self._clock() + self.ttl).timestamp())
+        query = [("invoice", number) for number in invoice_numbers]
+        query.append(("expires", str(expires)))
+        query.append(("sig", _mac(self._key, account_id, invoice_numbers, expires)))
+        return f"{self.base_url}/{quote(account_id, safe='')}?{urlencode(query, quote_via=quote)}"
+
+
+def verify_payment_link(
+    url: str, secret: str | bytes | Sequence[str | bytes], now: datetime
+) -> VerifiedPaymentLink:
+    """Check a link :class:`SignedPaymentLinks` made, and say what it asks to pay.
+
+    Args:
+        url: The link as the customer opened it.
+        secret: The signing key, or several (the current one and those being retired).
+        now: The current aware instant.
+
+    Returns:
+        The account, invoices and expiry the link carries.
+
+    Raises:
+        InvalidPaymentLink: the link was altered (``reason="tampered"``), has expired
+            (``"expired"``), or is not a signed link (``"malformed"``).
+        InvalidField: ``now`` is naive, or a secret is too short.
+    """
+    if not isinstance(now, datetime) or now.utcoffset() is None:
+        raise InvalidField("now", now, "must be a timezone-aware datetime")
+    keys = [_key(secret)] if isinstance(secret, str | bytes) else [_key(s) for s in secret]
+    parts = urlsplit(url)
+    account_id = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
+    query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=False)
+    signatures = query.get("sig", [])
+    expiries = query.get("expires", [])
+    if not account_id or len(signatures) != 1 or len(expiries) != 1:
+        raise InvalidPaymentLink(url, "malformed", "no account, signature or expiry")
+    try:
+        expires = int(expiries[0])
+    except ValueError:
+        raise InvalidPaymentLink(url, "malformed", "the expiry is not a number") from None
+    invoices = tuple(query.get("invoice", []))
+    expected = [_mac(key, account_id, invoices, expires) for key in keys]
+    if not any(hmac.compare_digest(signatures[0], mac) for mac in expected):
+        raise InvalidPaymentLink(url, "tampered", "the signature does not match")
+    expires_at = datetime.fromtimestamp(expires, UTC)
+    if now >= expires_at:
+        raise InvalidPaymentLink(url, "expired", f"expired at {expires_at.isoformat()}")
+    return VerifiedPaymentLink(
+        account_id=account_id, invoice_numbers=invoices, expires_at=expires_at
+    )

@@ -1,0 +1,198 @@
+"""Recording invoices and credit notes through the rules.
+
+:func:`record_invoice` stores an invoice (or its correction, under the same number) and
+re-decides suspension. :func:`record_credit_note` stores a credit note and applies it
+at once: to the invoice it credits (even while that invoice is disputed or on hold: a
+credit note is usually how a dispute ends), or, crediting none, to the open invoices
+oldest first, what is left staying on the account as credit. The allocations, the
+event and the suspension change (a credit note can reactivate an account) are written
+in one unit of work.
+
+>>> from datetime import date
+>>> from dunning_core import Account, CreditNote, Invoice, Money
+>>> from dunning_core.adapters.storage.memory import MemoryStore
+>>> store = MemoryStore()
+>>> with store.unit_of_work() as uow:
+...     uow.accounts.add(Account(id="A-1", name="ACME", currency="EUR"))
+...     uow.commit()
+>>> invoice = Invoice(number="F-1", account_id="A-1", issued_on=date(2026, 1, 2),
+...                   due_on=date(2026, 2, 1), amount=Money("100", "EUR"))
+>>> record_invoice(store.unit_of_work(), invoice).events[0].kind
+'invoice.recorded'
+>>> note = CreditNote(number="CN-1", account_id="A-1", issued_on=date(2026, 1, 20),
+...                   amount=Money("30", "EUR"), credits_invoice="F-1")
+>>> [(a.invoice_number, str(a.amount)) for a in
+...  record_credit_note(store.unit_of_work(), note).allocations]
+[('F-1', '30.00 EUR')]
+
+.. versionadded:: 0.2
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from dunning_core.domain.dates import AsOf, as_instant, localize
+from dunning_core.domain.events import CreditNoteApplied, InvoiceRecorded
+from dunning_core.domain.invoice import CreditNote, Invoice
+from dunning_core.domain.payment import Allocation
+from dunning_core.errors import AccountMismatch, InvalidField, UnknownRecord
+from dunning_core.money import Money
+from dunning_core.policies.allocation import (
+    AllocationOrder,
+    Eligibility,
+    UnappliedCredit,
+    apply_credit,
+)
+from dunning_core.ports import UnitOfWork
+from dunning_core.service._change import finish_change
+from dunning_core.service._steps import account_data, statement_of
+from dunning_core.service._uow import check_unit_of_work
+from dunning_core.service.outcomes import AccountOutcome
+from dunning_core.service.settings import CycleConfig
+
+__all__ = ["record_credit_note", "record_invoice"]
+
+
+def record_invoice(
+    uow: UnitOfWork,
+    invoice: Invoice,
+    *,
+    config: CycleConfig | None = None,
+    as_of: AsOf | None = None,
+) -> AccountOutcome:
+    """Record an invoice, or correct one (same number), and re-decide suspension.
+
+    Args:
+        uow: A unit of work not yet entered (``store.unit_of_work()``); this function
+            enters it and commits.
+        invoice: The invoice.
+        config: The policies; the defaults if ``None``.
+        as_of: When it is recorded; the issue date by default.
+
+    Returns:
+        The outcome: :class:`~dunning_core.domain.events.InvoiceRecorded` (``replaced``
+        for a correction), then any suspension change; ``repeated=True`` when the same
+        invoice was on file.
+
+    Raises:
+        UnknownRecord: the invoice names an account the store does not know.
+        AccountMismatch: an invoice with this number belongs to another account
+            (numbers are unique across the ledger).
+        InvalidUnitOfWork: ``uow`` is a factory rather than a unit of work.
+    """
+    check_unit_of_work(uow)
+    if not isinstance(invoice, Invoice):
+        raise InvalidField("invoice", invoice, "must be an Invoice")
+    when: AsOf = invoice.issued_on if as_of is None else as_of
+    as_instant(when)
+    config = CycleConfig() if config is None else config
+    with uow:
+        account = uow.accounts.get(invoice.account_id)
+        if account is None:
+            raise UnknownRecord("account", invoice.account_id)
+        before = uow.ledger.get_invoices([invoice.number]).get(invoice.number)
+        if before == invoice:
+            return AccountOutcome(account_id=account.id, repeated=True)
+        if before is not None and before.account_id != invoice.account_id:
+            raise AccountMismatch("Invoice.account_id", before.account_id, invoice.account_id)
+        uow.ledger.add_invoices([invoice])
+        event = InvoiceRecorded(
+            account_id=account.id,
+            as_of=when,
+            invoice_number=invoice.number,
+            amount=invoice.amount,
+            replaced=before is not None,
+        )
+        outcome = finish_change(uow, config, account, when, [event])
+        uow.commit()
+    return outcome
+
+
+def record_credit_note(
+    uow: UnitOfWork,
+    note: CreditNote,
+    *,
+    config: CycleConfig | None = None,
+    as_of: AsOf | None = None,
+) -> AccountOutcome:
+    """Record a credit note and apply it: to the invoice it credits, or (crediting none)
+    oldest first; then re-decide suspension.
+
+    A credit note recorded again with other contents replaces the first: its
+    allocations are taken back and it is applied afresh.
+
+    Args:
+        uow: A unit of work not yet entered; this function enters it and commits.
+        note: The credit note.
+        config: The policies (the allocation policy's order, ``UNAPPLIED``, keeps a
+            note that credits no invoice on the account); the defaults if ``None``.
+        as_of: When it is recorded; the note's issue date by default.
+
+    Returns:
+        The outcome: :class:`~dunning_core.domain.events.CreditNoteApplied` (what it
+        settled and what is left as credit), then any suspension change; its
+        ``allocations`` are the ones written.
+
+    Raises:
+        UnknownRecord: the note names an account, or an invoice, the store does not
+            know.
+        AccountMismatch: the invoice it credits belongs to another account.
+        InvalidUnitOfWork: ``uow`` is a factory rather than a unit of work.
+    """
+    check_unit_of_work(uow)
+    if not isinstance(note, CreditNote):
+        raise InvalidField("note", note, "must be a CreditNote")
+    when: AsOf = note.issued_on if as_of is None else as_of
+    as_instant(when)
+    config = CycleConfig() if config is None else config
+    with uow:
+        account, ledger, facts = account_data(uow, note.account_id)
+        before = next((n for n in ledger.credit_notes if n.number == note.number), None)
+        if before == note:
+            return AccountOutcome(account_id=account.id, repeated=True)
+        target = note.credits_invoice
+        if target is not None:
+            credited = uow.ledger.get_invoices([target]).get(target)
+            if credited is None:
+                raise UnknownRecord("invoice", target)
+            if credited.account_id != account.id:
+                raise AccountMismatch("Invoice.account_id", account.id, credited.account_id)
+        if before is not None:
+            uow.ledger.remove_allocations_of_source(note.number)
+        uow.ledger.add_credit_notes([note])
+        _, ledger, facts = account_data(uow, account.id)
+        local = localize(when, account.tz)
+        # The open items as they stand without this note (its credit is what we apply).
+        without_note = attrs.evolve(
+            ledger,
+            credit_notes=tuple(n for n in ledger.credit_notes if n.number != note.number),
+            allocations=tuple(a for a in ledger.allocations if a.source_id != note.number),
+        )
+        items = statement_of(account, without_note, local).items
+        allocations: tuple[Allocation, ...] = ()
+        credit = UnappliedCredit.from_credit_note(note)
+        if target is not None:
+            # The invoice it credits, whatever disputes or holds say.
+            result = apply_credit(
+                credit, [i for i in items if i.invoice.number == target], policy=config.allocation
+            )
+            allocations = result.allocations
+        elif config.allocation.order is not AllocationOrder.UNAPPLIED:
+            eligibility = Eligibility.from_facts([facts], local.day, accounts=[account])
+            result = apply_credit(credit, items, policy=config.allocation, eligibility=eligibility)
+            allocations = result.allocations
+        uow.ledger.add_allocations(allocations)
+        applied = tuple((a.invoice_number, a.amount) for a in allocations)
+        used = Money.sum((a.amount for a in allocations), note.currency)
+        event = CreditNoteApplied(
+            account_id=account.id,
+            as_of=when,
+            credit_note_number=note.number,
+            amount=note.amount,
+            applied=applied,
+            left=note.amount - used,
+        )
+        outcome = finish_change(uow, config, account, when, [event], allocations=allocations)
+        uow.commit()
+    return outcome

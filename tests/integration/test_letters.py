@@ -1,0 +1,449 @@
+"""Letters, registered formal notices, statements and Mahnungen as PDF, read back with
+poppler (pdftotext, pdftoppm; installed by `make pdf-tools`, which `make test` runs)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from datetime import date, timedelta
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from babel.dates import format_date
+from babel.numbers import format_currency
+from PIL import Image
+
+from dunning_core import Account, Contact, Invoice, Money, PostalAddress, build_statement
+from dunning_core.adapters.notify.letters import LetterNotifier
+from dunning_core.documents.compose import notice_letter, statement_letter
+from dunning_core.documents.letter import (
+    WINDOW_DIN_5008_B,
+    WINDOW_NF_Z_11_001,
+    Letter,
+    Sender,
+    Window,
+    letter_pdf,
+    print_letter,
+)
+from dunning_core.domain.account import Channel
+from dunning_core.domain.outbox import OutboxMessage
+from dunning_core.domain.payment import Payment
+from dunning_core.errors import PermanentDeliveryError, UnknownRecord
+from dunning_core.policies.fees import InterestRate
+from dunning_core.policies.ladder import (
+    ActionKind,
+    DunningHistory,
+    Ladder,
+    Stage,
+    evaluate_ladder,
+)
+from dunning_core.rendering.catalog import CatalogRenderer
+from dunning_core.service.formal_notice import FormalNoticeTerms
+from dunning_core.service.notices import notice_context
+from dunning_core.service.settings import CycleConfig
+
+SENDER = Sender(
+    name="Recouvrement Rhône SAS",
+    lines=("3 quai Saint-Antoine",),
+    postal_code="69002",
+    city="Lyon",
+    country="FR",
+    phone="+33 4 72 00 00 00",
+    registration="SIREN 123 456 789",
+)
+NOUMEA = PostalAddress(
+    recipient="Nguyễn Thị Minh Khai",
+    lines=("Société Hôtelière de l'Anse Vata", "12 rue Jules Garnier"),
+    postal_code="98800",
+    city="Nouméa",
+    country="NC",
+)
+DAY = date(2026, 3, 2)
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    assert path, f"{name} is missing: `make pdf-tools` installs poppler-utils"
+    return path
+
+
+def _text(pdf: Path) -> str:
+    out = subprocess.run(
+        [_tool("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, check=True
+    )
+    return out.stdout.decode("utf-8")
+
+
+def _spaces(text: str) -> str:
+    return re.sub(r"[\s\u00a0\u202f]+", " ", text)
+
+
+class _Words(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.words: list[tuple[str, float, float, float, float]] = []
+        self._box: tuple[float, float, float, float] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "word":
+            box = dict(attrs)
+            self._box = tuple(  # type: ignore[assignment]
+                float(box[k] or 0) for k in ("xmin", "ymin", "xmax", "ymax")
+            )
+
+    def handle_data(self, data: str) -> None:
+        if self._box is not None and data.strip():
+            self.words.append((data.strip(), *self._box))
+            self._box = None
+
+
+def _word_boxes_mm(pdf: Path) -> list[tuple[str, float, float, float, float]]:
+    """Every word of page 1 with its box in millimetres from the top-left corner."""
+    out = subprocess.run(
+        [_tool("pdftotext"), "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
+        capture_output=True,
+        check=True,
+    )
+    parser = _Words()
+    parser.feed(out.stdout.decode("utf-8"))
+    to_mm = 25.4 / 72
+    return [(w, a * to_mm, b * to_mm, c * to_mm, d * to_mm) for w, a, b, c, d in parser.words]
+
+
+def _formal_notice(tmp_path: Path, locale: str = "fr_FR") -> tuple[Path, dict[str, object]]:
+    account = Account(
+        id="A-77",
+        name="Nguyễn Thị Minh Khai",
+        currency="EUR",
+        locale=locale,
+        timezone="Pacific/Noumea",
+        registration_id="1234567",
+        contacts=[Contact(name="Compta", postal_address=NOUMEA)],
+    )
+    invoices = [
+        Invoice(
+            number="F-2026-001",
+            account_id="A-77",
+            issued_on=date(2026, 1, 2),
+            due_on=date(2026, 2, 1),
+            amount=Money("1234.56", "EUR"),
+        ),
+        Invoice(
+            number="F-2026-014",
+            account_id="A-77",
+            issued_on=date(2026, 1, 10),
+            due_on=date(2026, 2, 9),
+            amount=Money("480.00", "EUR"),
+        ),
+    ]
+    ladder = Ladder(
+        name="formal",
+        stages=(
+            Stage(
+                key="mise_en_demeure",
+                offset=20,
+                channels=Channel.REGISTERED_LETTER,
+                action=ActionKind.FORMAL_NOTICE,
+            ),
+        ),
+    )
+    statement = build_statement(account, DAY, invoices=invoices)
+    [action] = evaluate_ladder(ladder, statement, DunningHistory.empty("A-77"), DAY)
+    config = CycleConfig(
+        formal_notice=FormalNoticeTerms(interest_rate=InterestRate(Decimal("12.15")), place="Lyon")
+    )
+    context = notice_context(config, account, action)
+    rendered = CatalogRenderer().render("mise_en_demeure", locale, context)
+    letter = notice_letter(
+        rendered=rendered,
+        context=context,
+        address=NOUMEA,
+        locale=locale,
+        written_on=DAY,
+        place="Lyon",
+        reference=action.key[:12],
+        registered=True,
+        sender=SENDER,
+    )
+    path = tmp_path / "notice.pdf"
+    path.write_bytes(letter_pdf(letter))
+    return path, context
+
+
+def test_a_formal_notice_reads_back_with_the_name_the_amount_and_the_deadline(
+    tmp_path: Path,
+) -> None:
+    pdf, context = _formal_notice(tmp_path)
+    text = _spaces(_text(pdf))
+    assert "Nguyễn Thị Minh Khai" in text
+    assert "Nouméa" in text and "NOUVELLE-CALÉDONIE" in text
+    assert "Société Hôtelière de l'Anse Vata" in text
+    amount = format_currency(Decimal("1714.56"), "EUR", locale="fr_FR")
+    assert _spaces(amount) in text
+    deadline = format_date(DAY + timedelta(days=8), format="long", locale="fr_FR")
+    assert _spaces(deadline) in text
+    assert "Mise en demeure de payer" in text
+    assert "Lettre recommandée avec accusé de réception" in text
+    assert "Lyon, le 2 mars 2026" in text
+    # The legal paragraphs: interest, the 40 EUR compensation (a business), consequences.
+    assert "taux annuel de 12,15 %" in text
+    assert _spaces(format_currency(Decimal("40"), "EUR", locale="fr_FR")) in text
+    assert "procédure judiciaire" in text
+    total = context["total_claimed"]
+    assert isinstance(total, Money)
+    assert _spaces(total.format("fr_FR")) in text
+    assert "Page 1 sur 1" in text
+
+
+def test_page_one_is_not_blank(tmp_path: Path) -> None:
+    pdf, _ = _formal_notice(tmp_path)
+    subprocess.run(
+        [
+            _tool("pdftoppm"),
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(pdf),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+    )
+    [png] = tmp_path.glob("page*.png")
+    image = Image.open(png).convert("L")
+    width, height = image.size
+    assert (width, height) == pytest.approx((496, 702), abs=2)  # A4 at 60 dpi
+    dark = sum(image.histogram()[:128])
+    assert dark > 0.005 * width * height
+
+
+@pytest.mark.parametrize("window", [WINDOW_NF_Z_11_001, WINDOW_DIN_5008_B])
+def test_the_address_block_falls_inside_the_envelope_window(tmp_path: Path, window: Window) -> None:
+    _, context = _formal_notice(tmp_path)
+    letter = notice_letter(
+        rendered=CatalogRenderer().render("mise_en_demeure", "fr_FR", context),
+        context=context,
+        address=NOUMEA,
+        locale="fr_FR",
+        written_on=DAY,
+        place="Lyon",
+        reference="R-1",
+        registered=True,
+        sender=SENDER,
+    )
+    pdf = tmp_path / "window.pdf"
+    pdf.write_bytes(letter_pdf(letter, window=window))
+    boxes = _word_boxes_mm(pdf)
+    address_words = {w for line in letter.recipient for w in line.split()}
+    placed = [box for box in boxes if box[0] in address_words and box[2] > 30]
+    # Every line of the address was found (the page's other text is outside the block).
+    assert {box[0] for box in placed} >= {"Nguyễn", "98800", "Nouméa", "NOUVELLE-CALÉDONIE"}
+    for word, x0, y0, x1, y1 in placed:
+        if y0 > window.y + window.height + 2:
+            continue  # the same word further down the letter, not in the address block
+        assert window.x <= x0 and x1 <= window.x + window.width, (word, x0, x1)
+        assert window.y <= y0 and y1 <= window.y + window.height, (word, y0, y1)
+
+
+def test_a_german_mahnung_has_its_fees_and_interest(tmp_path: Path) -> None:
+    account = Account(
+        id="K-1",
+        name="Müller & Söhne GmbH",
+        currency="EUR",
+        locale="de_DE",
+        timezone="Europe/Berlin",
+        registration_id="HRB 12345",
+        contacts=[
+            Contact(
+                postal_address=PostalAddress(
+                    recipient="Müller & Söhne GmbH",
+                    lines=("Große Elbstraße 145",),
+                    postal_code="22767",
+                    city="Hamburg",
+                    country="DE",
+                )
+            )
+        ],
+    )
+    invoice = Invoice(
+        number="R-88",
+        account_id="K-1",
+        issued_on=date(2026, 1, 5),
+        due_on=date(2026, 2, 4),
+        amount=Money("2500.00", "EUR"),
+    )
+    ladder = Ladder(
+        name="mahnung",
+        stages=(
+            Stage(key="first_notice", offset=14, channels=Channel.LETTER, fee=Money("5.00", "EUR")),
+        ),
+    )
+    statement = build_statement(account, DAY, invoices=[invoice])
+    [action] = evaluate_ladder(ladder, statement, DunningHistory.empty("K-1"), DAY)
+    config = CycleConfig(
+        formal_notice=FormalNoticeTerms(interest_rate=InterestRate.reference_plus("2.27", 9))
+    )
+    context = notice_context(config, account, action)
+    rendered = CatalogRenderer().render("first_notice", "de_DE", context)
+    sender = Sender(
+        name="Hanse Inkasso GmbH",
+        lines=("Ballindamm 1",),
+        postal_code="20095",
+        city="Hamburg",
+        country="DE",
+    )
+    letter = notice_letter(
+        rendered=rendered,
+        context=context,
+        address=account.postal_address,
+        locale="de_DE",
+        written_on=DAY,
+        place="Hamburg",
+        reference="M-1",
+        registered=False,
+        sender=sender,
+    )
+    pdf = tmp_path / "mahnung.pdf"
+    pdf.write_bytes(letter_pdf(letter, window=WINDOW_DIN_5008_B))
+    text = _spaces(_text(pdf))
+    assert "Erste Mahnung" in text and "Müller & Söhne GmbH" in text
+    assert "Mahngebühren" in text and "Verzugszinsen" in text and "Verzugspauschale" in text
+    assert _spaces(format_currency(Decimal("2500"), "EUR", locale="de_DE")) in text
+    assert "Hamburg, 2. März 2026" in text
+    assert "Einschreiben" not in text
+    assert "DEUTSCHLAND" not in text  # the sender's own country is not printed
+
+
+def test_a_long_letter_numbers_its_pages(tmp_path: Path) -> None:
+    rows = [(f"F-{n}", "1 févr. 2026", "100,00 €", "20") for n in range(90)]
+    from dunning_core.documents.letter import Section
+
+    letter = Letter(
+        language="fr",
+        recipient=("Lê Văn Tám", "12 rue Jean Jaurès", "98800 Nouméa"),
+        place_date="Lyon, le 2 mars 2026",
+        subject="Relevé",
+        sections=(
+            Section(
+                headers=("Facture", "Échéance", "Reste dû", "Jours"),
+                rows=rows,
+                numeric=(False, False, True, True),
+            ),
+        ),
+        page_label="Page {page} sur {pages}",
+    )
+    pdf_bytes, pages = print_letter(letter)
+    assert pages >= 2
+    pdf = tmp_path / "long.pdf"
+    pdf.write_bytes(pdf_bytes)
+    text = _text(pdf)
+    for page in range(1, pages + 1):
+        assert f"Page {page} sur {pages}" in text
+    assert "F-89" in text
+
+
+def test_a_statement_of_account_in_the_customers_language(tmp_path: Path) -> None:
+    account = Account(
+        id="A-9",
+        name="Boulangerie Kanak",
+        currency="XPF",
+        locale="fr_NC",
+        timezone="Pacific/Noumea",
+    )
+    invoices = [
+        Invoice(
+            number="F-1",
+            account_id="A-9",
+            issued_on=date(2026, 1, 1),
+            due_on=date(2026, 1, 31),
+            amount=Money("120000", "XPF"),
+        ),
+        Invoice(
+            number="F-2",
+            account_id="A-9",
+            issued_on=date(2026, 2, 1),
+            due_on=date(2026, 3, 3),
+            amount=Money("45000", "XPF"),
+        ),
+    ]
+    payment = Payment(
+        id="P-1",
+        account_id="A-9",
+        amount=Money("20000", "XPF"),
+        received_on=date(2026, 2, 20),
+        bank_reference="VIR F-1",
+    )
+    statement = build_statement(account, DAY, invoices=invoices, payments=[payment])
+    letter = statement_letter(
+        statement,
+        address=NOUMEA,
+        locale="fr_NC",
+        place="Nouméa",
+        payments=[payment],
+        since=date(2026, 2, 1),
+        sender=SENDER,
+    )
+    pdf = tmp_path / "statement.pdf"
+    pdf.write_bytes(letter_pdf(letter))
+    text = _spaces(_text(pdf))
+    assert "Relevé de compte" in text and "Factures ouvertes" in text
+    assert "Balance âgée" in text and "Règlements depuis le" in text and "VIR F-1" in text
+    assert _spaces(Money("165000", "XPF").format("fr_NC")) in text
+    assert "Total à payer" in text
+
+
+def _message(key: str, channel: Channel) -> OutboxMessage:
+    from datetime import UTC, datetime
+
+    return OutboxMessage.new(
+        key=key,
+        account_id="A-77",
+        channel=str(channel),
+        recipient="Nguyễn Thị Minh Khai\n12 rue Jules Garnier\n98800 Nouméa",
+        subject="Mise en demeure de payer",
+        body="Madame, Monsieur,\n\nMalgré nos relances...",
+        created_at=datetime(2026, 3, 2, 8, tzinfo=UTC),
+    )
+
+
+def test_the_letter_notifier_spools_pdfs_and_a_manifest(tmp_path: Path) -> None:
+    notifier = LetterNotifier(tmp_path / "spool", sender=SENDER)
+    first = notifier.send(_message("k/1", Channel.REGISTERED_LETTER))
+    second = notifier.send(_message("k/2", Channel.LETTER))
+    assert Path(first.detail).is_file() and Path(second.detail).is_file()
+    assert "Nguyễn Thị Minh Khai" in _text(Path(first.detail))
+    rows = notifier.rows()
+    assert [(r.outbox_key, r.registered, r.pages) for r in rows] == [
+        ("k/1", True, 1),
+        ("k/2", False, 1),
+    ]
+    assert rows[0].recipient == "Nguyễn Thị Minh Khai"
+    assert "98800 Nouméa" in rows[0].postal_address
+    header = (tmp_path / "spool" / "manifest.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header == "outbox_key,file,recipient,postal_address,registered,pages,tracking_number"
+
+
+def test_a_letter_sent_again_keeps_one_row_and_its_tracking_number(tmp_path: Path) -> None:
+    notifier = LetterNotifier(tmp_path, sender=SENDER)
+    notifier.send(_message("k/1", Channel.REGISTERED_LETTER))
+    row = notifier.record_letter_tracking("k/1", "1A 234 567 8901 2")
+    assert row.tracking_number == "1A 234 567 8901 2"
+    notifier.send(_message("k/1", Channel.REGISTERED_LETTER))
+    assert [(r.outbox_key, r.tracking_number) for r in notifier.rows()] == [
+        ("k/1", "1A 234 567 8901 2")
+    ]
+    assert len(list(tmp_path.glob("*.pdf"))) == 1
+
+
+def test_tracking_an_unknown_letter_or_sending_an_email_is_refused(tmp_path: Path) -> None:
+    notifier = LetterNotifier(tmp_path, sender=SENDER)
+    with pytest.raises(UnknownRecord):
+        notifier.record_letter_tracking("nope", "1A")
+    with pytest.raises(PermanentDeliveryError):
+        notifier.send(_message("k/3", Channel.EMAIL))

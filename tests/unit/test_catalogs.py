@@ -1,0 +1,132 @@
+"""The built-in catalogs: complete, current, and checked by a function that can fail."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_file
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+import dunning_core.rendering
+from dunning_core.rendering.catalog import LANGUAGES, catalog_languages
+from dunning_core.rendering.catalog_check import catalog_problems, compare_catalogs
+
+LOCALE = Path(dunning_core.rendering.__file__).parent / "locale"
+POT = LOCALE / "dunning_core.pot"
+SOURCES = [
+    Path(dunning_core.rendering.__file__).parent / "_notices.py",
+    Path(dunning_core.rendering.__file__).parent / "_document_texts.py",
+]
+TRANSLATED = [language for language in LANGUAGES if language != "en"]
+
+
+def _po(language: str) -> Path:
+    return LOCALE / language / "LC_MESSAGES" / "dunning_core.po"
+
+
+def _mo(language: str) -> Path:
+    return LOCALE / language / "LC_MESSAGES" / "dunning_core.mo"
+
+
+def test_the_package_ships_a_catalog_per_language() -> None:
+    assert catalog_languages() == frozenset(LANGUAGES)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_catalog_translates_every_text_with_the_same_placeholders(language: str) -> None:
+    assert catalog_problems(POT, _po(language)) == []
+
+
+def test_the_template_holds_every_text_the_source_marks() -> None:
+    keywords = {"_t": ((1, "c"), 2), "_tn": ((1, "c"), 2, 3)}
+    marked = {
+        (context, message if isinstance(message, str) else message[0])
+        for source in SOURCES
+        for _, message, _, context in extract_from_file("python", str(source), keywords=keywords)
+    }
+    with POT.open("rb") as handle:
+        template = read_po(handle)
+    in_template = {
+        (m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in template if m.id
+    }
+    assert marked == in_template, "run `make messages`: the .pot is stale"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_compiled_catalogs_match_their_sources(language: str) -> None:
+    with _po(language).open("rb") as handle:
+        source = read_po(handle, locale=language)
+    with _mo(language).open("rb") as handle:
+        compiled = read_mo(handle)
+    expected = {(m.context, _first(m.id)): _forms(m.string) for m in source if m.id}
+    actual = {(m.context, _first(m.id)): _forms(m.string) for m in compiled if m.id}
+    assert actual == expected, "run `make messages`: the .mo is stale"
+
+
+def _first(msgid: str | tuple[str, ...]) -> str:
+    return msgid if isinstance(msgid, str) else msgid[0]
+
+
+def _forms(msgstr: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    return (msgstr,) if isinstance(msgstr, str) else tuple(msgstr)
+
+
+def _catalogs(
+    *entries: tuple[str, str | tuple[str, str], str | tuple[str, ...]],
+) -> tuple[Catalog, Catalog]:
+    pot = Catalog()
+    po = Catalog(locale="fr")
+    for context, msgid, msgstr in entries:
+        pot.add(msgid, context=context)
+        if msgstr:
+            po.add(msgid, msgstr, context=context)
+    # Round-trip through the .po format, as the real files are read.
+    return _round_trip(pot, None), _round_trip(po, "fr")
+
+
+def _round_trip(catalog: Catalog, locale: str | None) -> Catalog:
+    from babel.messages.pofile import write_po
+
+    buffer = io.BytesIO()
+    write_po(buffer, catalog)
+    buffer.seek(0)
+    return read_po(buffer, locale=locale)
+
+
+def test_a_missing_translation_is_a_problem() -> None:
+    pot, po = _catalogs(
+        ("a|subject", "Invoice {number}", "Facture {number}"),
+        ("a|body", "Pay {amount}", ""),
+    )
+    problems = compare_catalogs(pot, po)
+    assert len(problems) == 1
+    assert problems[0].startswith("a|body") and "missing" in problems[0]
+
+
+def test_a_placeholder_that_differs_from_the_english_text_is_a_problem() -> None:
+    pot, po = _catalogs(("a|body", "Pay {amount} by {day}", "Payez {montant} avant le {day}"))
+    problems = compare_catalogs(pot, po)
+    assert len(problems) == 1
+    assert "missing ['amount']" in problems[0] and "unknown ['montant']" in problems[0]
+
+
+def test_a_plural_needs_every_form_of_the_language() -> None:
+    pot, po = _catalogs(
+        ("a|days", ("{n} day", "{n} days"), ("{n} jour", "{n} jours")),
+    )
+    # French has three forms (one, many, other): two are not enough.
+    problems = compare_catalogs(pot, po)
+    assert len(problems) == 1
+    assert problems[0].startswith("a|days")
+
+
+def test_a_complete_catalog_has_no_problem() -> None:
+    pot, po = _catalogs(
+        ("a|subject", "Invoice {number}", "Facture {number}"),
+        ("a|days", ("{n} day", "{n} days"), ("{n} jour", "{n} jours", "{n} jours")),
+    )
+    assert compare_catalogs(pot, po) == []
