@@ -367,6 +367,10 @@ class ReviewStore(Protocol):
           page holds at most ``limit``. With ``shard=(i, n)``, only that shard's.
         * ``basis`` returns what ``put_basis`` stored last (one per store), or
           ``None``.
+        * No mark is lost: ``schedule`` runs in the unit of work that read the
+          account's data, so a mark another transaction commits meanwhile must survive
+          it. The memory and SQLite stores serialise writers, so none can; a store with
+          concurrent writers locks what the batch reads, or compares a mark counter.
 
     Proved by ``ReviewStoreContract`` (``test_every_write_marks_the_account``,
     ``test_due_pages_in_review_order``).
