@@ -3,13 +3,13 @@
 A hypothesis state machine draws a small portfolio, then lives through up to 90 days:
 on each day it records payments (cleared, pending, dated ahead), reversals, credit
 notes, invoices (some issued ahead), promises, disputes and their resolution, holds,
-insolvency proceedings and rulings, account changes, ladder assignments and whole
-configuration changes; then it runs the next day's cycle twice, on two stores that
-received the same writes: the incremental run (the accounts marked or whose wake-up
-date came) on one, ``full=True`` on the other. After every day both stores must hold
-the same history, outbox, events, charges and states, and both reports the same
-actions, messages, suspensions, reactivations, credit alerts and errors. It runs on
-the memory and the SQLite stores.
+insolvency proceedings and rulings, write-offs, refunds, account changes, ladder
+assignments and whole configuration changes; then it runs the next day's cycle twice,
+on two stores that received the same writes: the incremental run (the accounts marked
+or whose wake-up date came) on one, ``full=True`` on the other. After every day both
+stores must hold the same history, outbox, events, charges and states, and both
+reports the same actions, messages, suspensions, reactivations, credit alerts and
+errors. It runs on the memory and the SQLite stores.
 
 The mutation cases compute one policy's wake-up date a day late and check that the
 same machine then fails: the test can tell a wrong wake-up date.
@@ -37,7 +37,14 @@ from dunning_core.adapters.storage.sqlite import SqliteStore
 from dunning_core.domain.account import PostalAddress
 from dunning_core.domain.facts import Dispute, Hold, InsolvencyProceeding, PromiseToPay
 from dunning_core.domain.invoice import CreditNote
-from dunning_core.domain.payment import Allocation, AllocationKind, Payment, PaymentStatus
+from dunning_core.domain.payment import (
+    Allocation,
+    AllocationKind,
+    Payment,
+    PaymentStatus,
+    Refund,
+)
+from dunning_core.errors import DunningError
 from dunning_core.policies.credit import CreditAlertPolicy
 from dunning_core.policies.ladder import LadderAssignment, presets
 from dunning_core.policies.suspension import (
@@ -50,8 +57,11 @@ from dunning_core.ports import UnitOfWork, UowFactory
 from dunning_core.service import _steps
 from dunning_core.service import cycle as cycle_module
 from dunning_core.service.cycle import CycleReport, run_cycle
+from dunning_core.service.invoices import record_credit_note
 from dunning_core.service.payments import record_payment, reverse_payment
+from dunning_core.service.refunds import refund_credit
 from dunning_core.service.settings import CycleConfig
+from dunning_core.service.write_offs import write_off_invoice
 
 START = date(2026, 3, 2)
 LAST_DAY = START + timedelta(days=90)
@@ -154,6 +164,9 @@ operations = st.one_of(
     st.tuples(st.just("account"), st.integers(0, 9), st.integers(0, 3)),
     st.tuples(st.just("assign"), st.integers(0, 9), st.sampled_from(LADDERS)),
     st.tuples(st.just("config"), st.integers(0, len(CONFIGS) - 1)),
+    st.tuples(st.just("write_off"), st.integers(0, 99), st.booleans()),
+    st.tuples(st.just("refund"), st.integers(0, 9), st.integers(1, 200), st.integers(0, 3)),
+    st.tuples(st.just("credit_note_service"), st.integers(0, 9), st.integers(0, 3), amounts),
 )
 #: Most days nothing is written: wake-up dates alone decide what the run evaluates.
 days_writes = st.one_of(st.just([]), st.just([]), st.lists(operations, min_size=1, max_size=3))
@@ -230,8 +243,16 @@ class CycleEquivalence(RuleBasedStateMachine):
                 uow.commit()
 
     def _services(self, call: Callable[[UowFactory], object]) -> None:
+        """A service call on both stores: it succeeds on both, or refuses on both."""
+        refused = []
         for factory in (self.incremental, self.full):
-            call(factory)
+            try:
+                call(factory)
+            except DunningError as error:  # e.g. nothing left to write off
+                refused.append(type(error))
+            else:
+                refused.append(None)
+        assert refused[0] == refused[1], f"the stores disagree on a service call: {refused}"
 
     def _account(self, index: int) -> Account:
         ids = sorted(self.accounts)
@@ -427,6 +448,44 @@ class CycleEquivalence(RuleBasedStateMachine):
         assignments = dict(self.config.assignments)
         assignments[account.id] = LadderAssignment(account_id=account.id, ladder=ladder)
         self.config = attrs.evolve(self.config, assignments=assignments)
+
+    def _op_write_off(self, index: int, part: bool) -> None:
+        # An invoice issued by today (write_off_invoice raises KeyError, not an error of
+        # the library's, for one dated later: left to the services' owner).
+        issued = [i for i in self.invoices if i.issued_on <= self.day]
+        if not issued:
+            return
+        invoice = issued[index % len(issued)]
+        self._services(
+            lambda f: write_off_invoice(
+                f(),
+                invoice.number,
+                reason="uncollectible",
+                as_of=self.day,
+                amount=eur(10) if part else None,
+                config=self.config,
+            )
+        )
+
+    def _op_refund(self, index: int, units: int, later: int) -> None:
+        account = self._account(index)
+        refund = Refund(
+            id=self._next("R-"),
+            account_id=account.id,
+            amount=eur(units),
+            refunded_on=self.day + timedelta(days=later),
+        )
+        self._services(lambda f: refund_credit(f(), refund, config=self.config, as_of=self.day))
+
+    def _op_credit_note_service(self, index: int, issued: int, units: int) -> None:
+        account = self._account(index)
+        note = CreditNote(
+            number=self._next("C-"),
+            account_id=account.id,
+            issued_on=self.day + timedelta(days=issued),
+            amount=eur(units),
+        )
+        self._services(lambda f: record_credit_note(f(), note, config=self.config, as_of=self.day))
 
     def _op_config(self, index: int) -> None:
         """A new configuration (keeping the ladder assignments made so far)."""
