@@ -560,7 +560,7 @@ def test_incremental_cycle_writes_what_full_runs_write(kind: str) -> None:
         MACHINES[kind],
         settings=settings(
             max_examples=settings.default.max_examples // (2 if kind == "memory" else 4),
-            stateful_step_count=60,
+            stateful_step_count=90,  # a day per step: up to 90 simulated days
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],
         ),
