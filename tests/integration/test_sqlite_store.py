@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 import sqlite3
 import threading
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dunning_core import Invoice, Money, Payment, PaymentStatus
 from dunning_core.adapters.storage._sqlite_schema import MIGRATIONS
@@ -410,3 +413,12 @@ def test_rows_read_without_validation_equal_the_validated_ones(tmp_path: Path) -
     assert type(trusted_payment.status) is PaymentStatus
     assert trusted_payment == attrs.evolve(trusted_payment)  # evolve re-validates it
     store.close()
+
+
+@given(st.lists(st.text(st.characters(codec="utf-8"))))
+def test_lists_of_strings_are_stored_as_json_would_write_them(values: list[str]) -> None:
+    from dunning_core.adapters.storage import _sqlite_rows as rows
+
+    assert rows._json_strings(values) == json.dumps(
+        values, ensure_ascii=False, separators=(",", ":")
+    )

@@ -16,6 +16,7 @@ can check, and they are read a row per account at most).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -124,6 +125,18 @@ def parse_day(text: str | None) -> date | None:
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+# What JSON escapes in a string when non-ASCII is kept: quotes, backslashes, controls.
+_JSON_SPECIAL = re.compile(r'["\\\x00-\x1f]')
+
+
+def _json_strings(values: Sequence[str]) -> str:
+    """``_json(list(values))`` for strings, written directly when none needs escaping
+    (invoice numbers, reason codes: one per history row the cycle writes)."""
+    if any(_JSON_SPECIAL.search(value) for value in values):
+        return _json(list(values))
+    return '["' + '","'.join(values) + '"]' if values else "[]"
 
 
 # -- accounts ---------------------------------------------------------------------------
@@ -446,7 +459,7 @@ def promise_row(promise: PromiseToPay) -> tuple[Any, ...]:
         promise.due_on.isoformat(),
         promise.amount.minor_units,
         promise.amount.currency,
-        _json(list(promise.invoice_numbers)),
+        _json_strings(promise.invoice_numbers),
     )
 
 
@@ -556,7 +569,7 @@ def action_row(record: ActionRecord) -> tuple[Any, ...]:
         record.stage,
         record.action,
         record.channel,
-        _json(list(record.invoice_numbers)),
+        _json_strings(record.invoice_numbers),
         record.fired_on.isoformat(),
         int(record.skipped),
         record.payload,
@@ -585,7 +598,7 @@ def suspension_row(state: SuspensionState) -> tuple[Any, ...]:
     return (
         state.account_id,
         int(state.suspended),
-        _json(list(state.reason_codes)),
+        _json_strings(state.reason_codes),
         optional_day(state.since),
         int(state.requires_prepayment),
     )
