@@ -13,12 +13,14 @@ PIP_LOCKED := -m pip install --quiet --require-hashes --no-deps
 # The project itself, from the working tree, with the locked build backend.
 PIP_PROJECT := -m pip install --quiet --no-deps --no-build-isolation --editable .
 
-.PHONY: help test lint typecheck pytest check-lock demo bench soak docs lock lock-upgrade \
-	test-latest test-oldest clean messages pdf-tools browser
+.PHONY: help test lint typecheck pytest postgres-binaries check-lock demo demo-smtp bench soak \
+	docs lock \
+	lock-upgrade test-latest test-oldest clean messages pdf-tools browser
 
 help:
 	@echo "make test         - ruff, ruff format --check, mypy --strict, pytest (hypothesis profile ci)"
 	@echo "make demo         - run the sample portfolio on the embedded SQLite default"
+	@echo "make demo-smtp    - the same, e-mail sent through SmtpNotifier to a local server"
 	@echo "make bench        - performance figures (ratios against baselines of the same run)"
 	@echo "make docs         - build the documentation (warnings fail the build)"
 	@echo "make lock         - rewrite $(LOCK) after a dependency change (keeps existing pins)"
@@ -45,13 +47,32 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src scripts
 
+# The PostgreSQL tests start a throwaway server from the machine's PostgreSQL binaries
+# (and a PgBouncer in front of it); install them when missing (as root, through apt), or say how. The tests themselves fail
+# with the same hint if they are still missing: they are never skipped.
+postgres-binaries:
+	@if ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15; \
+		else \
+			echo "PostgreSQL 15 binaries missing: apt-get install postgresql-15"; \
+		fi; \
+	fi
+	@if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer; \
+		else \
+			echo "PgBouncer missing: apt-get install pgbouncer"; \
+		fi; \
+	fi
+
 # Debian's chromium, for the HTML report's test in a headless browser
 # (tests/e2e/test_cli_report.py); installed once, when missing.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
 
-pytest: $(STAMP) pdf-tools browser
+pytest: $(STAMP) pdf-tools browser postgres-binaries
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q
 
 test: check-lock lint typecheck pytest
@@ -59,7 +80,11 @@ test: check-lock lint typecheck pytest
 demo: $(STAMP)
 	$(BIN)/python -m examples.demo
 
-bench: $(STAMP)
+# The demo's e-mail through SmtpNotifier to an SMTP server it starts on 127.0.0.1.
+demo-smtp: $(STAMP)
+	$(BIN)/python -m examples.demo --smtp
+
+bench: $(STAMP) postgres-binaries
 	@for f in benchmarks/bench_*.py; do \
 		echo "== $$f"; $(BIN)/python $$f || exit 1; \
 	done

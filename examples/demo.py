@@ -12,10 +12,18 @@ Each simulated day (with a fixed clock, so two runs print the same thing):
 
 The run ends with a summary: actions by kind, suspensions and reactivations, amounts
 collected, and the outbox's state.
+
+``python -m examples.demo --smtp`` (``make demo-smtp``) sends the e-mail for real: it
+starts an SMTP server (aiosmtpd) on 127.0.0.1 with a throwaway certificate authority,
+and a :class:`~dunning_core.adapters.notify.RoutingNotifier` hands every e-mail to an
+:class:`~dunning_core.adapters.notify.SmtpNotifier` (STARTTLS, certificate checked,
+AUTH) and prints the other channels. The summary then counts the messages the server
+received against the e-mail marked SENT in the outbox.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import shutil
 import sys
@@ -37,6 +45,7 @@ from dunning_core import (
     PaymentStatus,
     PromiseToPay,
 )
+from dunning_core.adapters.notify import RoutingNotifier, SmtpNotifier, accounts_from
 from dunning_core.adapters.notify.letters import LetterNotifier
 from dunning_core.adapters.storage.sqlite import SqliteStore
 from dunning_core.documents.letter import Letter, Sender
@@ -45,6 +54,7 @@ from dunning_core.domain.events import AccountReactivated, AccountSuspended
 from dunning_core.domain.outbox import Delivery, OutboxMessage
 from dunning_core.policies.allocation import AllocationPolicy
 from dunning_core.policies.ladder import HandOver, LadderAssignment, presets
+from dunning_core.ports import Notifier
 from dunning_core.service.cycle import run_cycle
 from dunning_core.service.dispatch import dispatch
 from dunning_core.service.facts import (
@@ -55,6 +65,8 @@ from dunning_core.service.facts import (
 from dunning_core.service.outcomes import AccountOutcome
 from dunning_core.service.payments import record_payment, reverse_payment
 from dunning_core.service.settings import CycleConfig
+from dunning_core.testing.fakes import FixedClock
+from dunning_core.testing.servers import LocalSmtpServer, TlsMode
 from examples.scenario import Scenario, load
 
 OUT = Path(__file__).resolve().parents[1] / "demo-out"
@@ -105,6 +117,9 @@ class DemoResult:
     messages: list[OutboxMessage]
     events: dict[str, list[str]]
     letters: list[Path]
+    emails_sent: int = 0
+    smtp_received: int | None = None
+    smtp_message_ids: tuple[str, ...] = ()
 
 
 def _config(scenario: Scenario) -> CycleConfig:
@@ -205,8 +220,52 @@ def _apply_event(
     return f"  {account}: {text}", change
 
 
-def run_demo(path: Path, write: Callable[[str], None] = print) -> DemoResult:
-    """Run the scenario on a fresh SQLite file at ``path`` and return its key facts."""
+#: The demo SMTP server's login (a throwaway server on 127.0.0.1).
+SMTP_USER, SMTP_PASSWORD = "dunning-demo", "demo-only-password"
+
+
+def _smtp_notifier(
+    store: SqliteStore, printing: PrintingNotifier, server: LocalSmtpServer, clock: FixedClock
+) -> Notifier:
+    smtp = SmtpNotifier(
+        server.host,
+        server.port,
+        sender="ACME Billing <billing@acme.example>",
+        reply_to="Accounts receivable <ar@acme.example>",
+        cafile=server.ca_file,
+        username=SMTP_USER,
+        password=SMTP_PASSWORD,
+        clock=clock,
+        timeout=10,
+    )
+
+    class PrintAndSend:
+        """Prints every e-mail like the plain demo, then sends it over SMTP."""
+
+        def send(self, message: OutboxMessage) -> Delivery:
+            printing.send(message)
+            return smtp.send(message)
+
+    transports: dict[Channel | str, Notifier] = dict.fromkeys(Channel, printing)
+    transports[Channel.EMAIL] = PrintAndSend()
+    # No quiet hours and no fallback here: the run sends what the plain demo prints.
+    return RoutingNotifier(
+        transports,
+        accounts=accounts_from(store.unit_of_work),
+        fallbacks={},
+        sending_hours={},
+        clock=clock,
+    )
+
+
+def run_demo(
+    path: Path, write: Callable[[str], None] = print, *, smtp: LocalSmtpServer | None = None
+) -> DemoResult:
+    """Run the scenario on a fresh SQLite file at ``path`` and return its key facts.
+
+    With ``smtp`` (a started :class:`LocalSmtpServer` with TLS and credentials
+    ``SMTP_USER`` / ``SMTP_PASSWORD``), e-mail goes to it through ``SmtpNotifier``.
+    """
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     scenario = load()
@@ -220,7 +279,9 @@ def run_demo(path: Path, write: Callable[[str], None] = print) -> DemoResult:
     spool = path.parent / "letters"
     if spool.exists():
         shutil.rmtree(spool)
-    notifier = PrintingNotifier(write, LetterNotifier(spool, sender=SENDER))
+    printing = PrintingNotifier(write, LetterNotifier(spool, sender=SENDER))
+    clock = FixedClock(datetime.combine(scenario.start, time(23, 0), tzinfo=UTC))
+    notifier: Notifier = printing if smtp is None else _smtp_notifier(store, printing, smtp, clock)
     rng = random.Random(20260301)
     suspended_on: dict[str, list[date]] = defaultdict(list)
     reactivated: dict[str, list[tuple[date, str]]] = defaultdict(list)
@@ -292,12 +353,8 @@ def run_demo(path: Path, write: Callable[[str], None] = print) -> DemoResult:
         )
         for line in lines:
             write(line)
-        dispatch(
-            store.unit_of_work,
-            notifier,
-            datetime.combine(day, time(23, 0), tzinfo=UTC),
-            rng=rng,
-        )
+        clock.set(datetime.combine(day, time(23, 0), tzinfo=UTC))
+        dispatch(store.unit_of_work, notifier, clock.now(), rng=rng)
 
     with store.unit_of_work() as uow:
         counts = {str(status): n for status, n in uow.outbox.counts().items()}
@@ -306,15 +363,24 @@ def run_demo(path: Path, write: Callable[[str], None] = print) -> DemoResult:
             account_id: [e.kind for e in records]
             for account_id, records in uow.history.events_of(ids).items()
         }
+        emails_sent = sum(
+            1
+            for messages in uow.outbox.messages_of(ids).values()
+            for message in messages
+            if message.channel == Channel.EMAIL and message.status == "SENT"
+        )
     return DemoResult(
         suspended_on=dict(suspended_on),
         reactivated=dict(reactivated),
         actions=actions,
         collected={code: Money(amount, code) for code, amount in sorted(collected.items())},
         outbox=counts,
-        messages=notifier.sent,
+        messages=printing.sent,
         events=events,
-        letters=notifier.letter_files,
+        letters=printing.letter_files,
+        emails_sent=emails_sent,
+        smtp_received=None if smtp is None else len(smtp.messages),
+        smtp_message_ids=() if smtp is None else tuple(m.message_id for m in smtp.messages),
     )
 
 
@@ -338,6 +404,13 @@ def _summary(result: DemoResult, write: Callable[[str], None]) -> None:
     for status, count in sorted(result.outbox.items()):
         write(f"  {status:<8} {count:>4}")
     write(f"Messages sent: {len(result.messages)}")
+    if result.smtp_received is not None:
+        same = "equal" if result.smtp_received == result.emails_sent else "DIFFERENT"
+        write(
+            f"SMTP: {result.smtp_received} e-mail(s) received by the server on 127.0.0.1, "
+            f"{result.emails_sent} e-mail(s) SENT in the outbox ({same}); "
+            f"{len(set(result.smtp_message_ids))} distinct Message-IDs"
+        )
     _letters(result, write)
 
 
@@ -361,12 +434,26 @@ def _letters(result: DemoResult, write: Callable[[str], None]) -> None:
             write(f"  | {part}")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    unknown = [arg for arg in args if arg != "--smtp"]
+    if unknown:
+        print(f"usage: python -m examples.demo [--smtp] (unknown: {' '.join(unknown)})")
+        return 2
     OUT.mkdir(exist_ok=True)
-    result = run_demo(OUT / "demo.sqlite3")
+    if "--smtp" in args:
+        # aiosmtpd logs a deprecation of its own API on each login; it is not ours.
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
+        server = LocalSmtpServer(tls=TlsMode.STARTTLS, credentials=(SMTP_USER, SMTP_PASSWORD))
+        with server:
+            print(f"SMTP server (STARTTLS, AUTH) listening on {server.host}:{server.port}")
+            result = run_demo(OUT / "demo-smtp.sqlite3", smtp=server)
+    else:
+        result = run_demo(OUT / "demo.sqlite3")
     _summary(result, print)
     sys.stdout.flush()
+    return 0 if result.smtp_received in (None, result.emails_sent) else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

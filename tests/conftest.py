@@ -1,4 +1,4 @@
-"""Shared test set-up: hypothesis profiles.
+"""Shared test set-up: hypothesis profiles, and the throwaway PostgreSQL server.
 
 ``ci`` (used by ``make test``) is derandomized so CI is reproducible; ``dev`` is the
 default for local runs; ``soak`` (``make soak``) runs many more examples.
@@ -7,9 +7,12 @@ default for local runs; ``soak`` (``make soak``) runs many more examples.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from dunning_core.testing.postgres import PostgresBinariesMissing, TemporaryPostgres
 
 settings.register_profile(
     "ci",
@@ -24,6 +27,25 @@ settings.register_profile(
     "soak", max_examples=5_000, deadline=None, suppress_health_check=list(HealthCheck)
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[TemporaryPostgres]:
+    """A throwaway PostgreSQL server for the session (initdb + pg_ctl on a temporary
+    directory and a free port of 127.0.0.1), stopped and removed at the end.
+
+    Missing binaries fail the tests that need the server, with how to install them:
+    PostgreSQL tests are never skipped silently.
+    """
+    try:
+        server = TemporaryPostgres()
+    except PostgresBinariesMissing as error:
+        pytest.fail(f"PostgreSQL tests cannot run: {error}", pytrace=False)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.cleanup()
 
 
 def pytest_configure(config: pytest.Config) -> None:

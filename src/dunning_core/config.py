@@ -187,7 +187,10 @@ def _ladder(name: str, spec: Any, problems: Problems) -> Ladder | None:
         holidays: dict[str, Any] = {}
         _parse(problems, where, "holidays", spec["holidays"], _holidays, holidays)
         if "holidays" in holidays:
-            kwargs["calendar"] = BusinessCalendar(holidays=holidays["holidays"])
+            found = holidays["holidays"]
+            kwargs["calendar"] = (
+                found if isinstance(found, BusinessCalendar) else BusinessCalendar(holidays=found)
+            )
     if "business_hours" in spec:
         _parse(problems, where, "business_hours", spec["business_hours"], _hours, kwargs)
     stages = _stages(where, spec.get("stages"), problems)
@@ -333,9 +336,15 @@ def _amounts(value: Any) -> tuple[Money, ...]:
     return tuple(amounts)
 
 
-def _holidays(value: Any) -> frozenset[date]:
+def _holidays(value: Any) -> frozenset[date] | BusinessCalendar:
+    if isinstance(value, str):
+        # A region's public holidays: "FR", "NC", "DE-BY", "ES-CT" (the holidays extra).
+        country, _, subdivision = value.partition("-")
+        return BusinessCalendar.for_country(country, subdivision or None)
     if not isinstance(value, list):
-        raise InvalidField("", value, "must be a list of dates such as [2026-05-01]")
+        raise InvalidField(
+            "", value, 'must be a list of dates such as [2026-05-01], or a region such as "FR"'
+        )
     days = set()
     for item in value:
         if isinstance(item, str):

@@ -10,41 +10,55 @@ Catch :class:`DunningError` to handle everything this library raises on purpose.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 __all__ = [
     "AccountMismatch",
+    "BankFileError",
     "ChangeTooSoon",
     "ConfigError",
     "ConstraintViolation",
     "CurrencyMismatch",
+    "DeliveryDeferred",
     "DeliveryError",
     "DunningError",
     "DuplicatePayment",
     "DuplicateRefund",
+    "HostileBankFile",
     "InvalidAmount",
     "InvalidAsOf",
     "InvalidContact",
+    "InvalidCreditorReference",
     "InvalidDateRange",
     "InvalidField",
+    "InvalidIban",
     "InvalidInputFile",
     "InvalidLadder",
     "InvalidLocale",
     "InvalidPolicy",
     "InvalidRemittance",
+    "InvalidSignature",
     "InvalidSmsProfile",
     "InvalidTimezone",
     "InvalidUnitOfWork",
+    "MalformedBankFile",
+    "MalformedMessage",
     "PermanentDeliveryError",
     "RenderError",
     "SchemaVersionError",
+    "ShardPlanMismatch",
     "StoreBusy",
     "StoreError",
+    "StoreUnavailable",
     "TemplateError",
     "TransientDeliveryError",
     "UnitOfWorkClosed",
     "UnknownCurrency",
+    "UnknownDeliveryOutcome",
     "UnknownRecord",
+    "UnsupportedBankFile",
+    "WebhookVerificationError",
 ]
 
 
@@ -230,6 +244,13 @@ class StoreBusy(StoreError):
     safe: nothing of the failed unit of work was written."""
 
 
+class StoreUnavailable(StoreError, ConnectionError):
+    """The store's server could not be reached, or the connection broke in the middle
+    of a unit of work (a restart, a network cut). Nothing of the unit of work was
+    committed unless its ``commit()`` returned; retrying later is safe for the
+    library's services (their writes are keyed or checkpointed)."""
+
+
 class ConstraintViolation(StoreError, ValueError):
     """A write broke an integrity rule: a record of an unknown account, an allocation
     to an unknown invoice, a second record under a key that must be unique."""
@@ -264,6 +285,24 @@ class SchemaVersionError(StoreError):
         )
 
 
+class ShardPlanMismatch(DunningError, ValueError):
+    """A cycle shard was asked with another number of shards than its run date's plan
+    (or with no plan on file): running it would evaluate accounts of other shards.
+
+    Attributes:
+        run_date: The run date.
+        planned: The number of shards on file (``None`` without a plan).
+        asked: The number of shards of the refused job or plan.
+    """
+
+    def __init__(self, run_date: Any, planned: int | None, asked: int) -> None:
+        self.run_date = run_date
+        self.planned = planned
+        self.asked = asked
+        on_file = "no plan is on file" if planned is None else f"it is planned in {planned}"
+        super().__init__(f"run date {run_date}: refusing a split in {asked} shards, {on_file}")
+
+
 class InvalidUnitOfWork(InvalidField, TypeError):
     """A service got a unit of work where it takes a factory of them, or the reverse.
 
@@ -296,12 +335,74 @@ class DeliveryError(DunningError):
 
 class TransientDeliveryError(DeliveryError):
     """The delivery may succeed later (timeout, rate limit, provider 5xx): the message is
-    retried with backoff until its attempts run out."""
+    retried with backoff until its attempts run out.
+
+    Attributes:
+        retry_after: How long the provider asked to wait (its ``Retry-After``), or
+            ``None``; the dispatcher waits at least that long.
+    """
+
+    def __init__(self, reason: str, *, retry_after: timedelta | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class DeliveryDeferred(TransientDeliveryError):
+    """Not now, but nothing failed: the message may not go out before ``not_before``
+    (quiet hours, a Sunday, a public holiday in the recipient's timezone). The
+    dispatcher schedules it for that instant.
+
+    Attributes:
+        not_before: The first instant the message may be sent (timezone-aware).
+    """
+
+    def __init__(self, reason: str, *, not_before: datetime) -> None:
+        super().__init__(reason)
+        self.not_before = not_before
 
 
 class PermanentDeliveryError(DeliveryError):
     """The delivery will never succeed (malformed address, recipient unknown, provider
-    4xx): the message goes to the dead letters at once."""
+    4xx): the message goes to the dead letters at once.
+
+    Attributes:
+        address_dead: True when the provider says the address itself is dead (a hard
+            bounce, an unknown mailbox or number), so a router may try another channel.
+    """
+
+    def __init__(self, reason: str, *, address_dead: bool = False) -> None:
+        super().__init__(reason)
+        self.address_dead = address_dead
+
+
+class MalformedMessage(PermanentDeliveryError, ValueError):
+    """A message was refused before anything was sent: a header value with CR, LF or
+    NUL in it (header injection), an address or number that does not parse. The
+    message goes to the dead letters with this reason; nothing left the machine.
+
+    Attributes:
+        field: What was wrong (``"subject"``, ``"recipient"``, ``"sender"``).
+        value: The value refused.
+        problem: Why.
+    """
+
+    def __init__(self, field: str, value: Any, problem: str) -> None:
+        super().__init__(f"{field}={value!r}: {problem}", address_dead=field == "recipient")
+        self.field = field
+        self.value = value
+        self.problem = problem
+
+
+class UnknownDeliveryOutcome(DeliveryError):
+    """The request reached the provider but no answer came back (a timeout after it was
+    written, a connection dropped before the reply): the provider may have sent the
+    message. Without an idempotency key the provider honours, sending again could
+    duplicate it, so the dispatcher moves it to the dead letters marked for review."""
+
+
+class WebhookVerificationError(DunningError, ValueError):
+    """A received webhook failed verification: a header missing, a timestamp outside
+    the tolerance, or no signature matching the body with any of the secrets."""
 
 
 # -- rendering --------------------------------------------------------------------------
@@ -318,6 +419,63 @@ class RenderError(DunningError):
     def __init__(self, template_key: str, problem: str) -> None:
         self.template_key = template_key
         super().__init__(f"template {template_key!r}: {problem}")
+
+
+# -- bank files and payment providers (adapters.bank) ----------------------------------
+
+
+class InvalidIban(InvalidField):
+    """An IBAN is malformed: unknown country format, wrong length or check digits."""
+
+
+class InvalidCreditorReference(InvalidField):
+    """A creditor reference is not a valid ISO 11649 RF reference, or an invoice number
+    cannot be carried by one (no letter or digit, more than 21)."""
+
+
+class BankFileError(DunningError, ValueError):
+    """A bank file cannot be read at all (a single bad entry is reported as a problem
+    instead, and the rest of the file is still read).
+
+    Attributes:
+        source: The file's name (or ``"<stream>"``).
+        line: The line the problem was found on, when known.
+        problem: What is wrong.
+    """
+
+    def __init__(self, source: str, line: int | None, problem: str) -> None:
+        self.source = source
+        self.line = line
+        self.problem = problem
+        where = f"{source}:{line}" if line is not None else source
+        super().__init__(f"{where}: {problem}")
+
+
+class HostileBankFile(BankFileError):
+    """The file declares a DTD, an entity or an external reference: an XML bomb or an
+    XXE attempt. ISO 20022 messages never need one, so nothing of the file is read."""
+
+
+class MalformedBankFile(BankFileError):
+    """The file is not well-formed (truncated XML, an MT940 statement without its
+    closing balance) or its statement is inconsistent as a whole."""
+
+
+class UnsupportedBankFile(BankFileError):
+    """The file is not a message this reader knows (another namespace, another
+    message, a version outside the supported range)."""
+
+
+class InvalidSignature(DunningError, ValueError):
+    """A webhook's signature is missing, malformed, stale or does not match.
+
+    Attributes:
+        problem: What is wrong, without the secret or the expected signature.
+    """
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(problem)
 
 
 class TemplateError(RenderError, ValueError):

@@ -488,6 +488,12 @@ class Notifier(Protocol):
     succeed and :class:`~dunning_core.errors.PermanentDeliveryError` when none will.
     Implementations pass ``message.key`` to providers that deduplicate on an
     idempotency key, which is what makes a resend after a crash harmless.
+
+    Three refinements the dispatcher understands: a transient error may carry
+    ``retry_after`` (the provider's ``Retry-After``) or be a
+    :class:`~dunning_core.errors.DeliveryDeferred` (not now: quiet hours), and an
+    :class:`~dunning_core.errors.UnknownDeliveryOutcome` says the provider may have
+    sent the message although no answer came back, so it is not retried blindly.
     """
 
     def send(self, message: OutboxMessage) -> Delivery:
@@ -508,7 +514,8 @@ class RenderedMessage:
     Attributes:
         subject: The subject line (empty for SMS and call tasks).
         body: The plain-text body.
-        html: The HTML body for email, or ``None``.
+        html: The HTML body for email, or ``None`` (the cycle copies it to
+            :attr:`~dunning_core.domain.outbox.OutboxMessage.html_body`).
         locale: The locale whose text was used (``""`` when the renderer does not say).
         requested_locale: The locale asked for; it differs from ``locale`` when the text
             fell back (``"vi_VN"`` asked, ``"en"`` used).

@@ -186,3 +186,39 @@ def test_the_formal_notice_is_spooled_as_a_registered_letter(
     assert f"  {pdf}" in printed
     start = printed.index("The French formal notice (first lines):")
     assert "  | Mise en demeure de payer" in printed[start:]
+
+
+def test_the_smtp_demo_delivers_every_sent_email_once(tmp_path: Path) -> None:
+    from examples.demo import SMTP_PASSWORD, SMTP_USER
+
+    from dunning_core.testing.servers import LocalSmtpServer, TlsMode
+
+    lines: list[str] = []
+    server = LocalSmtpServer(tls=TlsMode.STARTTLS, credentials=(SMTP_USER, SMTP_PASSWORD))
+    with server:
+        result = run_demo(tmp_path / "smtp.sqlite3", lines.append, smtp=server)
+        received = server.messages
+    assert result.emails_sent == result.smtp_received == len(received) > 50
+    assert len(set(result.smtp_message_ids)) == len(received)
+    assert all(m.tls and m.login == SMTP_USER for m in received)
+    emails = [m for m in result.messages if m.channel == "EMAIL"]
+    assert sorted(m.recipient for m in emails) == sorted(m.message["To"] for m in received), (
+        "every e-mail printed went to the server, to the same recipients"
+    )
+
+
+def test_the_smtp_demo_command_prints_equal_counts() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "examples.demo", "--smtp"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr
+    [counts] = [line for line in done.stdout.splitlines() if line.startswith("SMTP: ")]
+    assert "(equal)" in counts

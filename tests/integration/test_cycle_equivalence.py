@@ -9,7 +9,7 @@ on two stores that received the same writes: the incremental run (the accounts m
 or whose wake-up date came) on one, ``full=True`` on the other. After every day both
 stores must hold the same history, outbox, events, charges and states, and both
 reports the same actions, messages, suspensions, reactivations, credit alerts and
-errors. It runs on the memory and the SQLite stores.
+errors. It runs on the memory, SQLite and PostgreSQL stores.
 
 The mutation cases compute one policy's wake-up date a day late and check that the
 same machine then fails: the test can tell a wrong wake-up date.
@@ -206,6 +206,7 @@ class CycleEquivalence(RuleBasedStateMachine):
     """Incremental runs on one store, full runs on the other, the same writes to both."""
 
     kind = "memory"
+    conninfo = ""  # the PostgreSQL server's, set by the test
 
     def __init__(self) -> None:
         super().__init__()
@@ -226,6 +227,14 @@ class CycleEquivalence(RuleBasedStateMachine):
     def _open(self) -> UowFactory:
         if self.kind == "memory":
             return MemoryStore().unit_of_work
+        if self.kind == "postgres":
+            from dunning_core.adapters.storage.postgres import PostgresStore
+
+            schema = f"equivalence_{next(_SCHEMAS)}"
+            pg = PostgresStore(self.conninfo, schema=schema, timeout=30)
+            self._exit.callback(_drop_schema, self.conninfo, schema)
+            self._exit.callback(pg.close)
+            return pg.unit_of_work
         folder = Path(self._exit.enter_context(tempfile.TemporaryDirectory(dir=_fast_tmp())))
         store = SqliteStore(folder / "cycle.sqlite3")
         self._exit.callback(store.close)
@@ -531,6 +540,20 @@ class SqliteCycleEquivalence(CycleEquivalence):
     kind = "sqlite"
 
 
+class PostgresCycleEquivalence(CycleEquivalence):
+    kind = "postgres"
+
+
+_SCHEMAS = itertools.count(1)
+
+
+def _drop_schema(conninfo: str, schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
 def _fast_tmp() -> str | None:
     """A RAM-backed temporary folder when the machine has one (fsync is most of the
     SQLite runs' time otherwise)."""
@@ -538,7 +561,13 @@ def _fast_tmp() -> str | None:
     return str(shm) if shm.is_dir() else None
 
 
-MACHINES = {"memory": CycleEquivalence, "sqlite": SqliteCycleEquivalence}
+MACHINES = {
+    "memory": CycleEquivalence,
+    "sqlite": SqliteCycleEquivalence,
+    "postgres": PostgresCycleEquivalence,
+}
+#: Examples per run: a share of the profile's (the SQLite and PostgreSQL runs cost more).
+SHARE = {"memory": 2, "sqlite": 4, "postgres": 12}
 
 
 def _late(real: Callable[..., Any], field: str) -> Callable[..., Any]:
@@ -560,12 +589,18 @@ MUTATIONS: dict[str, tuple[Any, str, str]] = {
 }
 
 
-@pytest.mark.parametrize("kind", sorted(MACHINES))
-def test_incremental_cycle_writes_what_full_runs_write(kind: str) -> None:
+@pytest.mark.parametrize(
+    "kind", ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_incremental_cycle_writes_what_full_runs_write(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    if kind == "postgres":
+        PostgresCycleEquivalence.conninfo = request.getfixturevalue("postgres_server").conninfo()
     run_state_machine_as_test(
         MACHINES[kind],
         settings=settings(
-            max_examples=settings.default.max_examples // (2 if kind == "memory" else 4),
+            max_examples=max(1, settings.default.max_examples // SHARE[kind]),
             stateful_step_count=90,  # a day per step: up to 90 simulated days
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],

@@ -55,6 +55,36 @@ def test_a_new_file_is_migrated_to_the_current_schema(tmp_path: Path) -> None:
     reopened.close()
 
 
+def test_a_version_3_file_gains_html_bodies_and_account_countries(tmp_path: Path) -> None:
+    path = tmp_path / "v3.sqlite3"
+    raw = sqlite3.connect(path)
+    raw.executescript("".join(MIGRATIONS[:3]) + "PRAGMA user_version=3;")
+    contacts = '[{"name":"","email":null,"mobile":"+33612345678","phone":null,'
+    contacts += '"postal_address":null,"channels":[],"role":"billing"}]'
+    raw.execute(
+        "INSERT INTO accounts VALUES ('A-1', 1, 'ACME', 'EUR', 'SMALL', 'fr_FR', 'UTC', NULL,"
+        " NULL, NULL, '[]', 'NET', 30, ?)",
+        (contacts,),
+    )
+    raw.execute(
+        "INSERT INTO outbox (key, account_id, channel, recipient, subject, body, created_at,"
+        " status, attempts, next_attempt_at, due_at) VALUES ('M-1', 'A-1', 'EMAIL',"
+        " 'a@example.com', 'S', 'B', ?, 'PENDING', 0, ?, ?)",
+        ("2026-03-01T09:00:00.000000+00:00",) * 3,
+    )
+    raw.commit()
+    raw.close()
+    store = SqliteStore(path)
+    assert store.schema_version == SCHEMA_VERSION >= 6
+    with store.unit_of_work() as uow:
+        account = uow.accounts.get("A-1")
+        message = uow.outbox.get("M-1")
+    assert account is not None and account.country is None and account.subdivision is None
+    assert account.contacts[0].mobile == "+33612345678"
+    assert message is not None and message.html_body is None and message.body == "B"
+    store.close()
+
+
 def test_a_file_from_a_newer_library_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
     SqliteStore(path).close()
@@ -275,13 +305,14 @@ def test_a_file_whose_version_4_created_refunds_migrates_too(tmp_path: Path) -> 
     store.close()
 
 
-def test_version_6_leaves_every_existing_account_due_at_the_next_run(tmp_path: Path) -> None:
+def test_version_7_leaves_every_existing_account_due_at_the_next_run(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    raw = _file_at_version(path, 5)
+    raw = _file_at_version(path, 6)
     for account_id in ("A-1", "A-2"):
         raw.execute(
-            "INSERT INTO accounts VALUES (?, 0, 'ACME', 'EUR', 'SMALL', 'en_US', 'UTC', NULL,"
-            " NULL, NULL, '[]', 'NET', 30, '[]')",
+            "INSERT INTO accounts (id, shard_key, name, currency, segment, locale, timezone,"
+            " tags, terms_kind, terms_days, contacts) VALUES (?, 0, 'ACME', 'EUR', 'SMALL',"
+            " 'en_US', 'UTC', '[]', 'NET', 30, '[]')",
             (account_id,),
         )
     raw.commit()

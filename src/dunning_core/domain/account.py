@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from dunning_core.domain._addresses import (
+    country_of_locale,
+    normalize_email,
+    normalize_phone,
+    valid_country,
+)
 from dunning_core.domain._checks import (
     field_name,
     non_empty_text,
@@ -167,19 +174,25 @@ class PostalAddress:
         return not self.missing_fields()
 
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
-
-
 def _check_email(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and not (isinstance(value, str) and _EMAIL.fullmatch(value)):
-        raise InvalidContact(field_name(instance, attribute), value, "not an email address")
+    if value is not None:
+        normalize_email(field_name(instance, attribute), value)
 
 
-def _check_mobile(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and not (isinstance(value, str) and _E164.fullmatch(value)):
-        raise InvalidContact(
-            field_name(instance, attribute), value, "must be in E.164 form such as '+687123456'"
+def _email_form(value: Any) -> Any:
+    # The normal form (lower-case domain, NFC); a bad value is left for the validator.
+    if isinstance(value, str):
+        try:
+            return normalize_email("Contact.email", value)
+        except InvalidContact:
+            return value
+    return value
+
+
+def _check_country(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not valid_country(value):
+        raise InvalidField(
+            field_name(instance, attribute), value, "must be an ISO 3166-1 alpha-2 code ('FR')"
         )
 
 
@@ -199,12 +212,37 @@ class Contact:
     tasks if ``phone`` or ``mobile``). ``invalid_numbers`` holds the numbers a call
     report found wrong: they are not used again, so the ladder falls back to the
     contact's other number, another contact, or the stage's other channels.
+
+    Phone numbers are read by libphonenumber and kept in E.164: the international form
+    (``+33 6 12 34 56 78``) at once, numbers as dialled in a country
+    (``06 12 34 56 78``, ``0033 6 12 34 56 78``) in ``country``, else the postal
+    address's country, else the
+    country of the :class:`Account` the contact is given to. ``mobile`` must be a mobile
+    number (SMS goes there); ``phone`` any valid number. E-mail addresses are checked
+    for their syntax only (internationalised domains allowed; nothing is looked up) and
+    kept with the domain in lower case.
+
+    Args:
+        name: The person or service.
+        email: An e-mail address.
+        mobile: A mobile number, for SMS and phone tasks.
+        phone: Any phone number, for phone tasks.
+        country: ISO 3166-1 alpha-2 country the numbers are written in, when national.
+        postal_address: Where letters go.
+        channels: The channels the contact accepts (all it has details for if empty).
+        role: What the contact is for (``"billing"`` by default).
+        invalid_numbers: Numbers (E.164) a call report found wrong.
+
+    Raises:
+        InvalidContact: an address or number does not parse, is impossible for its
+            country, or ``mobile`` is not a mobile number.
     """
 
     name: str = attrs.field(default="", validator=plain_text)
-    email: str | None = attrs.field(default=None, validator=_check_email)
-    mobile: str | None = attrs.field(default=None, validator=_check_mobile)
-    phone: str | None = attrs.field(default=None, validator=_check_mobile)
+    email: str | None = attrs.field(default=None, converter=_email_form, validator=_check_email)
+    mobile: str | None = attrs.field(default=None)
+    phone: str | None = attrs.field(default=None)
+    country: str | None = attrs.field(default=None, validator=_check_country)
     postal_address: PostalAddress | None = None
     channels: frozenset[Channel] = attrs.field(default=frozenset(), converter=_to_channels)
     role: str = attrs.field(default="billing", validator=plain_text)
@@ -222,12 +260,84 @@ class Contact:
             return self.phone
         return self.valid_mobile
 
+    @classmethod
+    def _stored(
+        cls,
+        *,
+        name: str,
+        email: str | None,
+        mobile: str | None,
+        phone: str | None,
+        country: str | None,
+        postal_address: PostalAddress | None,
+        channels: Iterable[str],
+        role: str,
+        invalid_numbers: Iterable[str],
+    ) -> Contact:
+        """A contact a store wrote itself, rebuilt without parsing its addresses again
+        (they were checked when it was written; the SMS and e-mail notifiers check what
+        they send anyway). For stores only: a hundred thousand accounts load without a
+        hundred thousand libphonenumber parses."""
+        contact = object.__new__(cls)
+        set_field = object.__setattr__
+        set_field(contact, "name", name)
+        set_field(contact, "email", email)
+        set_field(contact, "mobile", mobile)
+        set_field(contact, "phone", phone)
+        set_field(contact, "country", country)
+        set_field(contact, "postal_address", postal_address)
+        set_field(contact, "channels", frozenset(Channel(item) for item in channels))
+        set_field(contact, "role", role)
+        set_field(contact, "invalid_numbers", frozenset(invalid_numbers))
+        return contact
+
     def with_invalid_number(self, number: str) -> Contact:
         """This contact with ``number`` marked wrong (a call report said so).
 
         .. versionadded:: 0.3
         """
         return attrs.evolve(self, invalid_numbers=self.invalid_numbers | {number})
+
+    def __attrs_post_init__(self) -> None:
+        region = self.region
+        for name in ("mobile", "phone"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            e164 = normalize_phone(f"Contact.{name}", value, region, mobile=name == "mobile")
+            if e164 is not None:
+                object.__setattr__(self, name, e164)
+
+    @property
+    def region(self) -> str | None:
+        """The country national numbers are read in: ``country``, else the postal
+        address's country, else ``None``."""
+        if self.country is not None:
+            return self.country
+        address = self.postal_address
+        if address is not None and address.country:
+            return address.country
+        return None
+
+    @property
+    def unresolved_numbers(self) -> tuple[str, ...]:
+        """The fields (``"mobile"``, ``"phone"``) still in a national format because no
+        country was known to read them; an :class:`Account` resolves them."""
+        return tuple(
+            name
+            for name in ("mobile", "phone")
+            if (value := getattr(self, name)) is not None and not value.startswith("+")
+        )
+
+    def read_in(self, country: str) -> Contact:
+        """This contact with its national numbers read in ``country`` (E.164 after).
+
+        Raises:
+            InvalidContact: a number is not valid in ``country``.
+        """
+        if not self.unresolved_numbers:
+            return self
+        return attrs.evolve(self, country=country)
 
     def accepts(self, channel: Channel) -> bool:
         """True when this contact can be reached on ``channel`` (a number marked wrong
@@ -256,6 +366,9 @@ class BillingEntity:
     id: str = attrs.field(validator=non_empty_text)
     name: str = attrs.field(validator=plain_text)
     registration_id: str | None = attrs.field(default=None, validator=optional_text)
+
+
+_SUBDIVISION = re.compile(r"[A-Z0-9]{1,3}")
 
 
 @lru_cache(maxsize=1024)
@@ -288,6 +401,13 @@ def _check_locale(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
         raise InvalidLocale("Account.locale", value, "babel (CLDR) does not know this locale")
 
 
+def _check_subdivision(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not (isinstance(value, str) and _SUBDIVISION.fullmatch(value)):
+        raise InvalidField(
+            "Account.subdivision", value, "must be a subdivision code such as 'BY' or 'CT'"
+        )
+
+
 def _check_currency(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     minor_unit(value)
 
@@ -310,10 +430,19 @@ class Account:
             monitoring.
         tags: Free labels; ``"no-dunning"`` pauses every reminder.
         terms: Payment terms (``PaymentTerms.PREPAY`` after an insolvency ruling).
+        country: ISO 3166-1 alpha-2 country of the customer (``"FR"``, ``"NC"``):
+            national phone numbers of its contacts are read in it and public holidays
+            come from it. When ``None``, the locale's territory stands in
+            (``fr_NC`` -> ``NC``); see :attr:`home_country`.
+        subdivision: The state, province or community for regional holidays, as the
+            ``holidays`` package names it (``"BY"`` for Bavaria, ``"CT"`` for
+            Catalonia).
 
     Raises:
         UnknownCurrency, InvalidLocale, InvalidTimezone, InvalidField, CurrencyMismatch:
             on bad input, naming the field and the value.
+        InvalidContact: a contact's national number cannot be read in the account's
+            country, or no country is known to read it.
     """
 
     NO_DUNNING: ClassVar[str] = "no-dunning"
@@ -330,6 +459,38 @@ class Account:
     registration_id: str | None = attrs.field(default=None, validator=optional_text)
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
     terms: PaymentTerms = PaymentTerms()
+    country: str | None = attrs.field(default=None, validator=_check_country)
+    subdivision: str | None = attrs.field(default=None, validator=_check_subdivision)
+
+    def __attrs_post_init__(self) -> None:
+        home = self.home_country
+        contacts = list(self.contacts)
+        for index, contact in enumerate(contacts):
+            waiting = contact.unresolved_numbers
+            if not waiting:
+                continue
+            if home is None:
+                raise InvalidContact(
+                    f"Account.contacts[{index}].{waiting[0]}",
+                    getattr(contact, waiting[0]),
+                    "a national number needs a country: set Account.country or Contact.country",
+                )
+            source = "" if self.country is not None else f", the territory of {self.locale}"
+            try:
+                contacts[index] = contact.read_in(home)
+            except InvalidContact as error:
+                raise InvalidContact(
+                    f"Account.contacts[{index}].{error.field.rpartition('.')[2]}",
+                    error.value,
+                    f"{error.problem} (read in {home}{source}; set Account.country "
+                    "or Contact.country, or write the number in international form)",
+                ) from None
+        object.__setattr__(self, "contacts", tuple(contacts))
+
+    @property
+    def home_country(self) -> str | None:
+        """``country``, else the locale's territory (``fr_NC`` -> ``"NC"``), else None."""
+        return self.country if self.country is not None else country_of_locale(self.locale)
 
     @credit_limit.validator
     def _check_limit(self, attribute: attrs.Attribute[Any], value: Money | None) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,10 +32,83 @@ from dateutil.rrule import rrule, rruleset
 
 from dunning_core.errors import InvalidField
 
-__all__ = ["WEEKDAY_NAMES", "BusinessCalendar", "BusinessHours", "Holidays"]
+__all__ = ["WEEKDAY_NAMES", "BusinessCalendar", "BusinessHours", "CountryHolidays", "Holidays"]
 
-#: Holidays as a set of dates or a dateutil recurrence.
-Holidays = frozenset[date] | rruleset | rrule
+
+@lru_cache(maxsize=4096)
+def _public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+    import holidays
+
+    return frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year))
+
+
+@lru_cache(maxsize=512)
+def _country_weekend(country: str, subdivision: str | None) -> frozenset[int]:
+    import holidays
+
+    return frozenset(holidays.country_holidays(country, subdiv=subdivision).weekend)
+
+
+@lru_cache(maxsize=512)
+def _check_region(country: str, subdivision: str | None) -> None:
+    try:
+        import holidays
+    except ImportError:
+        raise InvalidField(
+            "CountryHolidays.country",
+            country,
+            "public holidays need the 'holidays' package (pip install dunning-core[holidays])",
+        ) from None
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        raise InvalidField(
+            "CountryHolidays.country", country, "the holidays package has no such country"
+        )
+    if subdivision is not None and subdivision not in supported[country]:
+        known = ", ".join(supported[country]) or "none"
+        raise InvalidField(
+            "CountryHolidays.subdivision",
+            subdivision,
+            f"not a subdivision of {country} the holidays package knows ({known})",
+        )
+
+
+@attrs.frozen(cache_hash=True)
+class CountryHolidays:
+    """The public holidays of a country, or of one of its subdivisions, as the
+    ``holidays`` package keeps them (install the ``holidays`` extra).
+
+    Dates are read a year at a time, on first use, and cached; the value itself holds
+    only the two codes, so it compares, hashes and pickles cheaply.
+
+    Args:
+        country: ISO 3166-1 alpha-2 code (``"FR"``, ``"NC"``, ``"DE"``, ``"ES"``).
+        subdivision: A state, province or community as the package names it
+            (``"BY"`` for Bavaria, ``"CT"`` for Catalonia), or ``None``.
+
+    Raises:
+        InvalidField: the package is not installed, or knows no such country or
+            subdivision.
+    """
+
+    country: str
+    subdivision: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _check_region(self.country, self.subdivision)
+
+    def dates_in(self, year: int) -> frozenset[date]:
+        """The public holidays of ``year``."""
+        return _public_holidays(self.country, self.subdivision, year)
+
+    @property
+    def weekend(self) -> frozenset[int]:
+        """The country's weekend days (``date.weekday()`` numbers)."""
+        return _country_weekend(self.country, self.subdivision)
+
+
+#: Holidays as a set of dates, a dateutil recurrence, or a country's public holidays.
+Holidays = frozenset[date] | rruleset | rrule | CountryHolidays
 
 #: ISO weekday names as used in configuration files; index = ``date.weekday()``.
 WEEKDAY_NAMES = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -43,7 +117,7 @@ _ONE_DAY = timedelta(days=1)
 
 
 def _to_holidays(value: Any) -> Holidays:
-    if isinstance(value, (rruleset, rrule)):
+    if isinstance(value, (rruleset, rrule, CountryHolidays)):
         return value
     if value is None:
         return frozenset()
@@ -78,8 +152,9 @@ class BusinessCalendar:
     """Weekends and holidays: which days count as business days.
 
     Args:
-        holidays: A set of dates, or a ``dateutil`` ``rruleset`` / ``rrule`` (dates are
-            read from its occurrences, one year at a time, and cached).
+        holidays: A set of dates, a ``dateutil`` ``rruleset`` / ``rrule`` (dates are
+            read from its occurrences, one year at a time, and cached), or a
+            :class:`CountryHolidays` (see :meth:`for_country`).
         weekend: Weekday numbers that are never business days (``date.weekday()``:
             0 is Monday); Saturday and Sunday by default.
 
@@ -101,12 +176,52 @@ class BusinessCalendar:
             rule = self.holidays
             if isinstance(rule, frozenset):
                 days = frozenset(d for d in rule if d.year == year)
+            elif isinstance(rule, CountryHolidays):
+                days = rule.dates_in(year)
             else:
                 start = datetime(year, 1, 1)
                 end = datetime(year, 12, 31, 23, 59, 59)
                 days = frozenset(moment.date() for moment in rule.between(start, end, inc=True))
             self._years[year] = days
         return days
+
+    @classmethod
+    def for_country(
+        cls,
+        country: str,
+        subdivision: str | None = None,
+        *,
+        weekend: Iterable[int] | None = None,
+    ) -> BusinessCalendar:
+        """The business days of a country: its public holidays from the ``holidays``
+        package (install the ``holidays`` extra), and its weekend.
+
+        >>> from datetime import date
+        >>> fr = BusinessCalendar.for_country("FR")
+        >>> fr.is_holiday(date(2026, 7, 14)), fr.is_business_day(date(2026, 7, 15))
+        (True, True)
+        >>> BusinessCalendar.for_country("DE", "BY").is_holiday(date(2026, 1, 6))
+        True
+        >>> BusinessCalendar.for_country("DE", "BE").is_holiday(date(2026, 1, 6))
+        False
+
+        Args:
+            country: ISO 3166-1 alpha-2 code: ``"FR"``, ``"NC"`` (New Caledonia),
+                ``"DE"``, ``"ES"``...
+            subdivision: A subdivision with holidays of its own: a German state
+                (``"BY"``), a Spanish community (``"CT"``), a French department
+                (``"57"`` for Moselle).
+            weekend: Weekday numbers that are never business days; the country's own
+                weekend by default.
+
+        Raises:
+            InvalidField: the package is missing or knows no such country/subdivision.
+        """
+        holidays = CountryHolidays(country, subdivision)
+        return cls(
+            holidays=holidays,
+            weekend=holidays.weekend if weekend is None else frozenset(weekend),
+        )
 
     def is_holiday(self, day: date) -> bool:
         """True when ``day`` is one of the holidays (whatever its weekday)."""

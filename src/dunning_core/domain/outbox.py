@@ -56,6 +56,14 @@ def _non_negative_int(instance: Any, attribute: attrs.Attribute[Any], value: Any
         raise InvalidField(field_name(instance, attribute), value, "must be an int >= 0")
 
 
+def _refusals(value: Any) -> tuple[tuple[str, str], ...]:
+    pairs = tuple(tuple(pair) for pair in value)
+    for pair in pairs:
+        if len(pair) != 2 or not all(isinstance(part, str) for part in pair):
+            raise InvalidField("Delivery.refused", value, "must be (recipient, reason) pairs")
+    return pairs
+
+
 def _status(value: object) -> OutboxStatus:
     return to_enum(OutboxStatus, "OutboxMessage.status", value)
 
@@ -73,7 +81,9 @@ class OutboxMessage:
         channel: The channel (a :class:`~dunning_core.domain.account.Channel` value).
         recipient: Address, phone number or endpoint, as the channel understands it.
         subject: Subject line (empty for channels without one).
-        body: The rendered text.
+        body: The rendered text (the plain-text part of an email).
+        html_body: The HTML part of an email, when the renderer gave one; channels
+            without HTML ignore it.
         created_at: When the message was written to the outbox.
         status: Delivery status.
         attempts: Delivery attempts started so far (a claim starts one).
@@ -99,6 +109,7 @@ class OutboxMessage:
     recipient: str = attrs.field(validator=plain_text)
     subject: str = attrs.field(validator=plain_text)
     body: str = attrs.field(validator=plain_text)
+    html_body: str | None = attrs.field(default=None)
     created_at: datetime = attrs.field(validator=aware_datetime)
     status: OutboxStatus = attrs.field(default=OutboxStatus.PENDING, converter=_status)
     attempts: int = attrs.field(default=0, validator=_non_negative_int)
@@ -114,6 +125,11 @@ class OutboxMessage:
     @next_attempt_at.default
     def _due_at_creation(self) -> datetime:
         return self.created_at
+
+    @html_body.validator
+    def _check_html(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None and not isinstance(value, str):
+            raise InvalidField("OutboxMessage.html_body", value, "must be a string or None")
 
     @last_error.validator
     def _check_error(self, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -133,6 +149,7 @@ class OutboxMessage:
         created_at: datetime,
         text_locale: str = "",
         document: str | None = None,
+        html_body: str | None = None,
     ) -> OutboxMessage:
         """A PENDING message, due at ``created_at``, with no attempt yet.
 
@@ -146,6 +163,7 @@ class OutboxMessage:
             created_at: An aware datetime.
             text_locale: The locale of the text used (see the class).
             document: A letter's stored document (JSON), if any.
+            html_body: The HTML part, if the renderer made one.
         """
         return cls(
             key=key,
@@ -154,6 +172,7 @@ class OutboxMessage:
             recipient=recipient,
             subject=subject,
             body=body,
+            html_body=html_body,
             created_at=created_at,
             text_locale=text_locale,
             document=document,
@@ -183,7 +202,22 @@ class Delivery:
     Args:
         provider_message_id: The provider's id for the message (kept on the outbox row).
         detail: Anything else worth keeping (a queue id, a file path).
+        segments: For an SMS, the number of segments the text was sent (and billed) in.
+        channel: The channel it actually went out on, when a router fell back to
+            another one than the message's; ``None`` when it went as written.
+        refused: Recipients the provider refused while it accepted the message for
+            the others, as ``(recipient, reason)`` pairs.
     """
 
     provider_message_id: str = attrs.field(validator=non_empty_text)
     detail: str = attrs.field(default="", validator=plain_text)
+    segments: int | None = attrs.field(default=None)
+    channel: str | None = attrs.field(default=None, validator=optional_text)
+    refused: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_refusals)
+
+    @segments.validator
+    def _check_segments(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or value < 1
+        ):
+            raise InvalidField("Delivery.segments", value, "must be an int >= 1 or None")

@@ -108,8 +108,9 @@ def spell(value: Any, out: list[str], *, skip: Iterable[str] = ()) -> None:
         out.append(f"{_name(value)}:{value!r}")
 
 
-def fingerprint(value: Any, *, skip: Iterable[str] = ()) -> str:
-    """A hex digest of :func:`spell` of ``value`` (128 bits)."""
-    out: list[str] = []
+def fingerprint(value: Any, *, skip: Iterable[str] = (), also: Iterable[str] = ()) -> str:
+    """A hex digest of :func:`spell` of ``value`` (128 bits), and of the texts ``also``
+    (versions of the code that decides with it)."""
+    out: list[str] = list(also)
     spell(value, out, skip=skip)
     return hashlib.blake2b("\x1f".join(out).encode(), digest_size=16).hexdigest()

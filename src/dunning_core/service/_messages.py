@@ -82,6 +82,7 @@ def message(
         recipient=recipient,
         subject=rendered.subject,
         body=rendered.body,
+        html_body=rendered.html,
         created_at=created_at,
         text_locale=rendered.locale,
         document=document,

@@ -440,6 +440,7 @@ def _evaluate(
         payments=ledger.payments,
         allocations=ledger.allocations,
         assignment=assignment,
+        calendar=config.calendar_of(account),
         explain=False,
     )
     actions = decision.actions

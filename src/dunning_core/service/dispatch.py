@@ -10,6 +10,13 @@ lease lapsed and was taken over cannot record anything (fencing). What no outbox
 rule out is a crash after the provider accepted a message and before SENT was
 committed: the message is then sent again once its lease expires, with the same
 idempotency key (``message.key``), which providers use to drop the duplicate.
+
+What notifiers may say besides "sent", "transient" and "permanent": a transient error
+can carry the provider's ``Retry-After`` (the retry waits at least that long); a
+:class:`~dunning_core.errors.DeliveryDeferred` schedules the message for the instant
+it names (quiet hours) without counting as a failure; an
+:class:`~dunning_core.errors.UnknownDeliveryOutcome` (the provider may have sent it)
+moves the message to DEAD with a reason that asks for a review, never to a blind retry.
 """
 
 from __future__ import annotations
@@ -21,16 +28,26 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from dunning_core.domain.outbox import OutboxMessage
-from dunning_core.errors import InvalidField, PermanentDeliveryError, TransientDeliveryError
+from dunning_core.domain.outbox import Delivery, OutboxMessage
+from dunning_core.errors import (
+    DeliveryDeferred,
+    InvalidField,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    UnknownDeliveryOutcome,
+)
 from dunning_core.ports import Clock, Notifier, UnitOfWork, UowFactory
 from dunning_core.service._uow import check_uow_factory
 
-__all__ = ["DispatchReport", "backoff_delay", "dispatch"]
+__all__ = ["REVIEW_PREFIX", "DispatchReport", "backoff_delay", "dispatch"]
 
 logger = logging.getLogger("dunning_core")
 
 _MICROSECOND = timedelta(microseconds=1)
+
+#: How the dead-letter reason of a message whose outcome is unknown starts.
+REVIEW_PREFIX = "unknown outcome, review before resending: "
+_DEFERRED = "deferred: "
 
 
 @attrs.frozen(kw_only=True)
@@ -46,6 +63,14 @@ class DispatchReport:
             before their turn to be sent came (not sent), or during the send (the
             outcome is not recorded). Another claim takes them over.
         dead_letters: ``(key, reason)`` of each message moved to DEAD.
+        deferred: Messages a notifier put off to a later instant (quiet hours); they
+            are PENDING again, due then.
+        unknown: Messages moved to DEAD because the provider may have sent them
+            without saying so; their reason starts with :data:`REVIEW_PREFIX`.
+        segments: SMS segments the provider accepted (from each
+            :attr:`~dunning_core.domain.outbox.Delivery.segments`).
+        refused: ``(key, recipient, reason)`` for each recipient a provider refused
+            while it accepted the message for the others (the message is SENT).
     """
 
     claimed: int = 0
@@ -54,6 +79,10 @@ class DispatchReport:
     dead: int = 0
     fenced: int = 0
     dead_letters: tuple[tuple[str, str], ...] = ()
+    deferred: int = 0
+    unknown: int = 0
+    segments: int = 0
+    refused: tuple[tuple[str, str, str], ...] = ()
 
 
 def backoff_delay(
@@ -138,8 +167,9 @@ def dispatch(
     read_clock = _clock(now)
     jitter = random.Random() if rng is None else rng
 
-    claimed = sent = retried = dead = fenced = 0
+    claimed = sent = retried = dead = fenced = deferred = unknown = segments = 0
     dead_letters: list[tuple[str, str]] = []
+    refused: list[tuple[str, str, str]] = []
     while True:
         with uow_factory() as uow:
             batch = uow.outbox.claim_due(read_clock(), batch_size, lease_for)
@@ -148,7 +178,7 @@ def dispatch(
             break
         claimed += len(batch)
         for message in batch:
-            outcome, reason = _attempt(
+            outcome, reason, delivery = _attempt(
                 uow_factory,
                 notifier,
                 message,
@@ -160,10 +190,16 @@ def dispatch(
             )
             if outcome == "sent":
                 sent += 1
+                if delivery is not None:
+                    segments += delivery.segments or 0
+                    refused.extend((message.key, *pair) for pair in delivery.refused)
             elif outcome == "retried":
                 retried += 1
+            elif outcome == "deferred":
+                deferred += 1
             elif outcome == "dead":
                 dead += 1
+                unknown += reason.startswith(REVIEW_PREFIX)
                 dead_letters.append((message.key, reason))
             else:
                 fenced += 1
@@ -174,6 +210,10 @@ def dispatch(
         dead=dead,
         fenced=fenced,
         dead_letters=tuple(dead_letters),
+        deferred=deferred,
+        unknown=unknown,
+        segments=segments,
+        refused=tuple(refused),
     )
 
 
@@ -195,38 +235,53 @@ def _attempt(
     base_delay: timedelta,
     cap: timedelta,
     rng: random.Random,
-) -> tuple[str, str]:
+) -> tuple[str, str, Delivery | None]:
     key, token = message.key, message.lease_token
     assert token is not None  # claim_due always hands out a token
     expires = message.lease_expires_at
+
+    def dead(reason: str) -> tuple[str, str, None]:
+        return _complete(
+            uow_factory, "dead", reason, lambda uow: uow.outbox.mark_dead(key, token, reason)
+        )
+
     if expires is not None and read_clock() >= expires:
         # Its turn came after the lease lapsed (a slow batch): another dispatcher may
         # hold it now. Sending could duplicate it; leave it to the next claim.
-        return "fenced", "lease expired before the send"
-    if message.attempts > max_attempts:
-        reason = f"attempts exhausted ({max_attempts}); the last one did not report back"
-        return _complete(
-            uow_factory, "dead", reason, lambda uow: uow.outbox.mark_dead(key, token, reason)
-        )
+        return "fenced", "lease expired before the send", None
+    deferred_last = (message.last_error or "").startswith(_DEFERRED)
+    if message.attempts > max_attempts and not deferred_last:
+        # (A deferral reported back without trying: the message gets its real attempt.)
+        return dead(f"attempts exhausted ({max_attempts}); the last one did not report back")
     try:
         delivery = notifier.send(message)
     except PermanentDeliveryError as error:
-        reason = f"permanent: {error.reason}"
+        return dead(f"permanent: {error.reason}")
+    except UnknownDeliveryOutcome as error:
+        logger.warning("message %r: the provider may have sent it; marked for review", key)
+        return dead(REVIEW_PREFIX + error.reason)
+    except DeliveryDeferred as error:
+        at = max(error.not_before, read_clock() + _MICROSECOND)
+        reason = _DEFERRED + error.reason
         return _complete(
-            uow_factory, "dead", reason, lambda uow: uow.outbox.mark_dead(key, token, reason)
+            uow_factory,
+            "deferred",
+            reason,
+            lambda uow: uow.outbox.schedule_retry(key, token, at, reason),
         )
     except Exception as error:
+        retry_after: timedelta | None = None
         if isinstance(error, TransientDeliveryError):
             reason = f"transient: {error.reason}"
+            retry_after = error.retry_after
         else:
             logger.exception("notifier raised an unexpected error for message %r", key)
             reason = f"unexpected: {error!r}"
         if message.attempts >= max_attempts:
-            reason = f"attempts exhausted ({max_attempts}); last error {reason}"
-            return _complete(
-                uow_factory, "dead", reason, lambda uow: uow.outbox.mark_dead(key, token, reason)
-            )
+            return dead(f"attempts exhausted ({max_attempts}); last error {reason}")
         delay = backoff_delay(message.attempts - 1, base=base_delay, cap=cap, rng=rng)
+        if retry_after is not None and retry_after > delay:
+            delay = retry_after
         at = read_clock() + delay
         return _complete(
             uow_factory,
@@ -236,9 +291,12 @@ def _attempt(
         )
     provider_id = delivery.provider_message_id
     at = read_clock()
-    return _complete(
+    for recipient, why in delivery.refused:
+        logger.warning("message %r: recipient %r refused: %s", key, recipient, why)
+    outcome, reason, _ = _complete(
         uow_factory, "sent", "", lambda uow: uow.outbox.mark_sent(key, token, provider_id, at)
     )
+    return outcome, reason, delivery
 
 
 def _complete(
@@ -246,11 +304,11 @@ def _complete(
     outcome: str,
     reason: str,
     record: Callable[[UnitOfWork], bool],
-) -> tuple[str, str]:
+) -> tuple[str, str, None]:
     with uow_factory() as uow:
         held = record(uow)
         uow.commit()
     if not held:
         logger.warning("lease lost before recording %s; another dispatcher holds it", outcome)
-        return "fenced", reason
-    return outcome, reason
+        return "fenced", reason, None
+    return outcome, reason, None

@@ -31,7 +31,13 @@ from __future__ import annotations
 from typing import Any
 
 from dunning_core.domain.account import Account, Channel
-from dunning_core.errors import AccountMismatch, DunningError, InvalidField
+from dunning_core.domain.references import creditor_reference, format_creditor_reference
+from dunning_core.errors import (
+    AccountMismatch,
+    DunningError,
+    InvalidCreditorReference,
+    InvalidField,
+)
 from dunning_core.policies.ladder import ActionKind, DunningAction
 from dunning_core.ports import RenderedMessage, Renderer
 from dunning_core.service.formal_notice import formal_notice_values
@@ -58,18 +64,23 @@ def notice_context(config: CycleConfig, account: Account, action: DunningAction)
         ``due_on`` (the oldest invoice's), ``days_overdue`` (the most), ``pay_url`` and
         ``stage``; for a formal notice or a letter also ``deadline``, ``total_claimed``,
         ``late_interest``, ``interest_rate``, ``recovery_compensation`` and ``fees``;
-        for a call task ``phone`` and ``last_notice``.
+        for a call task ``phone`` and ``last_notice``. ``creditor_reference`` is the RF
+        creditor reference (ISO 11649, printed in groups of four) of the oldest invoice,
+        ``creditor_references`` every invoice's joined by ", ", and each ``invoices``
+        mapping has its own; empty for a number too long for one.
 
     Raises:
         AccountMismatch: the action is for another account.
 
     .. versionchanged:: 0.3
-       ``account_id``, ``locale``, ``invoice_count``, ``invoices``, and the formal
-       notice and call task values.
+       ``account_id``, ``locale``, ``invoice_count``, ``invoices``, the formal notice
+       and call task values, and the RF creditor references.
     """
     if action.account_id != account.id:
         raise AccountMismatch("DunningAction.account_id", account.id, action.account_id)
     oldest = action.lines[0]
+    references = {number: _printed_reference(number) for number in action.invoice_numbers}
+    printed = [reference for reference in references.values() if reference]
     context: dict[str, Any] = {
         "customer_name": account.name,
         "account_id": account.id,
@@ -82,6 +93,7 @@ def notice_context(config: CycleConfig, account: Account, action: DunningAction)
                 "due_on": line.due_on,
                 "open_amount": line.open_amount,
                 "days_late": line.days_past_due,
+                "creditor_reference": references.get(line.invoice_number, ""),
             }
             for line in action.lines
         ],
@@ -90,6 +102,8 @@ def notice_context(config: CycleConfig, account: Account, action: DunningAction)
         "days_overdue": max(line.days_past_due for line in action.lines),
         "pay_url": config.links.url_for(account.id, action.invoice_numbers),
         "stage": action.stage,
+        "creditor_reference": references.get(oldest.invoice_number, ""),
+        "creditor_references": ", ".join(printed),
     }
     if action.kind is ActionKind.FORMAL_NOTICE or action.channel in _LETTERS:
         # A letter states what is claimed: interest, compensation and fees (a Mahnung).
@@ -98,6 +112,13 @@ def notice_context(config: CycleConfig, account: Account, action: DunningAction)
         context["phone"] = recipient_for(account, Channel.PHONE_TASK)
         context["last_notice"] = None
     return context
+
+
+def _printed_reference(number: str) -> str:
+    try:
+        return format_creditor_reference(creditor_reference(number))
+    except InvalidCreditorReference:
+        return ""  # more than 21 letters and digits: no RF reference for this number
 
 
 def render_for_channel(

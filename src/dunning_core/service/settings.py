@@ -28,12 +28,16 @@ import os
 import warnings
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import attrs
 
+from dunning_core._version import __version__
 from dunning_core.config import load_ladders
 from dunning_core.documents.letter import Sender
+from dunning_core.domain.account import Account
+from dunning_core.domain.calendar import BusinessCalendar
 from dunning_core.errors import InvalidField
 from dunning_core.policies.allocation import AllocationPolicy
 from dunning_core.policies.credit import CreditAlertPolicy
@@ -101,6 +105,12 @@ class CycleConfig:
             ``LetterNotifier`` adds its own sender to letters written without one.
         notify_suspension: Send the customer a notice when suspended or reactivated.
         notify_credit_alerts: Send the customer a notice at each credit alert.
+        country_holidays: Count business-day stages and business hours of each account
+            with the public holidays of its country and subdivision
+            (:meth:`~dunning_core.domain.calendar.BusinessCalendar.for_country`, the
+            ``holidays`` extra) instead of the ladder's own calendar; accounts without
+            a country (:attr:`~dunning_core.domain.account.Account.home_country`) keep
+            the ladder's.
         credit_thresholds: Deprecated; use ``credit=CreditAlertPolicy(thresholds=...)``.
         credit_hysteresis: Deprecated; use ``credit=CreditAlertPolicy(hysteresis=...)``.
 
@@ -125,6 +135,7 @@ class CycleConfig:
     letter_sender: Sender | None = None
     notify_suspension: bool = True
     notify_credit_alerts: bool = True
+    country_holidays: bool = False
     # The 0.1 spelling, folded into ``credit`` by __attrs_post_init__.
     _legacy_thresholds: Any = attrs.field(
         default=None, alias="credit_thresholds", repr=False, eq=False
@@ -197,15 +208,29 @@ class CycleConfig:
 
         A custom suspension rule is part of it through its fields if it is an attrs
         class, else through its ``repr``: give it a repr without an address, or every
-        new process will look like a change of configuration.
+        new process will look like a change of configuration. So is the library's
+        version (an upgrade may decide differently), and the ``holidays`` package's
+        with ``country_holidays`` (its data is the calendars).
 
         .. versionadded:: 0.2
         """
         found = self._fingerprint
         if found is None:
-            found = fingerprint(self, skip=("renderer", "links"))
+            found = fingerprint(self, skip=("renderer", "links"), also=_deciding_code(self))
             object.__setattr__(self, "_fingerprint", found)
         return found
+
+    def calendar_of(self, account: Account) -> BusinessCalendar | None:
+        """The calendar the account's ladder counts business days with, when it is not
+        the ladder's own: its country's public holidays with ``country_holidays``.
+
+        Raises:
+            InvalidField: the ``holidays`` package knows no such country or subdivision.
+        """
+        country = account.home_country
+        if not self.country_holidays or country is None:
+            return None
+        return _country_calendar(country, account.subdivision)
 
     def ladder_of(self, account_id: str) -> tuple[Ladder, LadderAssignment | None]:
         """The ladder an account follows, and its assignment if it has one."""
@@ -213,6 +238,25 @@ class CycleConfig:
         if assignment is None:
             return self.ladders[self.default_ladder], None
         return self.ladders[assignment.ladder], assignment
+
+
+def _deciding_code(config: CycleConfig) -> tuple[str, ...]:
+    """The versions of the code whose decisions the fingerprint vouches for."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = [f"dunning_core {__version__}"]
+    if config.country_holidays:
+        try:
+            versions.append(f"holidays {version('holidays')}")
+        except PackageNotFoundError:  # calendar_of will say it is missing
+            versions.append("holidays missing")
+    return tuple(versions)
+
+
+@lru_cache(maxsize=256)
+def _country_calendar(country: str, subdivision: str | None) -> BusinessCalendar:
+    # One value per region: the ladder caches its compiled plan per calendar.
+    return BusinessCalendar.for_country(country, subdivision)
 
 
 def bootstrap(

@@ -143,7 +143,8 @@ def _json_strings(values: Sequence[str]) -> str:
 
 ACCOUNT_COLUMNS = (
     "id, shard_key, name, currency, segment, locale, timezone, credit_limit_minor, "
-    "billing_entity_id, registration_id, tags, terms_kind, terms_days, contacts"
+    "billing_entity_id, registration_id, tags, terms_kind, terms_days, contacts, country, "
+    "subdivision"
 )
 
 
@@ -165,6 +166,7 @@ def _contact_dict(contact: Contact) -> dict[str, Any]:
         "email": contact.email,
         "mobile": contact.mobile,
         "phone": contact.phone,
+        "country": contact.country,
         "postal_address": _address_dict(contact.postal_address),
         "channels": sorted(contact.channels),
         "role": contact.role,
@@ -184,11 +186,12 @@ def _address(data: dict[str, Any]) -> PostalAddress:
 
 def _contact(data: dict[str, Any]) -> Contact:
     address = data["postal_address"]
-    return Contact(
+    return Contact._stored(
         name=data["name"],
         email=data["email"],
         mobile=data["mobile"],
         phone=data["phone"],
+        country=data.get("country"),  # absent from rows written before schema version 6
         postal_address=None if address is None else _address(address),
         channels=data["channels"],
         role=data["role"],
@@ -213,6 +216,8 @@ def account_row(account: Account) -> tuple[Any, ...]:
         account.terms.kind.value,
         account.terms.days,
         _json([_contact_dict(c) for c in account.contacts]),
+        account.country,
+        account.subdivision,
     )
 
 
@@ -231,6 +236,8 @@ def account_from_row(row: Row) -> Account:
         tags=json.loads(row[10]),
         terms=PaymentTerms(TermsKind(row[11]), row[12]),
         contacts=[_contact(c) for c in json.loads(row[13])],
+        country=row[14],
+        subdivision=row[15],
     )
 
 
@@ -655,7 +662,7 @@ def event_from_row(row: Row) -> EventRecord:
 OUTBOX_COLUMNS = (
     "key, account_id, channel, recipient, subject, body, created_at, status, attempts, "
     "next_attempt_at, lease_token, lease_expires_at, provider_message_id, sent_at, "
-    "last_error, due_at, text_locale, document"
+    "last_error, due_at, text_locale, document, html_body"
 )
 
 
@@ -679,6 +686,7 @@ def outbox_row(message: OutboxMessage) -> tuple[Any, ...]:
         optional_instant(message.due_at),
         message.text_locale,
         message.document,
+        message.html_body,
     )
 
 
@@ -701,6 +709,7 @@ def outbox_from_row(row: Row) -> OutboxMessage:
         last_error=row[14],
         text_locale=row[16],
         document=row[17],
+        html_body=row[18],
     )
 
 

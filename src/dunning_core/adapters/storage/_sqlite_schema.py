@@ -260,9 +260,18 @@ ALTER TABLE outbox ADD COLUMN text_locale TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN document TEXT;
 """
 
+# Version 6 (issue 17): the HTML part of an email message, and the account's country
+# and subdivision (national phone formats, public holidays). Added columns are NULL on
+# rows written before.
+_V6: Final = """
+ALTER TABLE outbox ADD COLUMN html_body TEXT;
+ALTER TABLE accounts ADD COLUMN country TEXT;
+ALTER TABLE accounts ADD COLUMN subdivision TEXT;
+"""
+
 
 def _marking_triggers() -> str:
-    """The triggers of version 6 that mark an account for review on every write that can
+    """The triggers of version 7 that mark an account for review on every write that can
     change its evaluation (part of a released migration: never change what it returns)."""
     mark = (
         "UPDATE accounts SET next_review_on = '0001-01-01' "
@@ -278,7 +287,8 @@ def _marking_triggers() -> str:
         trigger(
             "accounts_mark",
             "UPDATE OF name, currency, segment, locale, timezone, credit_limit_minor, "
-            "billing_entity_id, registration_id, tags, terms_kind, terms_days, contacts",
+            "billing_entity_id, registration_id, tags, terms_kind, terms_days, contacts, "
+            "country, subdivision",
             "accounts",
             "= NEW.id",
         )
@@ -340,12 +350,12 @@ def _marking_triggers() -> str:
     return "\n".join(script)
 
 
-# Version 6: the incremental cycle (issue 13). Each account's next review day
+# Version 7: the incremental cycle (issue 13). Each account's next review day
 # ('0001-01-01': marked, due at the next run, what every existing account starts with;
 # '9999-12-31': only a write makes it due), indexed in the order the cycle pages through
 # the due accounts; what the review days were computed with; and triggers that mark an
 # account on every write that can change its evaluation, whoever writes.
-_V6: Final = """
+_V7: Final = """
 ALTER TABLE accounts ADD COLUMN next_review_on TEXT NOT NULL DEFAULT '0001-01-01';
 CREATE INDEX accounts_by_review ON accounts(next_review_on, id, shard_key);
 
@@ -573,7 +583,7 @@ ROW_KEYS: Final[dict[str, str]] = {
 
 
 def _check_triggers() -> str:
-    """Version 7's triggers: a write (insert or update, by the library or anyone) of a
+    """Version 8's triggers: a write (insert or update, by the library or anyone) of a
     row that breaks :data:`ROW_RULES` is refused with the rule's message."""
     script = []
     for table, checks in ROW_RULES.items():
@@ -589,8 +599,8 @@ def _check_triggers() -> str:
     return "\n".join(script)
 
 
-# Version 7: the rows the store rebuilds without validation (issue 13) are checked when
+# Version 8: the rows the store rebuilds without validation (issue 13) are checked when
 # written instead, by whoever writes them.
-_V7: Final = _check_triggers()
+_V8: Final = _check_triggers()
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)

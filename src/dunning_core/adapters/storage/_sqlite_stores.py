@@ -123,14 +123,15 @@ class SqliteAccounts(_Part):
     """:class:`~dunning_core.ports.AccountStore` on SQLite."""
 
     _UPSERT = (
-        f"INSERT INTO accounts ({rows.ACCOUNT_COLUMNS}) VALUES ({_marks(14)}) "
+        f"INSERT INTO accounts ({rows.ACCOUNT_COLUMNS}) VALUES ({_marks(16)}) "
         "ON CONFLICT(id) DO UPDATE SET name=excluded.name, currency=excluded.currency, "
         "segment=excluded.segment, locale=excluded.locale, timezone=excluded.timezone, "
         "credit_limit_minor=excluded.credit_limit_minor, "
         "billing_entity_id=excluded.billing_entity_id, "
         "registration_id=excluded.registration_id, tags=excluded.tags, "
         "terms_kind=excluded.terms_kind, terms_days=excluded.terms_days, "
-        "contacts=excluded.contacts"
+        "contacts=excluded.contacts, country=excluded.country, "
+        "subdivision=excluded.subdivision"
     )
 
     @translated
@@ -591,7 +592,7 @@ class SqliteOutbox(_Part):
     @translated
     def add_messages(self, messages: Iterable[OutboxMessage]) -> int:
         cursor = self._write().executemany(
-            f"INSERT INTO outbox ({rows.OUTBOX_COLUMNS}) VALUES ({_marks(18)}) "
+            f"INSERT INTO outbox ({rows.OUTBOX_COLUMNS}) VALUES ({_marks(19)}) "
             "ON CONFLICT(key) DO NOTHING",
             map(rows.outbox_row, messages),
         )

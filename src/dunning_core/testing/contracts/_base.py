@@ -117,11 +117,16 @@ def rich_account(account_id: str, credit_limit: Money) -> Account:
                 role="accounts payable",
             ),
             Contact(name="Ops", phone="+33123456789"),
+            # National numbers, read in the account's country (stored in E.164).
+            Contact(name="Astreinte", mobile="75 12 35", phone="28 12 34"),
+            Contact(name="Paris", mobile="06 12 34 56 78", country="FR"),
         ),
         billing_entity_id="BE-1",
         registration_id="RIDET 1234567.001",
         tags=("no-dunning", "vip"),
         terms=PaymentTerms.net(45),
+        country="NC",
+        subdivision="NC",
     )
 
 

@@ -91,13 +91,29 @@ class OutboxStoreContract(StoreContractBase):
             assert uow.outbox.get("M-404") is None
             assert uow.outbox.messages_of(["A-1", "A-2"]) == {"A-1": (message,), "A-2": ()}
 
+    def test_html_body_round_trips(self, uow_factory: UowFactory) -> None:
+        seed_accounts(uow_factory, make_account("A-1"))
+        html = f"<p>{AWKWARD_TEXT}</p>"
+        with_html = make_message("M-html", "A-1", html_body=html)
+        without = make_message("M-plain", "A-1")
+        _add(uow_factory, with_html, without)
+        with uow_factory() as uow:
+            assert uow.outbox.get("M-html") == with_html
+            assert uow.outbox.get("M-plain") == without
+            assert without.html_body is None
+        claimed = {m.key: m for m in _claim(uow_factory)}
+        assert claimed["M-html"].html_body == html
+        assert claimed["M-plain"].html_body is None
+
     @fixture_ok
-    @given(subject=text, body=text)
+    @given(subject=text, body=text, html=st.none() | text)
     def test_text_round_trips_unchanged(
-        self, uow_factory: UowFactory, subject: str, body: str
+        self, uow_factory: UowFactory, subject: str, body: str, html: str | None
     ) -> None:
         account_id = self.unique("A")
-        message = make_message(self.unique("M"), account_id, subject=subject, body=body)
+        message = make_message(
+            self.unique("M"), account_id, subject=subject, body=body, html_body=html
+        )
         with uow_factory() as uow:
             uow.accounts.add(make_account(account_id))
             uow.outbox.add_messages([message])

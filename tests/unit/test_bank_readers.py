@@ -1,0 +1,195 @@
+"""CAMT.053/054 and MT940 readers: the samples' facts, and hostile or broken files.
+
+Expected values are read off the sample files by eye (amounts, references, reason
+codes, the statements' own balances).
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from dunning_core.adapters.bank import (
+    read_camt053,
+    read_camt054,
+    read_mt940,
+    stream_camt053,
+)
+from dunning_core.domain.bank import BankTransactionKind, CreditDebit
+from dunning_core.errors import HostileBankFile, MalformedBankFile, UnsupportedBankFile
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "bank"
+NS8 = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
+
+
+def camt(entries: str, *, ns: str = NS8, summary: str = "", prolog: str = "") -> bytes:
+    return (
+        f'<?xml version="1.0"?>{prolog}<Document xmlns="{ns}"><BkToCstmrStmt><Stmt>'
+        "<Id>S1</Id><Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id><Ccy>EUR</Ccy>"
+        f"</Acct>{summary}{entries}</Stmt></BkToCstmrStmt></Document>"
+    ).encode()
+
+
+def entry(amount: str, ref: str, *, cdi: str = "CRDT", text: str = "x") -> str:
+    return (
+        f'<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>{cdi}</CdtDbtInd>'
+        "<Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-03-02</Dt></BookgDt>"
+        f"<AcctSvcrRef>{ref}</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Ustrd>{text}</Ustrd>"
+        "</RmtInf></TxDtls></NtryDtls></Ntry>"
+    )
+
+
+def test_camt053_v2_sample_reads_every_fact() -> None:
+    contents = read_camt053(DATA / "camt053_v02_day1.xml")
+    assert contents.problems == ()
+    assert [e.reference for e in contents] == [
+        "BNK-20260302-0001",
+        "BNK-20260302-0002",
+        "BNK-20260302-0003",
+        "BNK-20260302-0004/1",
+        "BNK-20260302-0004/2",
+        "BNK-20260302-0005",
+        "BNK-USD-20260302-0001",
+    ]
+    lump = contents.entries[0]
+    assert lump.amount.amount == Decimal("400.00") and lump.amount.currency == "EUR"
+    assert lump.direction is CreditDebit.CREDIT and lump.kind is BankTransactionKind.TRANSFER
+    assert lump.counterparty_name == "ACME SARL"
+    assert lump.counterparty_iban == "FR1420041010050500013M02606"
+    assert lump.end_to_end_id == "ACME-PAY-77"
+    assert lump.remittance_text == "Reglement factures F-2026-0101, F-2026-0102 et F-2026-0103"
+    assert contents.entries[1].end_to_end_id is None  # NOTPROVIDED
+    assert contents.entries[1].creditor_reference == "RF44F20260201"
+    batch = contents.entries[3:5]
+    assert {e.batch_reference for e in batch} == {"BNK-20260302-0004"}
+    assert [e.mandate_id for e in batch] == ["MNDT-A400", "MNDT-A500"]
+    assert all(e.kind is BankTransactionKind.DIRECT_DEBIT for e in batch)
+    usd = contents.entries[-1]
+    assert (usd.amount.currency, str(usd.value_on)) == ("USD", "2026-03-03")
+    eur, dollars = contents.statements
+    assert (eur.entries, eur.credits.amount if eur.credits else None) == (5, Decimal("1837.80"))
+    assert dollars.currency == "USD"
+
+
+def test_camt053_v8_and_camt054_read_returns_with_reason_codes() -> None:
+    contents = read_camt053(DATA / "camt053_v08_days2to5.xml")
+    assert contents.problems == ()
+    returns = [e for e in contents if e.is_return]
+    assert [(e.original_end_to_end_id, e.return_reason) for e in returns] == [
+        ("DD-0401-1", "AM04"),
+        ("DD-0501-1", "MD01"),
+    ]
+    assert all(e.direction is CreditDebit.DEBIT for e in returns)
+    assert returns[0].counterparty_name == "Delta SAS"  # Dbtr/Pty/Nm in .08
+    (notified,) = read_camt054(DATA / "camt054_v08_representation.xml").entries
+    assert notified.end_to_end_id == "DD-0401-1-R1"
+    assert notified.payment_id == "DD-0401-1-R1"
+
+
+def test_mt940_dialects() -> None:
+    german = read_mt940(DATA / "mt940_de_day1.sta")
+    assert german.problems == ()
+    assert [e.counterparty_iban for e in german] == [
+        "DE02120300000000202051",
+        "DE89370400440532013000",
+        None,
+    ]
+    assert german.entries[0].remittance_text == "RF44 F202 6020 1"
+    swift = read_mt940(DATA / "mt940_nl_day4.sta")
+    assert swift.problems == ()
+    assert swift.entries[0].counterparty_name == "ACME SARL"
+    assert [e.return_reason for e in swift] == [None, "AM04", "MD01"]
+    (totals,) = swift.statements
+    # 5000.00 + 400.00 - 89.90 - 39.90 = 5270.20, the closing balance the file states.
+    assert totals.closing_balance is not None
+    assert totals.closing_balance.amount == Decimal("5270.20")
+
+
+def test_a_thousands_separator_is_a_reported_line_and_the_rest_is_read() -> None:
+    contents = read_camt053(
+        io.BytesIO(camt(entry("1,000.00", "R1") + entry("10.00", "R2") + entry("7.5", "R3")))
+    )
+    assert [e.reference for e in contents] == ["R2", "R3"]
+    (problem,) = contents.problems
+    assert problem.reference == "R1" and problem.value == "1,000.00"
+    assert problem.line == 1 and "Ntry/Amt" in problem.field
+
+
+def test_an_amount_finer_than_the_minor_unit_is_reported() -> None:
+    contents = read_camt053(io.BytesIO(camt(entry("10.001", "R1"))))
+    assert contents.entries == ()
+    assert "minor unit" in contents.problems[0].problem
+
+
+def test_mt940_thousands_separator_is_reported_not_misread() -> None:
+    text = (DATA / "mt940_nl_day4.sta").read_text().replace("C400,00", "C1.400,00")
+    contents = read_mt940(io.BytesIO(text.encode()))
+    assert [e.reference for e in contents] == ["ING-0305-0002", "ING-0305-0003"]
+    assert contents.problems[0].field == ":61:" and contents.problems[0].line == 5
+
+
+def test_control_sums_that_disagree_are_reported() -> None:
+    summary = (
+        "<TxsSummry><TtlNtries><NbOfNtries>3</NbOfNtries><Sum>30.00</Sum></TtlNtries></TxsSummry>"
+    )
+    contents = read_camt053(io.BytesIO(camt(entry("10.00", "R1"), summary=summary)))
+    assert len(contents.entries) == 1
+    fields = {p.field for p in contents.problems}
+    assert fields == {"TxsSummry/TtlNtries/NbOfNtries", "TxsSummry/TtlNtries/Sum"}
+
+
+def test_xxe_is_refused_unread(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    prolog = f'<!DOCTYPE d [<!ENTITY x SYSTEM "file://{secret}">]>'
+    with pytest.raises(HostileBankFile) as caught:
+        read_camt053(io.BytesIO(camt(entry("10.00", "R1", text="&x;"), prolog=prolog)))
+    assert "TOP-SECRET" not in str(caught.value)
+
+
+def test_billion_laughs_is_refused() -> None:
+    lol = '<!ENTITY a "lollollollollollollollollollol">' + "".join(
+        f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9)
+    )
+    with pytest.raises(HostileBankFile):
+        read_camt053(
+            io.BytesIO(camt(entry("10.00", "R1", text="&j;"), prolog=f"<!DOCTYPE d [{lol}]>"))
+        )
+
+
+def test_truncated_xml_raises_with_its_line() -> None:
+    data = (DATA / "camt053_v02_day1.xml").read_bytes()
+    with pytest.raises(MalformedBankFile) as caught:
+        read_camt053(io.BytesIO(data[: len(data) // 2]))
+    assert caught.value.line is not None
+
+
+@pytest.mark.parametrize(
+    ("ns", "reader"),
+    [
+        ("urn:iso:std:iso:20022:tech:xsd:camt.052.001.08", read_camt053),
+        ("urn:iso:std:iso:20022:tech:xsd:camt.053.001.01", read_camt053),
+        ("urn:example:not-iso", read_camt053),
+        (NS8, read_camt054),
+    ],
+)
+def test_wrong_namespace_is_unsupported(ns: str, reader: object) -> None:
+    with pytest.raises(UnsupportedBankFile):
+        reader(io.BytesIO(camt(entry("10.00", "R1"), ns=ns)))  # type: ignore[operator]
+
+
+def test_truncated_mt940_raises() -> None:
+    text = (DATA / "mt940_de_day1.sta").read_text()
+    with pytest.raises(MalformedBankFile):
+        read_mt940(io.BytesIO(text.split(":62F:")[0].encode()))
+
+
+def test_a_stream_is_read_once() -> None:
+    stream = stream_camt053(DATA / "camt053_v02_day1.xml")
+    assert len(list(stream)) == 7
+    assert len(stream.statements) == 2
+    with pytest.raises(RuntimeError):
+        list(stream)
