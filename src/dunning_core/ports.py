@@ -28,6 +28,7 @@ import attrs
 
 from dunning_core._exports import moved
 from dunning_core.domain.account import Account
+from dunning_core.domain.attachments import Attachment
 from dunning_core.domain.charges import Charge
 from dunning_core.domain.facts import (
     AccountFacts,
@@ -51,6 +52,8 @@ __all__ = [
     "AccountStore",
     "CheckpointStore",
     "Clock",
+    "DocumentLinks",
+    "Documents",
     "FactsStore",
     "HistoryStore",
     "LedgerStore",
@@ -296,9 +299,12 @@ class OutboxStore(Protocol):
           only while the message is SENDING under ``token``; otherwise they change
           nothing and return ``False``. A dispatcher whose lease expired and was taken
           over therefore cannot complete (fencing). SENT and DEAD are final.
+        * Every field of a message comes back as it was added, its
+          ``attachments`` included; ``mark_sent(..., attachments=...)`` replaces them
+          with what the message carried.
 
     Proved by ``OutboxStoreContract`` (``test_claims_never_overlap``,
-    ``test_a_stale_token_cannot_complete``).
+    ``test_a_stale_token_cannot_complete``, ``test_sent_keeps_what_the_message_carried``).
     """
 
     def add_messages(self, messages: Iterable[OutboxMessage]) -> int:
@@ -313,8 +319,23 @@ class OutboxStore(Protocol):
     def claim_due(self, now: datetime, limit: int, lease_for: timedelta) -> list[OutboxMessage]:
         """Claim due messages under fresh leases (see the class docstring)."""
 
-    def mark_sent(self, key: str, token: str, provider_message_id: str, at: datetime) -> bool:
-        """SENDING under ``token`` -> SENT with the provider's id; ``False`` if fenced."""
+    def mark_sent(
+        self,
+        key: str,
+        token: str,
+        provider_message_id: str,
+        at: datetime,
+        *,
+        attachments: Sequence[Attachment] | None = None,
+    ) -> bool:
+        """SENDING under ``token`` -> SENT with the provider's id; ``False`` if fenced.
+
+        ``attachments``, when given, replaces the message's with what it carried (the
+        dispatcher passes it only when the notifier reported attachments).
+
+        .. versionchanged:: 0.3
+           ``attachments``.
+        """
 
     def schedule_retry(self, key: str, token: str, at: datetime, error: str) -> bool:
         """SENDING under ``token`` -> PENDING, due ``at``; ``False`` if fenced."""
@@ -552,6 +573,49 @@ class Renderer(Protocol):
     ) -> RenderedMessage:
         """Render ``template_key`` in ``locale`` (falling back to the language, then
         English)."""
+
+
+class Documents(Protocol):
+    """The team's invoice PDFs, which e-mail notices attach.
+
+    The library never stores an invoice's PDF: the notifier asks for it when it sends
+    the message (so the outbox stays small and the PDF sent is the latest), and records
+    its size and SHA-256 on the message.
+
+    Guarantees an implementation gives:
+        * ``pdf_for(number)`` returns the complete PDF (bytes starting with ``%PDF-``)
+          of the invoice with that number, or ``None`` when there is none to send (not
+          issued as PDF, archived elsewhere); ``None`` is not an error: the e-mail goes
+          without it and the message records it as missing.
+        * It returns the invoice the number names and no other: the number comes from
+          the account's own invoices, so a look-up by number alone is safe only if
+          numbers are unique across accounts (as the ledger requires).
+        * It only reads: it may be called more than once for the same number (a retry
+          after a failure), from several dispatcher threads or processes at once, and
+          outside any unit of work.
+        * A failure that may pass (the archive is down) raises; the dispatcher then
+          retries the message later. Do not return ``None`` for it.
+
+    Proved by ``DocumentsContract`` (:mod:`dunning_core.testing.contracts.documents`),
+    which :class:`~dunning_core.adapters.documents.DirectoryDocuments` passes.
+
+    .. versionadded:: 0.3
+    """
+
+    def pdf_for(self, invoice_number: str) -> bytes | None:
+        """The PDF of invoice ``invoice_number``, or ``None`` when there is none."""
+
+
+class DocumentLinks(Protocol):
+    """Builds the download link an e-mail carries instead of an attachment over the
+    size cap (:class:`~dunning_core.rendering.signed_links.SignedDocumentLinks`).
+
+    .. versionadded:: 0.3
+    """
+
+    def url_for_document(self, account_id: str, document: str) -> str:
+        """The URL to download ``document`` of ``account_id`` (``"invoice:F-1"``,
+        ``"statement:<outbox key>"``, ``"notice:<outbox key>"``)."""
 
 
 class PaymentLinks(Protocol):

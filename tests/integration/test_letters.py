@@ -447,3 +447,46 @@ def test_tracking_an_unknown_letter_or_sending_an_email_is_refused(tmp_path: Pat
         notifier.record_letter_tracking("nope", "1A")
     with pytest.raises(PermanentDeliveryError):
         notifier.send(_message("k/3", Channel.EMAIL))
+
+
+def test_a_tracking_number_is_also_recorded_in_the_accounts_history(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from dunning_core.adapters.storage.sqlite import SqliteStore
+    from dunning_core.domain.events import LetterTracked
+    from dunning_core.service.letters import record_letter_tracking
+    from dunning_core.service.records import event_payload
+
+    store = SqliteStore(tmp_path / "db.sqlite3")
+    letter, email = _message("k/1", Channel.REGISTERED_LETTER), _message("k/2", Channel.EMAIL)
+    with store.unit_of_work() as uow:
+        uow.accounts.add(Account(id="A-77", name="Nguyễn Thị Minh Khai", currency="EUR"))
+        uow.outbox.add_messages([letter, email])
+        uow.commit()
+    notifier = LetterNotifier(tmp_path / "spool", sender=SENDER, history=store.unit_of_work)
+    notifier.send(letter)
+    came_back = datetime(2026, 3, 4, 10, tzinfo=UTC)
+    notifier.record_letter_tracking("k/1", " 1A 234 567 8901 2 ", as_of=came_back)
+    notifier.record_letter_tracking("k/1", "1A 234 567 8901 2", as_of=came_back)  # again
+    with store.unit_of_work() as uow:
+        events = uow.history.events_of(["A-77"])["A-77"]
+    [event] = events
+    assert (event.kind, event.occurred_at) == (LetterTracked.kind, came_back)
+    assert event_payload(event) == {
+        "outbox_key": "k/1",
+        "tracking_number": "1A 234 567 8901 2",
+        "registered": True,
+    }
+    # A corrected number is a second event; the manifest holds the latest.
+    notifier.record_letter_tracking("k/1", "1A 999", as_of=came_back + timedelta(hours=1))
+    with store.unit_of_work() as uow:
+        numbers = [
+            event_payload(e)["tracking_number"] for e in uow.history.events_of(["A-77"])["A-77"]
+        ]
+    assert numbers == ["1A 234 567 8901 2", "1A 999"]
+    assert notifier.rows()[0].tracking_number == "1A 999"
+    with pytest.raises(UnknownRecord):  # an e-mail has no tracking number
+        record_letter_tracking(store.unit_of_work(), "k/2", "1A", came_back)
+    with pytest.raises(UnknownRecord):
+        record_letter_tracking(store.unit_of_work(), "k/404", "1A", came_back)
+    store.close()

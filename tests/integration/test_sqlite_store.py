@@ -305,9 +305,58 @@ def test_a_file_whose_version_4_created_refunds_migrates_too(tmp_path: Path) -> 
     store.close()
 
 
-def test_version_7_leaves_every_existing_account_due_at_the_next_run(tmp_path: Path) -> None:
+def test_version_7_adds_what_an_email_carries(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from dunning_core.domain.attachments import Attachment, AttachmentOutcome
+    from dunning_core.domain.outbox import OutboxMessage
+
+    path = tmp_path / "v6.sqlite3"
+    raw = sqlite3.connect(path)
+    raw.executescript("".join(MIGRATIONS[:6]) + "PRAGMA user_version=6;")
+    raw.execute(
+        "INSERT INTO accounts (id, shard_key, name, currency, segment, locale, timezone, tags,"
+        " terms_kind, terms_days, contacts) VALUES ('A-1', 1, 'ACME', 'EUR', 'SMALL', 'fr_FR',"
+        " 'UTC', '[]', 'NET', 30, '[]')"
+    )
+    raw.execute(
+        "INSERT INTO outbox (key, account_id, channel, recipient, subject, body, created_at,"
+        " status, attempts, next_attempt_at, due_at) VALUES ('m-old', 'A-1', 'EMAIL', 'a@b.fr',"
+        " 's', 'b', ?, 'PENDING', 0, ?, ?)",
+        ("2026-03-01T09:00:00.000000+00:00",) * 3,
+    )
+    raw.commit()
+    raw.close()
+    store = SqliteStore(path)
+    assert store.schema_version == SCHEMA_VERSION >= 7
+    asked = (Attachment.invoice("F-1", filename="facture-F-1.pdf"),)
+    new = OutboxMessage.new(
+        key="m-new",
+        account_id="A-1",
+        channel="EMAIL",
+        recipient="a@b.fr",
+        subject="s",
+        body="b",
+        created_at=datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
+        attachments=asked,
+    )
+    with store.unit_of_work() as uow:
+        uow.outbox.add_messages([new])
+        uow.commit()
+    with store.unit_of_work(read_only=True) as uow:
+        old, stored = uow.outbox.get("m-old"), uow.outbox.get("m-new")
+    assert old is not None and old.attachments == ()
+    assert stored == new
+    (column,) = store.connection().execute("SELECT attachments FROM outbox WHERE key = 'm-old'")
+    assert column == (None,)
+    sent = asked[0].carried(AttachmentOutcome.MISSING)
+    assert sent.outcome is AttachmentOutcome.MISSING and sent.size is None
+    store.close()
+
+
+def test_version_8_leaves_every_existing_account_due_at_the_next_run(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    raw = _file_at_version(path, 6)
+    raw = _file_at_version(path, 7)
     for account_id in ("A-1", "A-2"):
         raw.execute(
             "INSERT INTO accounts (id, shard_key, name, currency, segment, locale, timezone,"

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from dunning_core.errors import InvalidField
 from dunning_core.rendering.signed_links import (
     InvalidPaymentLink,
+    SignedDocumentLinks,
     SignedPaymentLinks,
+    verify_document_link,
     verify_payment_link,
 )
 
@@ -105,3 +107,52 @@ def test_bad_arguments_are_refused() -> None:
         SignedPaymentLinks("ftp://x", SECRET, timedelta(days=1))
     with pytest.raises(InvalidField, match="now"):
         verify_payment_link(_links().url_for("A-1", []), SECRET, datetime(2026, 3, 1))
+
+
+# -- download links (an attachment over the e-mail size cap) ------------------------------
+
+
+def _document_links(now: datetime = NOW) -> SignedDocumentLinks:
+    return SignedDocumentLinks(
+        "https://docs.example/d", SECRET, timedelta(days=14), clock=lambda: now
+    )
+
+
+@given(
+    st.text(alphabet=string.ascii_letters + string.digits + "-_ é", min_size=1, max_size=12),
+    st.text(alphabet=string.ascii_letters + string.digits + "-_:/ é", min_size=1, max_size=24),
+)
+def test_a_download_link_verifies_to_what_was_signed(account_id: str, document: str) -> None:
+    url = _document_links().url_for_document(account_id, document)
+    verified = verify_document_link(url, SECRET, NOW + timedelta(days=13))
+    assert (verified.account_id, verified.document) == (account_id, document)
+
+
+@given(st.data())
+def test_a_download_link_with_one_character_changed_fails(data: st.DataObject) -> None:
+    url = _document_links().url_for_document("A-1", "invoice:F-1")
+    position = data.draw(st.integers(len("https://docs.example/d/"), len(url) - 1))
+    replacement = data.draw(st.sampled_from(string.ascii_letters + string.digits))
+    changed = url[:position] + replacement + url[position + 1 :]
+    if changed == url:
+        return
+    with pytest.raises(InvalidPaymentLink) as caught:
+        verify_document_link(changed, SECRET, NOW)
+    assert caught.value.reason in ("tampered", "malformed", "expired")
+
+
+def test_an_expired_download_link_fails() -> None:
+    url = _document_links().url_for_document("A-1", "statement:k1")
+    with pytest.raises(InvalidPaymentLink) as caught:
+        verify_document_link(url, SECRET, NOW + timedelta(days=14))
+    assert caught.value.reason == "expired"
+
+
+def test_a_payment_link_signature_does_not_open_a_document() -> None:
+    payment = _links().url_for("A-1", ["F-1"])
+    signature = payment.rsplit("sig=", 1)[1]
+    expires = payment.split("expires=", 1)[1].split("&", 1)[0]
+    forged = f"https://docs.example/d/A-1/invoice%3AF-1?expires={expires}&sig={signature}"
+    with pytest.raises(InvalidPaymentLink) as caught:
+        verify_document_link(forged, SECRET, NOW)
+    assert caught.value.reason == "tampered"

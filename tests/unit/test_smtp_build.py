@@ -77,3 +77,59 @@ def test_what_is_built_reads_back_as_the_same_subject_and_texts(
         assert _lines(rich.get_content()) == _lines(html)  # type: ignore[attr-defined]
     assert all(len(line) <= 998 for line in built.data.split(b"\r\n"))
     assert b"\n" not in built.data.replace(b"\r\n", b"")
+
+
+# -- attachments: multipart/mixed around the text (and its HTML) ------------------------
+
+filenames = st.sampled_from(
+    ["facture-F-1.pdf", "relevé-A-1.pdf", "rechnung-Ä 9 ü.pdf", "x" * 110 + ".pdf", "a;b=c.pdf"]
+)
+
+
+@given(
+    body=texts,
+    html=st.none() | texts,
+    files=st.lists(st.tuples(filenames, st.binary(max_size=3000)), min_size=1, max_size=3),
+)
+def test_attachments_read_back_byte_for_byte_after_the_text(
+    body: str, html: str | None, files: list[tuple[str, bytes]]
+) -> None:
+    from dunning_core.adapters.notify.attachments import FileAttachment
+
+    message = OutboxMessage.new(
+        key="k-2",
+        account_id="A-1",
+        channel="EMAIL",
+        recipient="jean@client.example",
+        subject="Relance",
+        body=body,
+        html_body=html,
+        created_at=NOW,
+    )
+    attached = [FileAttachment(name, data) for name, data in files]
+    built = build_email(
+        message,
+        sender="ACME <billing@acme.example>",
+        message_id_domain="acme.example",
+        date=NOW,
+        attachments=attached,
+    )
+    parsed = _read(built.data)
+    assert parsed.defects == []
+    assert parsed.get_content_type() == "multipart/mixed"
+    first, *rest = parsed.iter_parts()
+    if html is None:
+        assert first.get_content_type() == "text/plain"
+        assert _lines(first.get_content()) == _lines(body)  # type: ignore[attr-defined]
+    else:
+        assert first.get_content_type() == "multipart/alternative"
+        plain, rich = first.iter_parts()  # type: ignore[attr-defined]
+        assert _lines(plain.get_content()) == _lines(body)
+        assert _lines(rich.get_content()) == _lines(html)
+    assert [(part.get_filename(), part.get_content()) for part in rest] == [
+        (name, data) for name, data in files
+    ]
+    assert all(part.get_content_disposition() == "attachment" for part in rest)
+    assert all(part.get_content_type() == "application/pdf" for part in rest)
+    assert all(len(line) <= 998 for line in built.data.split(b"\r\n"))
+    assert b"\n" not in built.data.replace(b"\r\n", b"")

@@ -131,3 +131,30 @@ def test_bad_arguments_are_refused_by_name() -> None:
         sign_webhook("m", datetime(2026, 3, 2), BODY, SECRET)
     with pytest.raises(InvalidField, match="secrets"):
         sign_webhook("m", T, BODY, [])
+
+
+# -- Stripe-style signatures (moved here from the bank adapter, issue 16) ---------------
+
+
+def test_the_stripe_verifier_lives_beside_standard_webhooks_and_the_bank_path_still_works() -> None:
+    from dunning_core.adapters import bank, webhook_signatures
+
+    assert bank.verify_stripe_signature is webhook_signatures.verify_stripe_signature
+    assert bank.stripe_signature_header is webhook_signatures.stripe_signature_header
+    assert webhook_signatures.verify_stripe_signature.__module__ == webhook_signatures.__name__
+
+
+def test_a_stripe_signature_computed_by_hand_verifies() -> None:
+    import hashlib
+    import hmac
+
+    from dunning_core.adapters.webhook_signatures import verify_stripe_signature
+    from dunning_core.errors import InvalidSignature
+
+    body = b'{"id": "evt_1", "type": "payment_intent.succeeded"}'
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    stamp = int(at.timestamp())
+    mac = hmac.new(b"whsec_test", f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    assert verify_stripe_signature(body, f"t={stamp},v1={mac}", "whsec_test", now=at) == stamp
+    with pytest.raises(InvalidSignature, match="no v1 signature matches"):
+        verify_stripe_signature(body + b" ", f"t={stamp},v1={mac}", "whsec_test", now=at)

@@ -78,7 +78,7 @@ def notice_letter(
     *,
     rendered: RenderedMessage,
     context: Mapping[str, Any],
-    address: PostalAddress,
+    address: PostalAddress | None,
     locale: str,
     written_on: date,
     place: str,
@@ -97,7 +97,8 @@ def notice_letter(
         rendered: The notice as the renderer wrote it (its body becomes the
             paragraphs; the line with the payment link is kept).
         context: The notice's context (invoices, amounts, formal-notice values).
-        address: Where it goes.
+        address: Where it goes; ``None`` for a letter sent as an e-mail attachment to
+            an account without a postal address (the customer's name only).
         locale: The customer's locale.
         written_on: The letter's date.
         place: Where it is written from (printed before the date).
@@ -154,7 +155,9 @@ def notice_letter(
         language=labels.catalog,
         recipient=address_lines(
             address, locale=locale, sender_country=None if sender is None else sender.country
-        ),
+        )
+        if address is not None
+        else (str(context.get("customer_name") or context.get("account_id") or "-"),),
         place_date=labels("place_date", place=place, date=written_on)
         if place
         else labels.date(written_on, "long"),

@@ -41,6 +41,7 @@ __all__ = [
     "FactRecorded",
     "InvoiceRecorded",
     "InvoiceWrittenOff",
+    "LetterTracked",
     "StageFired",
     "WriteOffRecovered",
 ]
@@ -304,6 +305,26 @@ class CreditRefunded(Event):
 
     refund_id: str
     amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class LetterTracked(Event):
+    """The post's tracking number of a letter came back (a registered letter's proof
+    of posting and, later, of delivery, is looked up with it).
+
+    Attributes:
+        outbox_key: The letter's outbox message.
+        tracking_number: The number the post gave.
+        registered: True for a registered letter (with acknowledgement of receipt).
+
+    .. versionadded:: 0.3
+    """
+
+    kind: ClassVar[str] = "letter.tracked"
+
+    outbox_key: str
+    tracking_number: str
+    registered: bool
 
 
 # Facts used to live here (0.1): they resolve from domain.facts with a warning.

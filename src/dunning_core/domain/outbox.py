@@ -24,6 +24,7 @@ from dunning_core.domain._checks import (
     plain_text,
     to_enum,
 )
+from dunning_core.domain.attachments import Attachment
 from dunning_core.errors import InvalidField
 
 __all__ = ["Delivery", "OutboxMessage", "OutboxStatus", "aware_datetime"]
@@ -64,6 +65,14 @@ def _refusals(value: Any) -> tuple[tuple[str, str], ...]:
     return pairs
 
 
+def _attachments(value: Any) -> tuple[Attachment, ...]:
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, Attachment):
+            raise InvalidField("attachments", item, "must be Attachment values")
+    return items
+
+
 def _status(value: object) -> OutboxStatus:
     return to_enum(OutboxStatus, "OutboxMessage.status", value)
 
@@ -97,6 +106,9 @@ class OutboxMessage:
             language has no catalog: the fallback shows); "" when the renderer did not say.
         document: The letter of a LETTER or REGISTERED_LETTER message, as JSON
             (:class:`~dunning_core.documents.letter.Letter`), or ``None``.
+        attachments: The files an e-mail asks to carry (invoices' PDFs, a statement, the
+            notice as a letter); once SENT, each with what became of it (attached,
+            linked, missing), as the notifier reported.
 
     Raises:
         InvalidField: an identifier is empty, a datetime is naive, ``attempts`` is
@@ -121,6 +133,7 @@ class OutboxMessage:
     last_error: str | None = attrs.field(default=None)
     text_locale: str = attrs.field(default="", validator=plain_text)
     document: str | None = attrs.field(default=None, validator=optional_text)
+    attachments: tuple[Attachment, ...] = attrs.field(default=(), converter=_attachments)
 
     @next_attempt_at.default
     def _due_at_creation(self) -> datetime:
@@ -150,6 +163,7 @@ class OutboxMessage:
         text_locale: str = "",
         document: str | None = None,
         html_body: str | None = None,
+        attachments: tuple[Attachment, ...] = (),
     ) -> OutboxMessage:
         """A PENDING message, due at ``created_at``, with no attempt yet.
 
@@ -164,6 +178,7 @@ class OutboxMessage:
             text_locale: The locale of the text used (see the class).
             document: A letter's stored document (JSON), if any.
             html_body: The HTML part, if the renderer made one.
+            attachments: The files an e-mail asks to carry.
         """
         return cls(
             key=key,
@@ -176,6 +191,7 @@ class OutboxMessage:
             created_at=created_at,
             text_locale=text_locale,
             document=document,
+            attachments=attachments,
         )
 
     @property
@@ -207,6 +223,9 @@ class Delivery:
             another one than the message's; ``None`` when it went as written.
         refused: Recipients the provider refused while it accepted the message for
             the others, as ``(recipient, reason)`` pairs.
+        attachments: What the message carried: each of its attachments with its
+            outcome (the dispatcher stores them on the message); ``()`` when the
+            notifier sends no attachments.
     """
 
     provider_message_id: str = attrs.field(validator=non_empty_text)
@@ -214,6 +233,7 @@ class Delivery:
     segments: int | None = attrs.field(default=None)
     channel: str | None = attrs.field(default=None, validator=optional_text)
     refused: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_refusals)
+    attachments: tuple[Attachment, ...] = attrs.field(default=(), converter=_attachments)
 
     @segments.validator
     def _check_segments(self, attribute: attrs.Attribute[Any], value: Any) -> None:

@@ -56,4 +56,5 @@ DOCUMENT_TEXTS: Final[Mapping[str, Text]] = {
     "attachments": _t("email|attachments", "Attached: {names}"),
     "invoice_file": _t("email|invoice_file", "invoice-{number}.pdf"),
     "statement_file": _t("email|statement_file", "statement-{account_id}.pdf"),
+    "notice_file": _t("email|notice_file", "reminder-{reference}.pdf"),
 }

@@ -293,7 +293,7 @@ class Labels:
         self._translations = _translations(self.catalog)
         self._texts = {**COMMON, **DOCUMENT_TEXTS}
 
-    def __call__(self, name: str, **values: object) -> str:
+    def __call__(self, name: str, /, **values: object) -> str:
         """The text ``name`` with ``values`` formatted for the locale.
 
         Raises:

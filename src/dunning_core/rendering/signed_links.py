@@ -7,6 +7,13 @@ invoice numbers and the expiry (encoded without ambiguity: a number holding a co
 an ``&`` cannot be confused with two). The payment page calls
 :func:`verify_payment_link` before it shows what to pay.
 
+:class:`SignedDocumentLinks` signs download links the same way, for an attachment an
+e-mail could not carry (over the size cap): ``{base_url}/{account}/{document}?expires=
+<unix time>&sig=<mac>``, the MAC over ``["document", account, document, expiry]``, so a
+payment link's signature is never a document link's. The download page calls
+:func:`verify_document_link`, then
+:func:`~dunning_core.service.attachments.linked_document` for the file.
+
 >>> from datetime import UTC, datetime, timedelta
 >>> now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 >>> links = SignedPaymentLinks("https://pay.example", "s3cret-key-of-32-bytes-or-more!!",
@@ -30,7 +37,15 @@ import attrs
 
 from dunning_core.errors import DunningError, InvalidField
 
-__all__ = ["InvalidPaymentLink", "SignedPaymentLinks", "VerifiedPaymentLink", "verify_payment_link"]
+__all__ = [
+    "InvalidPaymentLink",
+    "SignedDocumentLinks",
+    "SignedPaymentLinks",
+    "VerifiedDocumentLink",
+    "VerifiedPaymentLink",
+    "verify_document_link",
+    "verify_payment_link",
+]
 
 _MIN_SECRET_BYTES = 16
 
@@ -168,3 +183,123 @@ def verify_payment_link(
     return VerifiedPaymentLink(
         account_id=account_id, invoice_numbers=invoices, expires_at=expires_at
     )
+
+
+# -- download links ----------------------------------------------------------------------
+
+
+def _document_mac(key: bytes, account_id: str, document: str, expires: int) -> str:
+    message = json.dumps(["document", account_id, document, expires], separators=(",", ":"))
+    digest = hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+@attrs.frozen
+class VerifiedDocumentLink:
+    """What a verified download link gives access to.
+
+    Attributes:
+        account_id: The account.
+        document: The document (``"invoice:F-1"``, ``"statement:<outbox key>"``,
+            ``"notice:<outbox key>"``).
+        expires_at: When the link stops being valid.
+    """
+
+    account_id: str
+    document: str
+    expires_at: datetime
+
+
+class SignedDocumentLinks:
+    """A :class:`~dunning_core.ports.DocumentLinks` whose links carry an HMAC-SHA256
+    signature over the account, the document and the expiry.
+
+    >>> now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    >>> links = SignedDocumentLinks("https://docs.example", "s3cret-key-of-32-bytes-or-more!!",
+    ...                             timedelta(days=30), clock=lambda: now)
+    >>> url = links.url_for_document("A-1", "invoice:F-1")
+    >>> verify_document_link(url, "s3cret-key-of-32-bytes-or-more!!", now).document
+    'invoice:F-1'
+
+    Args:
+        base_url: The download site, ``https://`` (``http://`` for local tests).
+        secret: The signing key, at least 16 bytes (use another key than the payment
+            links').
+        ttl: How long a link stays valid after the e-mail is sent.
+        clock: Returns the current aware instant (the system clock by default).
+
+    Raises:
+        InvalidField: a bad URL, a short secret or a ttl that is not positive.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        secret: str | bytes,
+        ttl: timedelta,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        if not isinstance(base_url, str) or not base_url.startswith(("https://", "http://")):
+            raise InvalidField("base_url", base_url, "must start with https:// or http://")
+        if not isinstance(ttl, timedelta) or ttl <= timedelta(0):
+            raise InvalidField("ttl", ttl, "must be a positive timedelta")
+        self.base_url = base_url.rstrip("/")
+        self.ttl = ttl
+        self._key = _key(secret)
+        self._clock = clock
+
+    def url_for_document(self, account_id: str, document: str) -> str:
+        """A signed URL to download ``document`` of ``account_id``, valid for ``ttl``."""
+        expires = int((self._clock() + self.ttl).timestamp())
+        query = urlencode(
+            [
+                ("expires", str(expires)),
+                ("sig", _document_mac(self._key, account_id, document, expires)),
+            ]
+        )
+        return f"{self.base_url}/{quote(account_id, safe='')}/{quote(document, safe='')}?{query}"
+
+
+def verify_document_link(
+    url: str, secret: str | bytes | Sequence[str | bytes], now: datetime
+) -> VerifiedDocumentLink:
+    """Check a link :class:`SignedDocumentLinks` made, and say what it gives access to.
+
+    Args:
+        url: The link as the customer opened it.
+        secret: The signing key, or several (the current one and those being retired).
+        now: The current aware instant.
+
+    Returns:
+        The account, the document and the expiry.
+
+    Raises:
+        InvalidPaymentLink: the link was altered (``reason="tampered"``), has expired
+            (``"expired"``), or is not a signed download link (``"malformed"``).
+        InvalidField: ``now`` is naive, or a secret is too short.
+    """
+    if not isinstance(now, datetime) or now.utcoffset() is None:
+        raise InvalidField("now", now, "must be a timezone-aware datetime")
+    keys = [_key(secret)] if isinstance(secret, str | bytes) else [_key(s) for s in secret]
+    parts = urlsplit(url)
+    segments = parts.path.rstrip("/").rsplit("/", 2)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    signatures = query.get("sig", [])
+    expiries = query.get("expires", [])
+    if len(segments) < 3 or len(signatures) != 1 or len(expiries) != 1:
+        raise InvalidPaymentLink(url, "malformed", "no account, document, signature or expiry")
+    account_id, document = unquote(segments[1]), unquote(segments[2])
+    if not account_id or not document:
+        raise InvalidPaymentLink(url, "malformed", "no account or document")
+    try:
+        expires = int(expiries[0])
+    except ValueError:
+        raise InvalidPaymentLink(url, "malformed", "the expiry is not a number") from None
+    expected = [_document_mac(key, account_id, document, expires) for key in keys]
+    if not any(hmac.compare_digest(signatures[0], mac) for mac in expected):
+        raise InvalidPaymentLink(url, "tampered", "the signature does not match")
+    expires_at = datetime.fromtimestamp(expires, UTC)
+    if now >= expires_at:
+        raise InvalidPaymentLink(url, "expired", f"expired at {expires_at.isoformat()}")
+    return VerifiedDocumentLink(account_id=account_id, document=document, expires_at=expires_at)

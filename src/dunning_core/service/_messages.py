@@ -12,8 +12,9 @@ from datetime import datetime
 
 import attrs
 
-from dunning_core.documents.compose import notice_letter
+from dunning_core.documents.compose import notice_letter, statement_letter
 from dunning_core.domain.account import Account, Channel
+from dunning_core.domain.attachments import Attachment, AttachmentKind
 from dunning_core.domain.charges import Charge
 from dunning_core.domain.events import (
     AccountReactivated,
@@ -25,6 +26,7 @@ from dunning_core.domain.events import (
 )
 from dunning_core.domain.history import ActionRecord, EventRecord
 from dunning_core.domain.outbox import OutboxMessage
+from dunning_core.domain.payment import Payment
 from dunning_core.domain.statement import AccountStatement
 from dunning_core.errors import RenderError
 from dunning_core.money import Money
@@ -32,6 +34,9 @@ from dunning_core.policies.credit import CreditAlert
 from dunning_core.policies.ladder import DECLARE_CLAIM_PREFIX, ActionKind, DunningAction
 from dunning_core.policies.suspension import SuspensionDecision
 from dunning_core.ports import RenderedMessage
+from dunning_core.rendering.catalog import Labels
+from dunning_core.service.attachments import last_statement_day
+from dunning_core.service.formal_notice import formal_notice_values
 from dunning_core.service.notices import notice_context, recipient_for, render_for_channel
 from dunning_core.service.records import action_records, event_record
 from dunning_core.service.settings import CycleConfig
@@ -70,6 +75,7 @@ def message(
     not_before: datetime | None = None,
     *,
     document: str | None = None,
+    attachments: tuple[Attachment, ...] = (),
 ) -> OutboxMessage | None:
     """The outbox row of a rendered notice, or ``None`` when nobody can receive it."""
     recipient = recipient_for(account, channel)
@@ -86,6 +92,7 @@ def message(
         created_at=created_at,
         text_locale=rendered.locale,
         document=document,
+        attachments=attachments,
     )
     if not_before is not None and not_before > created_at:
         built = attrs.evolve(built, next_attempt_at=not_before)
@@ -147,15 +154,86 @@ def _letter(
     return letter.to_json()
 
 
+@attrs.frozen(kw_only=True)
+class StatementSource:
+    """What a statement of account attached to a notice is made of: the statement the
+    cycle built, the account's payments, and its history (for the last statement's day)."""
+
+    statement: AccountStatement
+    payments: Sequence[Payment] = ()
+    history: Sequence[ActionRecord] = ()
+
+
+def _attachments(
+    config: CycleConfig,
+    account: Account,
+    action: DunningAction,
+    rendered: RenderedMessage,
+    context: dict[str, object],
+    source: StatementSource | None,
+) -> tuple[Attachment, ...]:
+    """The files an e-mail notice asks for, in the order they are attached: the notice
+    as a letter, the statement, the invoices (oldest first)."""
+    policy = config.attachments
+    if not policy.applies_to(action.stage, action.channel):
+        return ()
+    labels = Labels(account.locale)
+    sender = config.letter_sender
+    place = config.formal_notice.place or (sender.city if sender is not None else "")
+    address = account.postal_address
+    if address is not None and not address.is_complete:
+        address = None
+    reference = action.key[:16]
+    found: list[Attachment] = []
+    if policy.notice_pdf:
+        values = {**formal_notice_values(config.formal_notice, account, action), **context}
+        letter = notice_letter(
+            rendered=rendered,
+            context=values,
+            address=address,
+            locale=account.locale,
+            written_on=action.fired_on,
+            place=place,
+            reference=reference,
+            registered=False,
+            sender=sender,
+        )
+        name = labels("notice_file", reference=reference)
+        found.append(Attachment.document(AttachmentKind.NOTICE, letter.to_json(), filename=name))
+    if policy.statement and source is not None:
+        statement = source.statement
+        since = last_statement_day(policy, source.history, statement.as_of)
+        letter = statement_letter(
+            statement,
+            address=address,
+            locale=account.locale,
+            place=place,
+            payments=source.payments,
+            since=since,
+            sender=sender,
+        )
+        name = labels("statement_file", account_id=account.id)
+        found.append(Attachment.document(AttachmentKind.STATEMENT, letter.to_json(), filename=name))
+    if policy.invoices:
+        found.extend(
+            Attachment.invoice(number, filename=labels("invoice_file", number=number))
+            for number in action.invoice_numbers
+        )
+    return tuple(found)
+
+
 def ladder_effects(
     config: CycleConfig,
     account: Account,
     actions: Sequence[DunningAction],
     created_at: datetime,
+    *,
+    statement: StatementSource | None = None,
 ) -> Effects:
-    """History rows for every action, an outbox message per notice, an event per
-    account-level operation (suspend, terminate, hand over, declare a claim, ...), and the
-    stage fees the actions book (their keys make each fee booked once)."""
+    """History rows for every action, an outbox message per notice (with the files an
+    e-mail asks for, :class:`~dunning_core.service.attachments.AttachmentPolicy`), an
+    event per account-level operation (suspend, terminate, hand over, declare a claim,
+    ...), and the stage fees the actions book (their keys make each fee booked once)."""
     effects = Effects()
     for action in actions:
         effects.actions.extend(action_records(action))
@@ -178,6 +256,7 @@ def ladder_effects(
             created_at,
             action.not_before,
             document=document,
+            attachments=_attachments(config, account, action, rendered, context, statement),
         )
         if built is not None:
             effects.messages.append(built)

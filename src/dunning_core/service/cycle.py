@@ -52,7 +52,12 @@ from dunning_core.errors import DunningError, InvalidField
 from dunning_core.policies.credit import credit_alerts, credit_exposure, credit_wakes_on
 from dunning_core.policies.ladder import DunningAction, decide_ladder
 from dunning_core.ports import AccountLedger, UnitOfWork, UowFactory
-from dunning_core.service._messages import Effects, credit_alert_effects, ladder_effects
+from dunning_core.service._messages import (
+    Effects,
+    StatementSource,
+    credit_alert_effects,
+    ladder_effects,
+)
 from dunning_core.service._steps import statement_of, suspension_step
 from dunning_core.service._uow import check_uow_factory
 from dunning_core.service.records import history_from_records
@@ -444,7 +449,17 @@ def _evaluate(
         explain=False,
     )
     actions = decision.actions
-    effects.extend(ladder_effects(config, account, actions, instant))
+    source = None
+    if config.attachments.statement:
+        # The statement a notice carries includes the fees this run books with it.
+        booked = {charge.key for charge in ledger.charges}
+        fees = [c for a in actions for c in a.fee_charges() if c.key not in booked]
+        shown = statement
+        if fees:
+            with_fees = attrs.evolve(ledger, charges=(*ledger.charges, *fees))
+            shown = statement_of(account, with_fees, local)
+        source = StatementSource(statement=shown, payments=ledger.payments, history=history_rows)
+    effects.extend(ladder_effects(config, account, actions, instant, statement=source))
 
     exposure = credit_exposure(statement)
     alerts, credit_next = credit_alerts(account, exposure, credit_state, local, config.credit)

@@ -126,7 +126,8 @@ def dispatch(
     """Send every outbox message due at ``now``.
 
     Each message is claimed under a lease, sent with its idempotency key, and then:
-    marked SENT with the provider's id; or, after a transient error, scheduled again
+    marked SENT with the provider's id (and what it carried, when the notifier reports
+    attachments); or, after a transient error, scheduled again
     after a full-jitter backoff (:func:`backoff_delay`); or, after a permanent error or
     a failed last attempt (attempt number ``max_attempts``), moved to DEAD with the
     reason. Any other exception from the notifier counts as transient (and is logged).
@@ -293,9 +294,14 @@ def _attempt(
     at = read_clock()
     for recipient, why in delivery.refused:
         logger.warning("message %r: recipient %r refused: %s", key, recipient, why)
-    outcome, reason, _ = _complete(
-        uow_factory, "sent", "", lambda uow: uow.outbox.mark_sent(key, token, provider_id, at)
-    )
+    carried = delivery.attachments
+
+    def sent(uow: UnitOfWork) -> bool:
+        if not carried:  # stores written before 0.3 need not know the keyword
+            return uow.outbox.mark_sent(key, token, provider_id, at)
+        return uow.outbox.mark_sent(key, token, provider_id, at, attachments=carried)
+
+    outcome, reason, _ = _complete(uow_factory, "sent", "", sent)
     return outcome, reason, delivery
 
 

@@ -47,6 +47,7 @@ from dunning_core.ports import PaymentLinks, Renderer
 from dunning_core.rendering.catalog import CatalogRenderer
 from dunning_core.rendering.links import StaticPaymentLinks
 from dunning_core.service._fingerprint import fingerprint
+from dunning_core.service.attachments import AttachmentPolicy
 from dunning_core.service.formal_notice import FormalNoticeTerms
 
 __all__ = ["CycleConfig", "bootstrap"]
@@ -78,6 +79,12 @@ def _credit(value: Any) -> CreditAlertPolicy:
     return value
 
 
+def _attachment_policy(value: Any) -> AttachmentPolicy:
+    if not isinstance(value, AttachmentPolicy):
+        raise InvalidField("CycleConfig.attachments", value, "must be an AttachmentPolicy")
+    return value
+
+
 @attrs.frozen(kw_only=True)
 class CycleConfig:
     """Everything a dunning cycle and the account services decide with.
@@ -103,6 +110,8 @@ class CycleConfig:
         letter_sender: Who signs the letters the cycle writes (its city is the place
             beside the date, its country is left off domestic addresses); a
             ``LetterNotifier`` adds its own sender to letters written without one.
+        attachments: Which e-mail notices carry the invoices' PDFs, a statement of
+            account or the notice as a letter (nothing by default).
         notify_suspension: Send the customer a notice when suspended or reactivated.
         notify_credit_alerts: Send the customer a notice at each credit alert.
         country_holidays: Count business-day stages and business hours of each account
@@ -133,6 +142,9 @@ class CycleConfig:
     links: PaymentLinks = attrs.field(factory=StaticPaymentLinks)
     formal_notice: FormalNoticeTerms = attrs.field(factory=FormalNoticeTerms)
     letter_sender: Sender | None = None
+    attachments: AttachmentPolicy = attrs.field(
+        factory=AttachmentPolicy, converter=_attachment_policy
+    )
     notify_suspension: bool = True
     notify_credit_alerts: bool = True
     country_holidays: bool = False
@@ -288,7 +300,8 @@ def bootstrap(
         links: The payment links; ``StaticPaymentLinks()`` by default.
         **settings: Any other :class:`CycleConfig` field (``default_ladder``,
             ``assignments``, ``suspension``, ``allocation``, ``credit``,
-            ``formal_notice``, ``notify_suspension``, ``notify_credit_alerts``).
+            ``formal_notice``, ``attachments``, ``notify_suspension``,
+            ``notify_credit_alerts``).
 
     Returns:
         The configuration.

@@ -26,7 +26,7 @@ from dunning_core.adapters.bank._files import (
     source_name,
 )
 from dunning_core.adapters.bank._mt940 import mt940_items
-from dunning_core.adapters.bank._stripe import (
+from dunning_core.adapters.webhook_signatures import (
     DEFAULT_TOLERANCE,
     stripe_signature_header,
     verify_stripe_signature,

@@ -8,7 +8,9 @@ per letter::
 
 ``registered`` is ``yes`` for a registered letter (with acknowledgement of receipt),
 ``no`` otherwise; ``tracking_number`` stays empty until the post's number comes back
-and :meth:`LetterNotifier.record_letter_tracking` writes it. Sending a message again
+and :meth:`LetterNotifier.record_letter_tracking` writes it (and, when the notifier
+was given the store, records it in the account's history as a
+:class:`~dunning_core.domain.events.LetterTracked` event). Sending a message again
 (a dispatcher that crashed after writing the PDF) rewrites the same file and keeps one
 manifest row: the outbox key names both.
 """
@@ -22,6 +24,7 @@ import io
 import os
 import re
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
@@ -35,8 +38,11 @@ from dunning_core.documents.letter import (
     print_letter,
 )
 from dunning_core.domain.account import Channel
+from dunning_core.domain.dates import AsOf
 from dunning_core.domain.outbox import Delivery, OutboxMessage
 from dunning_core.errors import InvalidField, PermanentDeliveryError, UnknownRecord
+from dunning_core.ports import Clock, UowFactory
+from dunning_core.service.letters import record_letter_tracking
 
 __all__ = ["MANIFEST_COLUMNS", "LetterNotifier", "ManifestRow"]
 
@@ -131,6 +137,10 @@ class LetterNotifier:
             (:data:`~dunning_core.documents.letter.WINDOW_NF_Z_11_001` by default).
         letter_for: How to get a message's :class:`Letter` (the stored document, or
             the message's text, by default).
+        history: The store's unit-of-work factory: tracking numbers are then also
+            recorded in the account's history (``LetterTracked``).
+        clock: When a tracking number came back, if the caller does not say (the
+            system clock by default).
 
     Raises:
         ImportError: fpdf2 is not installed (the ``letters`` extra), on first send.
@@ -145,12 +155,16 @@ class LetterNotifier:
         sender: Sender,
         window: Window = WINDOW_NF_Z_11_001,
         letter_for: Callable[[OutboxMessage], Letter] = letter_of,
+        history: UowFactory | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.spool_dir = Path(spool_dir)
         self.spool_dir.mkdir(parents=True, exist_ok=True)
         self.sender = sender
         self.window = window
         self._letter_for = letter_for
+        self.history = history
+        self.clock = clock
 
     @property
     def manifest_path(self) -> Path:
@@ -201,16 +215,36 @@ class LetterNotifier:
         with self._locked():
             return self._read()
 
-    def record_letter_tracking(self, key: str, tracking_number: str) -> ManifestRow:
-        """Write the post's tracking number of the letter of outbox message ``key``.
+    def record_letter_tracking(
+        self, key: str, tracking_number: str, *, as_of: AsOf | None = None
+    ) -> ManifestRow:
+        """Write the post's tracking number of the letter of outbox message ``key`` in
+        the manifest and, with ``history``, in the account's history
+        (:func:`dunning_core.service.letters.record_letter_tracking`). Both writes are
+        idempotent: after a failure in between, call again.
+
+        Args:
+            key: The letter's outbox key.
+            tracking_number: The post's number.
+            as_of: When it came back; the clock's time by default.
 
         Returns:
             The updated manifest row.
 
         Raises:
-            UnknownRecord: no letter of the manifest has this key.
+            UnknownRecord: no letter of the manifest (or of the store) has this key.
             InvalidField: the tracking number is empty or holds a line break.
         """
+        row = self._track(key, tracking_number)
+        if self.history is not None:
+            when: AsOf = as_of if as_of is not None else self._now()
+            record_letter_tracking(self.history(), key, row.tracking_number, when)
+        return row
+
+    def _now(self) -> datetime:
+        return datetime.now(UTC) if self.clock is None else self.clock.now()
+
+    def _track(self, key: str, tracking_number: str) -> ManifestRow:
         if (
             not isinstance(tracking_number, str)
             or not tracking_number.strip()

@@ -1,7 +1,10 @@
 """E-mail through an SMTP server (standard library ``smtplib``, no extra).
 
 :class:`SmtpNotifier` sends each outbox message as one e-mail: ``multipart/alternative``
-with the plain text and, when the renderer made one, the HTML part; a ``Message-ID``
+with the plain text and, when the renderer made one, the HTML part, inside a
+``multipart/mixed`` with the PDFs when the message carries attachments (invoices
+through the :class:`~dunning_core.ports.Documents` port, a statement, the notice as a
+letter: :class:`~dunning_core.adapters.notify.attachments.EmailAttachments`); a ``Message-ID``
 derived from the outbox key (a resend after a crash is recognisably the same message);
 ``Auto-Submitted: auto-generated`` (dunning notices are transactional: no
 ``List-Unsubscribe``). Everything a header holds is checked before connecting: CR, LF
@@ -31,6 +34,7 @@ What each reply becomes (and so what the dispatcher does with the message):
 
 from __future__ import annotations
 
+import base64
 import binascii
 import contextlib
 import enum
@@ -41,12 +45,14 @@ import re
 import smtplib
 import ssl
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime
 from functools import lru_cache
 from typing import Any, Final
+from urllib.parse import quote
 
 import attrs
 
@@ -58,6 +64,8 @@ from dunning_core.adapters.notify._common import (
     parse_mailboxes,
     secret,
 )
+from dunning_core.adapters.notify.attachments import EmailAttachments, FileAttachment
+from dunning_core.domain.attachments import Attachment
 from dunning_core.domain.outbox import Delivery, OutboxMessage
 from dunning_core.errors import (
     DeliveryError,
@@ -104,6 +112,8 @@ class BuiltEmail:
         data: The message bytes.
         message_id: Its ``Message-ID``.
         smtputf8: Whether an address needs the SMTPUTF8 extension.
+        attachments: What the message carries: each requested attachment with its
+            outcome (attached, linked, missing, omitted).
     """
 
     envelope_from: str
@@ -111,6 +121,7 @@ class BuiltEmail:
     data: bytes
     message_id: str
     smtputf8: bool
+    attachments: tuple[Attachment, ...] = ()
 
 
 def _formatted(mailbox: Mailbox, utf8: bool) -> str:
@@ -154,6 +165,28 @@ def _text_part(text: str, subtype: str, utf8: bool) -> bytes:
     return head.encode("ascii") + body
 
 
+def _disposition(filename: str) -> str:
+    """``attachment; filename=...``: quoted when ASCII, RFC 2231 (UTF-8, percent-encoded)
+    otherwise, folded by the email package's policy."""
+    if filename.isascii():
+        value = f'attachment; filename="{filename}"'
+    else:
+        value = f"attachment; filename*=utf-8''{quote(filename, safe='')}"
+    folded: str = SMTP.header_factory("Content-Disposition", value).fold(policy=SMTP)
+    return folded
+
+
+def _file_part(attachment: FileAttachment) -> bytes:
+    """A base64 part: its headers, a blank line, 76-character lines ending in CRLF."""
+    body = base64.encodebytes(attachment.data).replace(b"\n", b"\r\n")
+    head = (
+        f"Content-Type: {attachment.content_type}\r\n"
+        + _disposition(attachment.filename)
+        + "Content-Transfer-Encoding: base64\r\n\r\n"
+    )
+    return head.encode("ascii") + body.removesuffix(b"\r\n")
+
+
 def _boundary(key: str, content: bytes) -> str:
     # Deterministic (a resend is byte for byte the same but for Date), and never a line
     # of the parts: quoted-printable escapes "=", so "=_" cannot occur in an encoded part.
@@ -171,6 +204,8 @@ def build_email(
     envelope_sender: str | None = None,
     message_id_domain: str,
     date: datetime,
+    attachments: Sequence[FileAttachment] = (),
+    carried: Sequence[Attachment] = (),
 ) -> BuiltEmail:
     """The e-mail for one outbox message, every header checked.
 
@@ -182,6 +217,10 @@ def build_email(
             default.
         message_id_domain: The right-hand side of the ``Message-ID``.
         date: The ``Date`` header.
+        attachments: Files to attach: the text (and HTML) then go inside a
+            ``multipart/mixed`` with one base64 part per file.
+        carried: What the message carries, kept on the result
+            (:attr:`BuiltEmail.attachments`).
 
     Returns:
         The envelope and the message bytes.
@@ -228,6 +267,17 @@ def build_email(
             + html
             + f"\r\n--{boundary}--\r\n".encode()
         )
+    if attachments:
+        files = [_file_part(attachment) for attachment in attachments]
+        mixed = _boundary(message.key + "\0mixed", body + b"".join(files))
+        body = (
+            f'Content-Type: multipart/mixed; boundary="{mixed}"\r\n\r\n'.encode()
+            + f"--{mixed}\r\n".encode()
+            # The alternative's closing line ends in CRLF; the next boundary brings its own.
+            + (body if message.html_body is None else body.removesuffix(b"\r\n"))
+            + b"".join(f"\r\n--{mixed}\r\n".encode() + part for part in files)
+            + f"\r\n--{mixed}--\r\n".encode()
+        )
     data = "".join(head).encode("utf-8" if utf8 else "ascii") + body
     return BuiltEmail(
         envelope_from=(bounce or senders[0]).envelope,
@@ -235,6 +285,7 @@ def build_email(
         data=data,
         message_id=ident,
         smtputf8=utf8,
+        attachments=tuple(carried),
     )
 
 
@@ -288,6 +339,10 @@ class SmtpNotifier:
         local_hostname: The name given in ``EHLO``; the machine's by default.
         max_messages_per_connection: Messages sent on one connection before a new one.
         clock: Gives the ``Date`` header; the system clock by default.
+        attachments: Fetches, prints and caps the files a message asks for (the team's
+            :class:`~dunning_core.ports.Documents`, download links, the size cap);
+            ``EmailAttachments()`` by default, which prints statements and notices
+            and records every invoice as missing.
 
     Raises:
         InvalidField: a setting is unusable (no host, a bad port, a sender that is not
@@ -312,6 +367,7 @@ class SmtpNotifier:
         local_hostname: str | None = None,
         max_messages_per_connection: int = 100,
         clock: Clock | None = None,
+        attachments: EmailAttachments | None = None,
     ) -> None:
         if not isinstance(host, str) or not host.strip():
             raise InvalidField("SmtpNotifier.host", host, "must be a host name or address")
@@ -363,6 +419,7 @@ class SmtpNotifier:
         self.local_hostname = local_hostname
         self.max_messages_per_connection = max_messages_per_connection
         self.clock = clock
+        self.attachments = EmailAttachments() if attachments is None else attachments
         self._sender_text = sender
         if ssl_context is not None and cafile is not None:
             raise InvalidField("SmtpNotifier.cafile", str(cafile), "give ssl_context or cafile")
@@ -414,13 +471,22 @@ class SmtpNotifier:
             self._drop(polite=True)
 
     def build(self, message: OutboxMessage) -> BuiltEmail:
-        """The e-mail :meth:`send` would send for ``message``, without connecting.
+        """The e-mail :meth:`send` would send for ``message``, without connecting: its
+        attachments fetched and printed, their notes added to the text.
 
         Raises:
             MalformedMessage: a header value holds CR, LF or NUL, or an address does
                 not parse.
+            TransientDeliveryError: the Documents port failed, or fpdf2 is missing.
         """
         now = datetime.now(UTC) if self.clock is None else self.clock.now()
+        assembled = self.attachments.assemble(message)
+        if assembled.notes:
+            message = attrs.evolve(
+                message,
+                body=assembled.text(message.body),
+                html_body=assembled.html(message.html_body),
+            )
         return build_email(
             message,
             sender=self._sender_text,
@@ -428,6 +494,8 @@ class SmtpNotifier:
             envelope_sender=self.envelope_sender,
             message_id_domain=self.message_id_domain,
             date=now,
+            attachments=assembled.files,
+            carried=assembled.carried,
         )
 
     def send(self, message: OutboxMessage) -> Delivery:
@@ -436,7 +504,8 @@ class SmtpNotifier:
         Returns:
             The delivery: its ``provider_message_id`` is the ``Message-ID``, its
             ``detail`` the server's reply to DATA (with the queue id), ``refused`` the
-            recipients refused while others were accepted.
+            recipients refused while others were accepted, ``attachments`` what the
+            message carried.
 
         Raises:
             MalformedMessage: refused before connecting (header injection, an address
@@ -584,6 +653,7 @@ class SmtpNotifier:
         return Delivery(
             provider_message_id=built.message_id,
             detail=_reply(code, text),
+            attachments=built.attachments,
             refused=tuple(
                 (address, _reply(code, text)) for address, (code, text) in refused.items()
             ),

@@ -26,8 +26,13 @@ from psycopg.adapt import Dumper, Loader
 from psycopg.pq import Format
 from psycopg.types.string import StrDumper, StrDumperUnknown
 
-from dunning_core.adapters.storage._sqlite_rows import _contact, _contact_dict
+from dunning_core.adapters.storage._sqlite_rows import (
+    _contact,
+    _contact_dict,
+    optional_attachments,
+)
 from dunning_core.domain.account import Account, PaymentTerms, Segment, TermsKind
+from dunning_core.domain.attachments import attachments_from_json
 from dunning_core.domain.charges import Charge
 from dunning_core.domain.facts import Dispute, Hold, InsolvencyProceeding, PromiseToPay
 from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord
@@ -718,6 +723,7 @@ OUTBOX_COLUMNS: Columns = (
     ("text_locale", "text"),
     ("document", "text"),
     ("html_body", "text"),
+    ("attachments", "text"),
 )
 
 
@@ -742,6 +748,7 @@ def outbox_row(message: OutboxMessage) -> tuple[Any, ...]:
         message.text_locale,
         message.document,
         message.html_body,
+        optional_attachments(message.attachments),
     )
 
 
@@ -765,6 +772,7 @@ def outbox_from_row(row: Row) -> OutboxMessage:
         text_locale=row[16],
         document=row[17],
         html_body=row[18],
+        attachments=attachments_from_json(row[19]),
     )
 
 

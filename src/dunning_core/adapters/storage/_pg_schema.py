@@ -263,9 +263,15 @@ CREATE TABLE {s}.cycle_plans (
 );
 """
 
+# Version 2 (issue 18, attachments): what an e-mail asks to carry and, once SENT, what it
+# carried (JSON, as on SQLite; NULL for a message that carries nothing).
+_V2: Final = """
+ALTER TABLE {s}.outbox ADD COLUMN attachments text;
+"""
+
 
 def _marking() -> str:
-    """Version 2's functions and triggers that mark an account for review on every write
+    """Version 3's functions and triggers that mark an account for review on every write
     that can change its evaluation (part of a released migration: never change what it
     returns). Statement-level triggers see every row a batch wrote (transition tables),
     so a batch of a thousand invoices marks its accounts in one update."""
@@ -354,12 +360,12 @@ def _marking() -> str:
     return "\n".join(script)
 
 
-# Version 2: the incremental cycle (issue 13). Each account's next review day
+# Version 3: the incremental cycle (issue 13). Each account's next review day
 # ('0001-01-01': marked, due at the next run, what every existing account starts with;
 # '9999-12-31': only a write makes it due), indexed in the order the cycle pages through
 # the due accounts; what the review days were computed with; and the triggers that mark
 # an account on every write that can change its evaluation, whoever writes.
-_V2: Final = """
+_V3: Final = """
 ALTER TABLE {s}.accounts ADD COLUMN next_review_on date NOT NULL DEFAULT DATE '0001-01-01';
 CREATE INDEX accounts_by_review ON {s}.accounts (next_review_on, id, shard_key);
 
@@ -371,4 +377,4 @@ CREATE TABLE {s}.review_basis (
 """ + _marking()
 
 #: Migration scripts; ``schema_migrations`` lists the versions applied.
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3)

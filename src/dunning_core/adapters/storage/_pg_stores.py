@@ -21,7 +21,9 @@ from psycopg import errors as pg_errors
 
 from dunning_core.adapters.storage import _pg_rows as rows
 from dunning_core.adapters.storage._checks import claim_arguments, page_limit
+from dunning_core.adapters.storage._sqlite_rows import optional_attachments
 from dunning_core.domain.account import Account
+from dunning_core.domain.attachments import Attachment
 from dunning_core.domain.charges import Charge
 from dunning_core.domain.facts import (
     AccountFacts,
@@ -636,12 +638,26 @@ class PostgresOutbox(_Part):
         return [rows.outbox_from_row(row[2:]) for row in claimed]
 
     @translated
-    def mark_sent(self, key: str, token: str, provider_message_id: str, at: datetime) -> bool:
+    def mark_sent(
+        self,
+        key: str,
+        token: str,
+        provider_message_id: str,
+        at: datetime,
+        *,
+        attachments: Sequence[Attachment] | None = None,
+    ) -> bool:
+        # What the notifier reports it carried replaces what the message asked for.
+        carried = "" if attachments is None else "attachments = %s, "
+        values: tuple[Any, ...] = (provider_message_id, at)
+        if attachments is not None:
+            values += (optional_attachments(attachments),)
         return (
             self._write(
                 "UPDATE {s}.outbox SET status = 'SENT', provider_message_id = %s, sent_at = %s, "
-                f"lease_token = NULL, lease_expires_at = NULL, due_at = NULL {self._FENCE}",
-                (provider_message_id, at, key, token),
+                f"{carried}lease_token = NULL, lease_expires_at = NULL, due_at = NULL "
+                f"{self._FENCE}",
+                (*values, key, token),
             )
             == 1
         )

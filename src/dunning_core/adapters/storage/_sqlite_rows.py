@@ -32,6 +32,11 @@ from dunning_core.domain.account import (
     Segment,
     TermsKind,
 )
+from dunning_core.domain.attachments import (
+    Attachment,
+    attachments_from_json,
+    attachments_to_json,
+)
 from dunning_core.domain.charges import Charge, ChargeKind
 from dunning_core.domain.facts import (
     Dispute,
@@ -662,7 +667,7 @@ def event_from_row(row: Row) -> EventRecord:
 OUTBOX_COLUMNS = (
     "key, account_id, channel, recipient, subject, body, created_at, status, attempts, "
     "next_attempt_at, lease_token, lease_expires_at, provider_message_id, sent_at, "
-    "last_error, due_at, text_locale, document, html_body"
+    "last_error, due_at, text_locale, document, html_body, attachments"
 )
 
 
@@ -687,7 +692,13 @@ def outbox_row(message: OutboxMessage) -> tuple[Any, ...]:
         message.text_locale,
         message.document,
         message.html_body,
+        optional_attachments(message.attachments),
     )
+
+
+def optional_attachments(attachments: Sequence[Attachment]) -> str | None:
+    """The attachments column: JSON, or NULL for a message that carries nothing."""
+    return attachments_to_json(attachments) if attachments else None
 
 
 def outbox_from_row(row: Row) -> OutboxMessage:
@@ -710,6 +721,7 @@ def outbox_from_row(row: Row) -> OutboxMessage:
         text_locale=row[16],
         document=row[17],
         html_body=row[18],
+        attachments=attachments_from_json(row[19]),
     )
 
 

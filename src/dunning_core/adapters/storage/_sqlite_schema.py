@@ -269,9 +269,15 @@ ALTER TABLE accounts ADD COLUMN country TEXT;
 ALTER TABLE accounts ADD COLUMN subdivision TEXT;
 """
 
+# Version 7 (issue 18, attachments): what an e-mail asks to carry and, once SENT, what
+# it carried (JSON, NULL when it carries nothing).
+_V7: Final = """
+ALTER TABLE outbox ADD COLUMN attachments TEXT;
+"""
+
 
 def _marking_triggers() -> str:
-    """The triggers of version 7 that mark an account for review on every write that can
+    """The triggers of version 8 that mark an account for review on every write that can
     change its evaluation (part of a released migration: never change what it returns)."""
     mark = (
         "UPDATE accounts SET next_review_on = '0001-01-01' "
@@ -350,12 +356,12 @@ def _marking_triggers() -> str:
     return "\n".join(script)
 
 
-# Version 7: the incremental cycle (issue 13). Each account's next review day
+# Version 8: the incremental cycle (issue 13). Each account's next review day
 # ('0001-01-01': marked, due at the next run, what every existing account starts with;
 # '9999-12-31': only a write makes it due), indexed in the order the cycle pages through
 # the due accounts; what the review days were computed with; and triggers that mark an
 # account on every write that can change its evaluation, whoever writes.
-_V7: Final = """
+_V8: Final = """
 ALTER TABLE accounts ADD COLUMN next_review_on TEXT NOT NULL DEFAULT '0001-01-01';
 CREATE INDEX accounts_by_review ON accounts(next_review_on, id, shard_key);
 
@@ -583,7 +589,7 @@ ROW_KEYS: Final[dict[str, str]] = {
 
 
 def _check_triggers() -> str:
-    """Version 8's triggers: a write (insert or update, by the library or anyone) of a
+    """Version 9's triggers: a write (insert or update, by the library or anyone) of a
     row that breaks :data:`ROW_RULES` is refused with the rule's message."""
     script = []
     for table, checks in ROW_RULES.items():
@@ -599,8 +605,8 @@ def _check_triggers() -> str:
     return "\n".join(script)
 
 
-# Version 8: the rows the store rebuilds without validation (issue 13) are checked when
+# Version 9: the rows the store rebuilds without validation (issue 13) are checked when
 # written instead, by whoever writes them.
-_V8: Final = _check_triggers()
+_V9: Final = _check_triggers()
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)

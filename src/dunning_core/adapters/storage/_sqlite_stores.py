@@ -19,6 +19,7 @@ import attrs
 from dunning_core.adapters.storage import _sqlite_rows as rows
 from dunning_core.adapters.storage._checks import claim_arguments, page_limit
 from dunning_core.domain.account import Account
+from dunning_core.domain.attachments import Attachment
 from dunning_core.domain.charges import Charge
 from dunning_core.domain.facts import (
     AccountFacts,
@@ -592,7 +593,7 @@ class SqliteOutbox(_Part):
     @translated
     def add_messages(self, messages: Iterable[OutboxMessage]) -> int:
         cursor = self._write().executemany(
-            f"INSERT INTO outbox ({rows.OUTBOX_COLUMNS}) VALUES ({_marks(19)}) "
+            f"INSERT INTO outbox ({rows.OUTBOX_COLUMNS}) VALUES ({_marks(20)}) "
             "ON CONFLICT(key) DO NOTHING",
             map(rows.outbox_row, messages),
         )
@@ -652,11 +653,23 @@ class SqliteOutbox(_Part):
         return claimed
 
     @translated
-    def mark_sent(self, key: str, token: str, provider_message_id: str, at: datetime) -> bool:
+    def mark_sent(
+        self,
+        key: str,
+        token: str,
+        provider_message_id: str,
+        at: datetime,
+        *,
+        attachments: Sequence[Attachment] | None = None,
+    ) -> bool:
+        carried = "" if attachments is None else "attachments = ?, "
+        values: tuple[Any, ...] = (provider_message_id, rows.instant(at))
+        if attachments is not None:
+            values += (rows.optional_attachments(attachments),)
         cursor = self._write().execute(
-            "UPDATE outbox SET status = 'SENT', provider_message_id = ?, sent_at = ?, "
+            f"UPDATE outbox SET status = 'SENT', provider_message_id = ?, sent_at = ?, {carried}"
             f"lease_token = NULL, lease_expires_at = NULL, due_at = NULL {self._FENCE}",
-            (provider_message_id, rows.instant(at), key, token),
+            (*values, key, token),
         )
         return cursor.rowcount == 1
 

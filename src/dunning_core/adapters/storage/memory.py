@@ -23,7 +23,7 @@ import heapq
 import itertools
 import secrets
 import threading
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
@@ -33,6 +33,7 @@ import attrs
 from dunning_core.adapters.storage._checks import claim_arguments, page_limit
 from dunning_core.adapters.storage._undo import Table, UndoLog
 from dunning_core.domain.account import Account
+from dunning_core.domain.attachments import Attachment
 from dunning_core.domain.charges import Charge
 from dunning_core.domain.facts import (
     AccountFacts,
@@ -685,13 +686,23 @@ class _Outbox(_Part):
         self._put(data, attrs.evolve(message, lease_token=None, lease_expires_at=None, **changes))
         return True
 
-    def mark_sent(self, key: str, token: str, provider_message_id: str, at: datetime) -> bool:
+    def mark_sent(
+        self,
+        key: str,
+        token: str,
+        provider_message_id: str,
+        at: datetime,
+        *,
+        attachments: Sequence[Attachment] | None = None,
+    ) -> bool:
+        carried: dict[str, Any] = {} if attachments is None else {"attachments": attachments}
         return self._release(
             key,
             token,
             status=OutboxStatus.SENT,
             provider_message_id=provider_message_id,
             sent_at=at,
+            **carried,
         )
 
     def schedule_retry(self, key: str, token: str, at: datetime, error: str) -> bool:

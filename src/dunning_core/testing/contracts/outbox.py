@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dunning_core.domain.attachments import Attachment, AttachmentKind, AttachmentOutcome
 from dunning_core.domain.outbox import OutboxMessage, OutboxStatus
 from dunning_core.errors import InvalidField
 from dunning_core.ports import UowFactory
@@ -26,6 +27,12 @@ from dunning_core.testing.contracts._base import (
 )
 
 LEASE = timedelta(minutes=5)
+_REQUESTED = (
+    Attachment.invoice("F-1", filename="facture-F-1.pdf"),
+    Attachment.document(
+        AttachmentKind.STATEMENT, '{"subject": "Relevé — été"}', filename="relevé-A-1.pdf"
+    ),
+)
 
 
 def _add(uow_factory: UowFactory, *messages: OutboxMessage) -> None:
@@ -104,6 +111,54 @@ class OutboxStoreContract(StoreContractBase):
         claimed = {m.key: m for m in _claim(uow_factory)}
         assert claimed["M-html"].html_body == html
         assert claimed["M-plain"].html_body is None
+
+    def test_text_locale_document_and_attachments_round_trip(self, uow_factory: UowFactory) -> None:
+        seed_accounts(uow_factory, make_account("A-1"))
+        carrying = make_message(
+            "M-files",
+            "A-1",
+            text_locale="de",
+            document='{"letter": "Mahnung über 1.234,56 €"}',
+            attachments=_REQUESTED,
+        )
+        bare = make_message("M-bare", "A-1")
+        _add(uow_factory, carrying, bare)
+        with uow_factory() as uow:
+            assert uow.outbox.get("M-files") == carrying
+            assert uow.outbox.get("M-bare") == bare
+            assert uow.outbox.messages_of(["A-1"])["A-1"] == (bare, carrying)
+        claimed = {m.key: m for m in _claim(uow_factory)}
+        assert claimed["M-files"].attachments == _REQUESTED
+        assert claimed["M-files"].document == carrying.document
+        assert claimed["M-bare"].attachments == ()
+
+    def test_sent_keeps_what_the_message_carried(self, uow_factory: UowFactory) -> None:
+        seed_accounts(uow_factory, make_account("A-1"))
+        _add(
+            uow_factory,
+            make_message("M-carried", "A-1", attachments=_REQUESTED),
+            make_message("M-as-asked", "A-1", attachments=_REQUESTED),
+        )
+        tokens = {m.key: str(m.lease_token) for m in _claim(uow_factory)}
+        carried = (
+            _REQUESTED[0].carried(AttachmentOutcome.ATTACHED, data=b"%PDF-1.7 invoice"),
+            _REQUESTED[1].carried(
+                AttachmentOutcome.LINKED, data=b"%PDF-1.7 big", url="https://docs.example/s?x=1"
+            ),
+        )
+        with uow_factory() as uow:
+            assert not uow.outbox.mark_sent("M-carried", "stale", "p", T0, attachments=carried)
+            assert uow.outbox.mark_sent(
+                "M-carried", tokens["M-carried"], "p", T0, attachments=carried
+            )
+            assert uow.outbox.mark_sent("M-as-asked", tokens["M-as-asked"], "p", T0)
+            uow.commit()
+        with uow_factory() as uow:
+            sent = uow.outbox.get("M-carried")
+            as_asked = uow.outbox.get("M-as-asked")
+        assert sent is not None and sent.attachments == carried
+        assert sent.status is OutboxStatus.SENT
+        assert as_asked is not None and as_asked.attachments == _REQUESTED
 
     @fixture_ok
     @given(subject=text, body=text, html=st.none() | text)
