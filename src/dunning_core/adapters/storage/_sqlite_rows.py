@@ -8,7 +8,7 @@ The rows a cycle loads by the hundred thousand (ledger, facts, history, states) 
 rebuilt with unchecked constructors, which skip the validators: the library
 validated each value when it wrote the row, and the schema's integrity checks refuse a
 row that breaks the rules on every later write, whoever makes it (see
-``_sqlite_schema``, version 8). Accounts, outbox messages and events still go through
+``_sqlite_schema``, version 9). Accounts, outbox messages and events still go through
 their validating constructors (time zones, locales and addresses are beyond what SQL
 can check, and they are read a row per account at most).
 """

@@ -167,7 +167,7 @@ class SqliteStore:
         """``PRAGMA integrity_check``, ``foreign_key_check`` and the row rules; ``["ok"]``
         when sound.
 
-        The row rules are those every write is checked against (schema version 8): a
+        The row rules are those every write is checked against (schema version 9): a
         row that breaks one got past them (written with the triggers dropped, or by
         editing the file) and is reported as ``"<table> <key>: <rule>"``.
 
