@@ -14,7 +14,7 @@ PIP_LOCKED := -m pip install --quiet --require-hashes --no-deps
 PIP_PROJECT := -m pip install --quiet --no-deps --no-build-isolation --editable .
 
 .PHONY: help test lint typecheck pytest postgres-binaries check-lock demo demo-smtp bench soak \
-	docs lock \
+	fuzz docs lock \
 	lock-upgrade test-latest test-oldest clean messages pdf-tools browser
 
 help:
@@ -22,6 +22,8 @@ help:
 	@echo "make demo         - run the sample portfolio on the embedded SQLite default"
 	@echo "make demo-smtp    - the same, e-mail sent through SmtpNotifier to a local server"
 	@echo "make bench        - performance figures (ratios against baselines of the same run)"
+	@echo "make soak         - the suite with the long hypothesis profile (stateful test, sweep, fuzz)"
+	@echo "make fuzz         - atheris on every parser of outside input, $(FUZZ_SECONDS) s per target"
 	@echo "make docs         - build the documentation (warnings fail the build)"
 	@echo "make lock         - rewrite $(LOCK) after a dependency change (keeps existing pins)"
 	@echo "make messages     - extract the built-in texts, update and compile the catalogs (babel)"
@@ -41,8 +43,8 @@ check-lock: $(STAMP)
 	$(BIN)/python scripts/check_lock.py $(LOCK)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples scripts
-	$(BIN)/ruff format --check src tests benchmarks examples scripts
+	$(BIN)/ruff check src tests benchmarks examples scripts fuzz
+	$(BIN)/ruff format --check src tests benchmarks examples scripts fuzz
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src scripts
@@ -91,6 +93,22 @@ bench: $(STAMP) postgres-binaries
 
 soak: $(STAMP)
 	HYPOTHESIS_PROFILE=soak $(BIN)/python -m pytest -q tests
+
+# Coverage-guided fuzzing (atheris, the `fuzz` extra): each target for FUZZ_SECONDS; a
+# finding stops the run and leaves its input in fuzz/findings/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := toml money invoice_row bank_reference sms template account import_csv \
+	import_jsonl mt940 camt
+
+fuzz: $(STAMP)
+	@mkdir -p fuzz/findings
+	@for target in $(FUZZ_TARGETS); do \
+		echo "== $$target ($(FUZZ_SECONDS) s)"; \
+		$(BIN)/python fuzz/atheris_targets.py $$target -max_total_time=$(FUZZ_SECONDS) \
+			-artifact_prefix=fuzz/findings/$$target- -print_final_stats=1 2>&1 \
+			| grep -E "^(Done|stat::number_of_executed_units|==|.*Uncaught|.*Error)" || exit 1; \
+		test -z "$$(ls fuzz/findings/$$target-* 2>/dev/null)" || exit 1; \
+	done
 
 docs: $(STAMP)
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
@@ -155,7 +173,7 @@ messages: $(STAMP)
 			--init-missing --no-fuzzy-matching --ignore-obsolete \
 			--ignore-pot-creation-date || exit 1; \
 	done
-	$(BIN)/pybabel compile -D dunning_core -d $(LOCALE_DIR) --statistics
+	$(BIN)/python scripts/compile_catalogs.py $(LOCALE_DIR) dunning_core $(CATALOG_LANGUAGES)
 
 # pdftotext / pdftoppm (poppler-utils) read back the PDFs the letter tests write.
 pdf-tools:

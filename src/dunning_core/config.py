@@ -88,7 +88,8 @@ def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a TOML file.
 
     Raises:
-        ConfigError: the file is not valid TOML (the message gives line and column).
+        ConfigError: the file is not UTF-8 or not valid TOML (the message gives line and
+            column).
         OSError: the file cannot be read.
     """
     with open(path, "rb") as handle:
@@ -96,6 +97,10 @@ def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
             return tomllib.load(handle)
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(os.fspath(path), [("file", "(syntax)", None, str(error))]) from None
+        except UnicodeDecodeError as error:
+            # TOML is UTF-8; tomllib lets the decoding error through as it is.
+            problem = f"not UTF-8 text (byte {error.start}: {error.reason})"
+            raise ConfigError(os.fspath(path), [("file", "(encoding)", None, problem)]) from None
 
 
 def load_ladders(path: str | os.PathLike[str]) -> dict[str, Ladder]:

@@ -15,16 +15,20 @@ from typing import Any
 
 __all__ = [
     "AccountMismatch",
+    "AmountTooLarge",
     "BankFileError",
     "ChangeTooSoon",
     "ConfigError",
     "ConstraintViolation",
+    "CorruptRecord",
     "CurrencyMismatch",
+    "DateOutOfRange",
     "DeliveryDeferred",
     "DeliveryError",
     "DunningError",
     "DuplicatePayment",
     "DuplicateRefund",
+    "ForeignDatabase",
     "HostileBankFile",
     "InvalidAmount",
     "InvalidAsOf",
@@ -33,6 +37,7 @@ __all__ = [
     "InvalidDateRange",
     "InvalidField",
     "InvalidIban",
+    "InvalidIdentifier",
     "InvalidInputFile",
     "InvalidLadder",
     "InvalidLocale",
@@ -81,9 +86,22 @@ class InvalidField(DunningError, ValueError):
         super().__init__(f"{field}={value!r}: {problem}")
 
 
+class InvalidIdentifier(InvalidField):
+    """An identifier (account id, invoice or payment number, stage key, ...) is empty,
+    begins or ends with whitespace, holds a control or format character (CR, LF, NUL,
+    a bidirectional override, ...), or is not in Unicode NFC form. Identifiers are
+    compared exactly, so such a value would be a second, look-alike record."""
+
+
 class InvalidAmount(InvalidField):
     """An amount is not a whole number of the currency's minor units, or has the
     wrong sign for its field (a non-positive invoice amount, a negative remittance)."""
+
+
+class AmountTooLarge(InvalidAmount):
+    """An amount is beyond :data:`~dunning_core.money.MAX_MINOR_UNITS` (10^18 - 1 minor
+    units, either sign): refused at construction and when arithmetic would go past it,
+    so every store holds every amount exactly."""
 
 
 class UnknownCurrency(InvalidField):
@@ -101,6 +119,12 @@ class InvalidLocale(InvalidField):
 
 class InvalidDateRange(InvalidField):
     """Two dates are in the wrong order (an invoice due before it was issued)."""
+
+
+class DateOutOfRange(InvalidField):
+    """A date computed from the data (a due date plus a ladder offset, a grace period)
+    falls outside the calendar Python can represent (years 1 to 9999). The cycle
+    reports the account concerned and carries on."""
 
 
 class InvalidContact(InvalidField):
@@ -311,6 +335,40 @@ class InvalidUnitOfWork(InvalidField, TypeError):
     (``run_cycle``, ``dispatch``) take the factory, ``store.unit_of_work``. The message
     says which was expected.
     """
+
+
+class CorruptRecord(StoreError, InvalidField):
+    """A stored record cannot be read back: a hand edit, another program or a damaged
+    file left a value this library never writes (``due_on = '2026-02-30'``, contacts
+    that are not JSON, a timezone that is a folder of the tz database).
+
+    The cycle reports the account in :attr:`CycleReport.errors
+    <dunning_core.service.cycle.CycleReport.errors>` and carries on; the dispatcher
+    moves an unreadable outbox message to the dead letters. The validation error that
+    failed, if any, is the ``__cause__``.
+
+    Attributes:
+        table: Where the record is (``"invoices"``).
+        key: The record's key as stored (an account id, an invoice number).
+        field: The column or the domain field that failed (``"invoices.due_on"``,
+            ``"Account.timezone"``).
+        value: The stored value.
+        problem: What is wrong with it.
+    """
+
+    def __init__(self, table: str, key: Any, field: str, value: Any, problem: str) -> None:
+        InvalidField.__init__(self, field, value, problem)
+        self.table = table
+        self.key = key
+        self.args = (f"{table} record {key!r}: {field}={value!r}: {problem}",)
+
+
+class ForeignDatabase(StoreError):
+    """The database file belongs to another application: it holds tables this library
+    does not own, or its ``user_version`` is not one of this library's schema versions.
+    Nothing was written to it. Open it with ``shared=True`` to keep this library's
+    tables beside the other application's (when neither a table name nor the
+    ``user_version`` clash)."""
 
 
 class UnitOfWorkClosed(StoreError, RuntimeError):

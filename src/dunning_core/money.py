@@ -4,6 +4,13 @@ An amount is always a whole number of the currency's ISO 4217 minor unit (cents 
 EUR, whole yen for JPY, fils for BHD). The constructor refuses anything finer, and
 refuses floats outright; :meth:`Money.of` rounds explicitly when the caller means it.
 
+Amounts are bounded: at most :data:`MAX_MINOR_UNITS` (10^18 - 1) minor units of either
+sign, which every store keeps exactly (a signed 64-bit integer column holds it). A
+larger amount is refused with :class:`~dunning_core.errors.AmountTooLarge`, at
+construction and when arithmetic would reach it. Arithmetic runs in the module's own
+decimal context, so a caller who lowered ``decimal.getcontext().prec`` (or raised a
+trap) changes nothing here.
+
 >>> from decimal import Decimal
 >>> Money("12.50", "EUR") + Money(Decimal("0.75"), "EUR")
 Money('13.25', 'EUR')
@@ -14,22 +21,64 @@ Money('13.25', 'EUR')
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Sequence
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DecimalException,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 from functools import lru_cache
 from typing import Any, Final, cast
 
 import attrs
 
 from dunning_core._iso4217 import MINOR_UNITS, NO_MINOR_UNIT
-from dunning_core.errors import CurrencyMismatch, InvalidAmount, InvalidField, UnknownCurrency
+from dunning_core.errors import (
+    AmountTooLarge,
+    CurrencyMismatch,
+    InvalidAmount,
+    InvalidField,
+    UnknownCurrency,
+)
 
-__all__ = ["Money", "minor_unit"]
+__all__ = ["MAX_MINOR_UNITS", "Money", "minor_unit"]
+
+#: The largest amount, in minor units, of either sign: 10^18 - 1 (18 digits), about
+#: 10 quadrillion euros. It fits a signed 64-bit integer (SQLite's INTEGER,
+#: PostgreSQL's BIGINT) with room to spare, so every store holds every amount exactly.
+MAX_MINOR_UNITS: Final = 10**18 - 1
+_MAX_DIGITS: Final = 18
+
+# Wide enough for any sum of bounded amounts (18 digits; 40 leave 22 for carries), so
+# additions, subtractions and whole multiples are exact whatever the caller's context.
+_CONTEXT: Final = Context(
+    prec=40, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow]
+)
+
+_add = _CONTEXT.add
+_subtract = _CONTEXT.subtract
+_new = object.__new__
+_set = object.__setattr__
 
 # Quantum per currency, e.g. Decimal("0.01") for EUR: built once, used on every check.
 _QUANTUM: Final[dict[str, Decimal]] = {
-    code: Decimal(1).scaleb(-digits) for code, digits in MINOR_UNITS.items()
+    code: Decimal(1).scaleb(-digits, context=_CONTEXT) for code, digits in MINOR_UNITS.items()
 }
+# A non-zero quantized amount is too large when its adjusted exponent (the power of ten
+# of its leading digit) reaches this: 16 for EUR (10^16 EUR = 10^18 cents).
+_TOO_LARGE: Final[dict[str, int]] = {
+    code: _MAX_DIGITS - digits for code, digits in MINOR_UNITS.items()
+}
+
+# Plain decimal text only: ASCII digits, one optional point, an optional exponent.
+# Decimal() alone also reads "1_000", Arabic-Indic or full-width digits, "NaN".
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def minor_unit(currency: str) -> int:
@@ -67,11 +116,18 @@ def _to_decimal(value: object, field: str) -> Decimal:
         )
     if isinstance(value, Decimal):
         result = value
-    elif isinstance(value, (str, int)) and not isinstance(value, bool):
+    elif isinstance(value, str):
+        text = value.strip()
+        if not _DECIMAL_TEXT.fullmatch(text):
+            raise InvalidAmount(
+                field, value, "not a decimal number (ASCII digits, '.', optional exponent)"
+            )
         try:
-            result = Decimal(value.strip() if isinstance(value, str) else value)
-        except InvalidOperation:
-            raise InvalidAmount(field, value, "not a decimal number") from None
+            result = Decimal(text)
+        except InvalidOperation:  # an exponent past what decimal can hold at all
+            raise InvalidAmount(field, value, "exponent out of range") from None
+    elif isinstance(value, int) and not isinstance(value, bool):
+        result = Decimal(value)
     else:
         raise TypeError(
             f"{field}={value!r}: expected Decimal, str or int, got {type(value).__name__}"
@@ -79,6 +135,15 @@ def _to_decimal(value: object, field: str) -> Decimal:
     if not result.is_finite():
         raise InvalidAmount(field, value, "amount must be finite")
     return result
+
+
+def _too_large(field: str, value: object, currency: str) -> AmountTooLarge:
+    return AmountTooLarge(
+        field,
+        value,
+        f"beyond the largest amount, {MAX_MINOR_UNITS} minor units of {currency} "
+        "(see dunning_core.money.MAX_MINOR_UNITS)",
+    )
 
 
 @attrs.frozen(eq=False, order=False, repr=False, init=False)
@@ -99,7 +164,9 @@ class Money:
 
     Raises:
         TypeError: ``amount`` is a float (or another non-decimal type).
-        InvalidAmount: ``amount`` is finer than the minor unit, or not a number.
+        InvalidAmount: ``amount`` is finer than the minor unit, or not plain decimal
+            text (ASCII digits; no ``_`` separators, no other scripts' digits).
+        AmountTooLarge: ``amount`` is beyond :data:`MAX_MINOR_UNITS` minor units.
         UnknownCurrency: ``currency`` is not an ISO 4217 code with a minor unit.
     """
 
@@ -109,10 +176,12 @@ class Money:
     def __init__(self, amount: Decimal | str | int, currency: str) -> None:
         digits = minor_unit(currency)
         value = _to_decimal(amount, "Money.amount")
+        if value and value.adjusted() >= _TOO_LARGE[currency]:
+            raise _too_large("Money.amount", amount, currency)
         quantum = _QUANTUM[currency]
         exponent = cast(int, value.as_tuple().exponent)
         if exponent < -digits:
-            quantized = value.quantize(quantum)
+            quantized = value.quantize(quantum, context=_CONTEXT)
             if quantized != value:
                 raise InvalidAmount(
                     "Money.amount",
@@ -122,7 +191,9 @@ class Money:
                 )
             value = quantized
         elif exponent != -digits:
-            value = value.quantize(quantum)
+            value = value.quantize(quantum, context=_CONTEXT)
+        if not value and value.is_signed():
+            value = _CONTEXT.copy_abs(value)  # "-0" is zero: never show "-0.00"
         object.__setattr__(self, "amount", value)
         object.__setattr__(self, "currency", currency)
 
@@ -130,11 +201,22 @@ class Money:
 
     @classmethod
     def _exact(cls, amount: Decimal, currency: str) -> Money:
-        """Build without validation; ``amount`` must already be quantized."""
+        """Build without validation; ``amount`` must already be quantized and bounded."""
         self = object.__new__(cls)
         object.__setattr__(self, "amount", amount)
         object.__setattr__(self, "currency", currency)
         return self
+
+    @classmethod
+    def _result(cls, amount: Decimal, currency: str) -> Money:
+        """Build from a quantized arithmetic result: refuse it past the maximum, and
+        turn a negative zero into zero."""
+        if amount:
+            if amount.adjusted() >= _TOO_LARGE[currency]:
+                raise _too_large("Money.amount", amount, currency)
+        elif amount.is_signed():
+            amount = _CONTEXT.copy_abs(amount)
+        return cls._exact(amount, currency)
 
     @classmethod
     def of(
@@ -157,8 +239,11 @@ class Money:
         Money('12.51', 'EUR')
         """
         minor_unit(currency)
-        exact = _to_decimal(value, "Money.amount").quantize(_QUANTUM[currency], rounding=rounding)
-        return cls._exact(exact, currency)
+        exact = _to_decimal(value, "Money.amount")
+        if exact and exact.adjusted() >= _TOO_LARGE[currency]:
+            raise _too_large("Money.amount", value, currency)
+        rounded = exact.quantize(_QUANTUM[currency], rounding=rounding, context=_CONTEXT)
+        return cls._result(rounded, currency)
 
     @classmethod
     def zero(cls, currency: str) -> Money:
@@ -176,7 +261,9 @@ class Money:
         if not isinstance(units, int) or isinstance(units, bool):
             raise InvalidAmount("Money.minor_units", units, "expected an int")
         digits = minor_unit(currency)
-        return cls._exact(Decimal(units).scaleb(-digits), currency)
+        if not -MAX_MINOR_UNITS <= units <= MAX_MINOR_UNITS:
+            raise _too_large("Money.minor_units", units, currency)
+        return cls._exact(Decimal(units).scaleb(-digits, context=_CONTEXT), currency)
 
     @classmethod
     def sum(cls, values: Iterable[Money], currency: str) -> Money:
@@ -184,20 +271,23 @@ class Money:
 
         Raises:
             CurrencyMismatch: One of the values is in another currency.
+            AmountTooLarge: The total is beyond :data:`MAX_MINOR_UNITS`.
         """
         total = cls.zero(currency).amount
-        for value in values:
-            if value.currency != currency:
-                raise CurrencyMismatch(currency, value.currency, "Money.sum")
-            total += value.amount
-        return cls._exact(total, currency)
+        # One local context for the loop: operators then run at their own speed.
+        with localcontext(_CONTEXT):
+            for value in values:
+                if value.currency != currency:
+                    raise CurrencyMismatch(currency, value.currency, "Money.sum")
+                total += value.amount
+        return cls._result(total, currency)
 
     # -- views ----------------------------------------------------------------------------
 
     @property
     def minor_units(self) -> int:
         """The amount as an integer count of minor units (what storage keeps)."""
-        return int(self.amount.scaleb(MINOR_UNITS[self.currency]))
+        return int(self.amount.scaleb(MINOR_UNITS[self.currency], context=_CONTEXT))
 
     @property
     def is_zero(self) -> bool:
@@ -223,9 +313,18 @@ class Money:
     def __add__(self, other: Money) -> Money:
         if not isinstance(other, Money):
             return NotImplemented
-        if self.currency != other.currency:
-            raise CurrencyMismatch(self.currency, other.currency, "+")
-        return Money._exact(self.amount + other.amount, self.currency)
+        currency = self.currency
+        if currency != other.currency:
+            raise CurrencyMismatch(currency, other.currency, "+")
+        # Inlined _result (the hot path of every statement): two zeros of either operand
+        # are never negative, so neither is their sum; only the bound needs checking.
+        total = _add(self.amount, other.amount)
+        if total and total.adjusted() >= _TOO_LARGE[currency]:
+            raise _too_large("Money.amount", total, currency)
+        result = _new(Money)
+        _set(result, "amount", total)
+        _set(result, "currency", currency)
+        return result
 
     def __radd__(self, other: object) -> Money:
         # Lets the builtin sum() start from its int 0.
@@ -238,23 +337,32 @@ class Money:
     def __sub__(self, other: Money) -> Money:
         if not isinstance(other, Money):
             return NotImplemented
-        if self.currency != other.currency:
-            raise CurrencyMismatch(self.currency, other.currency, "-")
-        return Money._exact(self.amount - other.amount, self.currency)
+        currency = self.currency
+        if currency != other.currency:
+            raise CurrencyMismatch(currency, other.currency, "-")
+        difference = _subtract(self.amount, other.amount)  # x - x is +0 in this context
+        if difference and difference.adjusted() >= _TOO_LARGE[currency]:
+            raise _too_large("Money.amount", difference, currency)
+        result = _new(Money)
+        _set(result, "amount", difference)
+        _set(result, "currency", currency)
+        return result
 
     def __neg__(self) -> Money:
-        return Money._exact(-self.amount, self.currency)
+        return Money._exact(_CONTEXT.minus(self.amount), self.currency)
 
     def __pos__(self) -> Money:
         return self
 
     def __abs__(self) -> Money:
-        return Money._exact(abs(self.amount), self.currency)
+        return Money._exact(_CONTEXT.copy_abs(self.amount), self.currency)
 
     def __mul__(self, factor: int) -> Money:
         """Multiply by a whole number (exact). Use :meth:`times` for a decimal factor."""
         if isinstance(factor, int) and not isinstance(factor, bool):
-            return Money._exact(self.amount * factor, self.currency)
+            if self.amount and abs(factor) > MAX_MINOR_UNITS:
+                raise _too_large("Money.amount", f"{self.amount} * {factor}", self.currency)
+            return Money._result(_CONTEXT.multiply(self.amount, factor), self.currency)
         return NotImplemented
 
     __rmul__ = __mul__
@@ -264,9 +372,23 @@ class Money:
 
         >>> Money("100.00", "EUR").times("0.055")
         Money('5.50', 'EUR')
+
+        Raises:
+            InvalidAmount: ``factor`` is not a finite decimal.
+            AmountTooLarge: the product is beyond :data:`MAX_MINOR_UNITS`.
         """
-        product = self.amount * _to_decimal(factor, "factor")
-        return Money.of(product, self.currency, rounding=rounding)
+        multiplier = _to_decimal(factor, "factor")
+        if not (self.amount and multiplier):
+            return Money.zero(self.currency)
+        if self.amount.adjusted() + multiplier.adjusted() >= _TOO_LARGE[self.currency] + 1:
+            raise _too_large("Money.amount", f"{self.amount} * {factor}", self.currency)
+        # A context as wide as both operands' digits: the product is exact, and rounded
+        # once, to the minor unit, by Money.of.
+        digits = len(self.amount.as_tuple().digits) + len(multiplier.as_tuple().digits)
+        exact = Context(prec=max(digits, 28), traps=[InvalidOperation]).multiply(
+            self.amount, multiplier
+        )
+        return Money.of(exact, self.currency, rounding=rounding)
 
     def min(self, other: Money) -> Money:
         """The smaller of two amounts of the same currency."""
@@ -316,19 +438,30 @@ class Money:
         weights = [_to_decimal(r, "ratios") for r in ratios]
         if any(w < 0 for w in weights):
             raise InvalidField("ratios", tuple(ratios), "ratios must not be negative")
-        total_weight = sum(weights, Decimal(0))
-        if not total_weight:
-            raise InvalidField("ratios", tuple(ratios), "ratios must not all be zero")
-        units = self.minor_units
-        sign = -1 if units < 0 else 1
-        units = abs(units)
-        shares: list[int] = []
-        remainders: list[tuple[Decimal, int]] = []
-        for index, weight in enumerate(weights):
-            exact = units * weight / total_weight
-            floor = int(exact)  # exact >= 0, so int() is the floor
-            shares.append(floor)
-            remainders.append((exact - floor, index))
+        # Weights are free decimals: a wide exact context for their sum, and a trapped
+        # overflow (absurd exponents) becomes the caller's error, not decimal's.
+        try:
+            context = Context(
+                prec=max(60, *(len(w.as_tuple().digits) + 20 for w in weights)),
+                traps=[InvalidOperation, DivisionByZero, Overflow],
+            )
+            total_weight = Decimal(0)
+            for weight in weights:
+                total_weight = context.add(total_weight, weight)
+            if not total_weight:
+                raise InvalidField("ratios", tuple(ratios), "ratios must not all be zero")
+            units = self.minor_units
+            sign = -1 if units < 0 else 1
+            units = abs(units)
+            shares: list[int] = []
+            remainders: list[tuple[Decimal, int]] = []
+            for index, weight in enumerate(weights):
+                exact = context.divide(context.multiply(units, weight), total_weight)
+                floor = int(exact)  # exact >= 0, so int() is the floor
+                shares.append(floor)
+                remainders.append((context.subtract(exact, floor), index))
+        except DecimalException:
+            raise InvalidField("ratios", tuple(ratios), "ratios out of range") from None
         leftover = units - sum(shares)
         remainders.sort(key=lambda pair: (-pair[0], pair[1]))
         for _, index in remainders[:leftover]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 
 import attrs
 
@@ -63,6 +63,7 @@ __all__ = [
     "RenderedMessage",
     "Renderer",
     "ReviewStore",
+    "TemplateCatalog",
     "UnitOfWork",
     "UowFactory",
 ]
@@ -291,10 +292,13 @@ class OutboxStore(Protocol):
     Guarantees:
         * ``add_messages`` ignores a message whose key is on file (the first wins).
         * ``claim_due`` atomically takes up to ``limit`` messages that are due: PENDING
-          with ``next_attempt_at <= now``, or SENDING whose lease expired by ``now``;
-          oldest due first. Each comes back SENDING with ``attempts`` one higher, a
-          fresh unique ``lease_token`` and ``lease_expires_at = now + lease_for``. Two
-          concurrent claims never return the same message.
+          with ``next_attempt_at <= now``, or SENDING whose lease expired by
+          ``lease_now`` (``now`` when not given); oldest due first. Each comes back
+          SENDING with ``attempts`` one higher, a fresh unique ``lease_token`` and
+          ``lease_expires_at = lease_now + lease_for``. Two concurrent claims never
+          return the same message. ``now`` is business time (what is due: a caller may
+          fix it), ``lease_now`` the lease clock's reading (real time: leases must see
+          time pass), so the two are compared each with its own kind of instant.
         * ``mark_sent``, ``schedule_retry`` and ``mark_dead`` succeed (return ``True``)
           only while the message is SENDING under ``token``; otherwise they change
           nothing and return ``False``. A dispatcher whose lease expired and was taken
@@ -304,7 +308,8 @@ class OutboxStore(Protocol):
           with what the message carried.
 
     Proved by ``OutboxStoreContract`` (``test_claims_never_overlap``,
-    ``test_a_stale_token_cannot_complete``, ``test_sent_keeps_what_the_message_carried``).
+    ``test_a_stale_token_cannot_complete``, ``test_sent_keeps_what_the_message_carried``,
+    ``test_leases_are_judged_by_the_lease_clock``).
     """
 
     def add_messages(self, messages: Iterable[OutboxMessage]) -> int:
@@ -316,7 +321,14 @@ class OutboxStore(Protocol):
     def messages_of(self, account_ids: Iterable[str]) -> dict[str, tuple[OutboxMessage, ...]]:
         """The messages of each account asked, by ``(created_at, key)``."""
 
-    def claim_due(self, now: datetime, limit: int, lease_for: timedelta) -> list[OutboxMessage]:
+    def claim_due(
+        self,
+        now: datetime,
+        limit: int,
+        lease_for: timedelta,
+        *,
+        lease_now: datetime | None = None,
+    ) -> list[OutboxMessage]:
         """Claim due messages under fresh leases (see the class docstring)."""
 
     def mark_sent(
@@ -573,6 +585,20 @@ class Renderer(Protocol):
     ) -> RenderedMessage:
         """Render ``template_key`` in ``locale`` (falling back to the language, then
         English)."""
+
+
+@runtime_checkable
+class TemplateCatalog(Protocol):
+    """A renderer that can list its templates (optional; ``PlainRenderer`` can).
+
+    When the configured renderer is one, :class:`~dunning_core.service.settings.
+    CycleConfig` refuses a ladder stage that sends a notice with a template the
+    renderer does not know, when the configuration is built rather than account by
+    account at run time. A renderer that cannot list its templates is trusted.
+    """
+
+    def template_keys(self) -> frozenset[str]:
+        """Every template key the renderer knows in at least one language."""
 
 
 class Documents(Protocol):

@@ -20,6 +20,7 @@ from dunning_core.adapters.notify import SmtpNotifier
 from dunning_core.adapters.storage.sqlite import SqliteStore
 from dunning_core.domain.outbox import Delivery, OutboxMessage
 from dunning_core.service.dispatch import dispatch
+from dunning_core.testing.fakes import FixedClock
 
 USER, PASSWORD = "worker", "worker-password"
 
@@ -53,7 +54,12 @@ def main(argv: list[str]) -> int:
     sender = notifier if "--kill-after" not in options else None
     if sender is None:
         sender = KillAfter(notifier, options[options.index("--kill-after") + 1])
-    report = dispatch(store.unit_of_work, sender, datetime.fromisoformat(now), batch_size=batch)
+    instant = datetime.fromisoformat(now)
+    # The test moves time by hand (a later `now` once a dead worker's lease has lapsed):
+    # the leases follow the same simulated clock.
+    report = dispatch(
+        store.unit_of_work, sender, instant, batch_size=batch, lease_clock=FixedClock(instant)
+    )
     notifier.close()
     store.close()
     print(

@@ -19,7 +19,12 @@ from dunning_core.domain.account import Account
 from dunning_core.domain.outbox import OutboxMessage, OutboxStatus
 from dunning_core.ports import UowFactory
 from dunning_core.service.dispatch import dispatch
-from dunning_core.testing.fakes import FaultInjector, InjectedFault, RecordingNotifier
+from dunning_core.testing.fakes import (
+    FaultInjector,
+    FixedClock,
+    InjectedFault,
+    RecordingNotifier,
+)
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
@@ -84,15 +89,17 @@ def _crash_then_rerun(uow_factory: UowFactory, restart: UowFactory, fail_at: int
     notifier = RecordingNotifier()
     injector = FaultInjector(uow_factory, fail_at=fail_at, stores={"outbox"})
     try:
-        dispatch(injector, notifier, T0, batch_size=3)
+        dispatch(injector, notifier, T0, batch_size=3, lease_clock=FixedClock(T0))
     except InjectedFault:
         assert injector.tripped
     else:
         assert fail_at > _WRITES
         assert injector.writes == _WRITES
     # Restart after the crashed run's leases lapsed, then once more to see it settled.
-    dispatch(restart, notifier, T0 + LEASE, batch_size=3)
-    assert dispatch(restart, notifier, T0 + 2 * LEASE).claimed == 0
+    later = FixedClock(T0 + LEASE)
+    dispatch(restart, notifier, later, batch_size=3)
+    later.set(T0 + 2 * LEASE)
+    assert dispatch(restart, notifier, later).claimed == 0
 
     keys = notifier.keys()
     assert sorted(set(keys)) == _KEYS  # every message delivered

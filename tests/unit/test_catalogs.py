@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -130,3 +133,56 @@ def test_a_complete_catalog_has_no_problem() -> None:
         ("a|days", ("{n} day", "{n} days"), ("{n} jour", "{n} jours", "{n} jours")),
     )
     assert compare_catalogs(pot, po) == []
+
+
+COMPILE = Path(__file__).resolve().parents[2] / "scripts" / "compile_catalogs.py"
+
+
+def _compile(folder: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(COMPILE), str(folder), "dunning_core", *TRANSLATED],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def _texts_of(catalog: Catalog) -> dict[object, object]:
+    def frozen(value: object) -> object:
+        return tuple(value) if isinstance(value, (list, tuple)) else value
+
+    return {(message.context, frozen(message.id)): frozen(message.string) for message in catalog}
+
+
+def test_make_messages_compiles_the_shipped_catalogs_into_the_shipped_mo_files(
+    tmp_path: Path,
+) -> None:
+    # pybabel's printf check refuses "70 % de"; the script must not (make messages).
+    folder = tmp_path / "locale"
+    shutil.copytree(LOCALE, folder)
+    for language in TRANSLATED:
+        (folder / language / "LC_MESSAGES" / "dunning_core.mo").unlink()
+    result = _compile(folder)
+    assert result.returncode == 0, result.stderr
+    for language in TRANSLATED:
+        compiled = folder / language / "LC_MESSAGES" / "dunning_core.mo"
+        with compiled.open("rb") as new, _mo(language).open("rb") as shipped:
+            assert _texts_of(read_mo(new)) == _texts_of(read_mo(shipped))
+
+
+def test_make_messages_refuses_a_translation_with_a_placeholder_its_source_lacks(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "locale"
+    shutil.copytree(LOCALE, folder)
+    po = folder / "fr" / "LC_MESSAGES" / "dunning_core.po"
+    text = po.read_text(encoding="utf-8")
+    planted = text.replace("{credit_limit}.", "{credit_limt}.", 1)
+    assert planted != text
+    po.write_text(planted, encoding="utf-8")
+    before = (folder / "fr" / "LC_MESSAGES" / "dunning_core.mo").read_bytes()
+    result = _compile(folder)
+    assert result.returncode == 1
+    assert "credit_limt" in result.stderr
+    assert (folder / "fr" / "LC_MESSAGES" / "dunning_core.mo").read_bytes() == before

@@ -94,11 +94,12 @@ def test_an_account_without_limit_never_alerts_and_rearms() -> None:
 
 
 def test_utilisation_is_compared_exactly() -> None:
-    # 69.9999999999999999 % is not 70 % (a float would round it up).
-    acct = account("100000000000000000.00")
-    alerts, state = credit_alerts(acct, Money("69999999999999999.99", "EUR"), None, DAY)
+    # 69.99999999999999999 % is not 70 % (a float would round it up). The limit is the
+    # largest round amount Money holds (MAX_MINOR_UNITS).
+    acct = account("1000000000000000.00")
+    alerts, state = credit_alerts(acct, Money("699999999999999.99", "EUR"), None, DAY)
     assert alerts == ()
-    alerts, _ = credit_alerts(acct, Money("70000000000000000.00", "EUR"), state, DAY)
+    alerts, _ = credit_alerts(acct, Money("700000000000000.00", "EUR"), state, DAY)
     assert [a.threshold for a in alerts] == [70]
     assert alerts[0].utilisation == Decimal("70.00")
 

@@ -210,7 +210,7 @@ class _TakenOverMidSend:
 def test_a_stalled_dispatcher_cannot_complete_a_message_taken_over() -> None:
     store = _store("M-1")
     notifier = _TakenOverMidSend(store)
-    report = dispatch(store.unit_of_work, notifier, T0, lease_for=LEASE)
+    report = dispatch(store.unit_of_work, notifier, T0, lease_for=LEASE, lease_clock=FixedClock(T0))
     assert (report.sent, report.fenced) == (0, 1)
     message = _get(store, "M-1")
     assert message.status is OutboxStatus.SENDING

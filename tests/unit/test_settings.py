@@ -95,7 +95,7 @@ def test_bootstrap_adds_the_ladders_of_a_toml_file(tmp_path: pathlib.Path) -> No
     path = tmp_path / "dunning.toml"
     path.write_text(
         '[ladders.mine]\n[[ladders.mine.stages]]\nkey = "first"\noffset = 3\n'
-        'channels = ["EMAIL"]\n',
+        'channels = ["EMAIL"]\ntemplate = "reminder.overdue"\n',
         encoding="utf-8",
     )
     config = bootstrap(ladders_file=path, default_ladder="mine")

@@ -16,7 +16,7 @@ import json
 import re
 import sys
 from collections.abc import Iterator, Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import attrs
@@ -305,6 +305,12 @@ def _json_row(line: int, text: str, columns: dict[str, None]) -> SourceRow:
         document = json.loads(text, parse_float=Decimal)
     except (json.JSONDecodeError, RecursionError) as error:
         reason = f"not JSON: {getattr(error, 'msg', error)}"
+        problem = RowProblem(line, "", preview(text), reason)
+        return SourceRow(line=line, cells={}, raw=text, problems=(problem,))
+    except (InvalidOperation, ValueError):
+        # A number decimal cannot hold (0E1000000000000000000), or an integer longer
+        # than Python converts (found by fuzzing, issue 15).
+        reason = "not JSON this importer can read: a number out of range"
         problem = RowProblem(line, "", preview(text), reason)
         return SourceRow(line=line, cells={}, raw=text, problems=(problem,))
     if not isinstance(document, dict):

@@ -7,6 +7,8 @@ carries ``Class.field`` and the rejected value.
 from __future__ import annotations
 
 import enum
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -18,6 +20,7 @@ from dunning_core.errors import (
     InvalidAmount,
     InvalidDateRange,
     InvalidField,
+    InvalidIdentifier,
 )
 from dunning_core.money import Money
 
@@ -26,10 +29,63 @@ def field_name(instance: Any, attribute: attrs.Attribute[Any]) -> str:
     return f"{type(instance).__name__}.{attribute.name}"
 
 
+# A lone surrogate is not a character: no UTF-8 encoder (SQLite's, SMTP's) accepts it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unicode(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not value.isascii() and _SURROGATE.search(value):
+        raise InvalidField(
+            field_name(instance, attribute), value, "is not valid Unicode (a lone surrogate)"
+        )
+
+
 def non_empty_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """An identifier: a str with something other than whitespace in it."""
+    """Free text that must say something: a str with something other than whitespace in
+    it (identifiers use :func:`identifier`)."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidField(field_name(instance, attribute), value, "must be a non-empty string")
+    _unicode(instance, attribute, value)
+
+
+# Control, format (bidi overrides, zero-width joiners), surrogates, line and paragraph
+# separators: nothing a person types in a number, and what header injection is made of.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def identifier_problem(value: object) -> str | None:
+    """Why ``value`` is not an identifier, or ``None`` when it is one.
+
+    An identifier is a non-empty str, without whitespace at either end, without
+    control or format characters, in Unicode NFC form. It is compared exactly
+    (case-sensitive): see docs/domain.md, "Identifiers".
+    """
+    if not isinstance(value, str) or not value:
+        return "must be a non-empty string"
+    # Printable ASCII with no space at either end: nearly every real identifier, in a
+    # few C calls.
+    if value.isascii() and value.isprintable() and value[0] != " " and value[-1] != " ":
+        return None
+    if value != value.strip():
+        return "must not begin or end with whitespace"
+    for char in value:
+        if unicodedata.category(char) in _REFUSED_CATEGORIES:
+            return f"must not contain control or format characters (U+{ord(char):04X})"
+    if not unicodedata.is_normalized("NFC", value):
+        return "must be in Unicode NFC form"
+    return None
+
+
+def identifier(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """An identifier: see :func:`identifier_problem`."""
+    problem = identifier_problem(value)
+    if problem is not None:
+        raise InvalidIdentifier(field_name(instance, attribute), value, problem)
+
+
+def optional_identifier(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        identifier(instance, attribute, value)
 
 
 def optional_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -40,6 +96,7 @@ def optional_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
 def plain_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str):
         raise InvalidField(field_name(instance, attribute), value, "must be a string")
+    _unicode(instance, attribute, value)
 
 
 def a_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

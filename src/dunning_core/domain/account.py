@@ -25,8 +25,8 @@ from dunning_core.domain._addresses import (
 )
 from dunning_core.domain._checks import (
     field_name,
-    non_empty_text,
-    optional_text,
+    identifier,
+    optional_identifier,
     plain_text,
     to_frozenset,
     to_tuple,
@@ -73,7 +73,7 @@ class Segment:
     (``Segment("PUBLIC_SECTOR")``).
     """
 
-    key: str = attrs.field(validator=non_empty_text)
+    key: str = attrs.field(validator=identifier)
 
     SMALL: ClassVar[Segment]
     LARGE: ClassVar[Segment]
@@ -363,9 +363,9 @@ class Contact:
 class BillingEntity:
     """The legal customer behind one or more accounts (central billing)."""
 
-    id: str = attrs.field(validator=non_empty_text)
+    id: str = attrs.field(validator=identifier)
     name: str = attrs.field(validator=plain_text)
-    registration_id: str | None = attrs.field(default=None, validator=optional_text)
+    registration_id: str | None = attrs.field(default=None, validator=optional_identifier)
 
 
 _SUBDIVISION = re.compile(r"[A-Z0-9]{1,3}")
@@ -392,7 +392,9 @@ def _check_timezone(instance: Any, attribute: attrs.Attribute[Any], value: Any) 
         raise InvalidTimezone("Account.timezone", value, "must be an IANA timezone key")
     try:
         _zone(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: zoneinfo opens "Europe" (a folder of the tz database) as a file and
+        # fails with IsADirectoryError.
         raise InvalidTimezone("Account.timezone", value, "unknown IANA timezone") from None
 
 
@@ -447,7 +449,7 @@ class Account:
 
     NO_DUNNING: ClassVar[str] = "no-dunning"
 
-    id: str = attrs.field(validator=non_empty_text)
+    id: str = attrs.field(validator=identifier)
     name: str = attrs.field(validator=plain_text)
     currency: str = attrs.field(validator=_check_currency)
     segment: Segment = attrs.field(default=Segment.SMALL, converter=_to_segment)
@@ -455,8 +457,8 @@ class Account:
     timezone: str = attrs.field(default="UTC", validator=_check_timezone)
     credit_limit: Money | None = attrs.field(default=None)
     contacts: tuple[Contact, ...] = attrs.field(default=(), converter=to_tuple)
-    billing_entity_id: str | None = attrs.field(default=None, validator=optional_text)
-    registration_id: str | None = attrs.field(default=None, validator=optional_text)
+    billing_entity_id: str | None = attrs.field(default=None, validator=optional_identifier)
+    registration_id: str | None = attrs.field(default=None, validator=optional_identifier)
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
     terms: PaymentTerms = PaymentTerms()
     country: str | None = attrs.field(default=None, validator=_check_country)

@@ -23,8 +23,8 @@ import attrs
 
 from dunning_core.domain._checks import (
     a_date,
-    non_empty_text,
-    optional_text,
+    identifier,
+    optional_identifier,
     plain_text,
     positive_money,
     to_enum,
@@ -64,13 +64,13 @@ class Charge:
         InvalidField, InvalidAmount: on bad input, naming the field and the value.
     """
 
-    key: str = attrs.field(validator=non_empty_text)
-    account_id: str = attrs.field(validator=non_empty_text)
+    key: str = attrs.field(validator=identifier)
+    account_id: str = attrs.field(validator=identifier)
     kind: ChargeKind = attrs.field(converter=_charge_kind)
     amount: Money = attrs.field(validator=positive_money)
     booked_on: date = attrs.field(validator=a_date)
-    invoice_number: str | None = attrs.field(default=None, validator=optional_text)
-    stage: str | None = attrs.field(default=None, validator=optional_text)
+    invoice_number: str | None = attrs.field(default=None, validator=optional_identifier)
+    stage: str | None = attrs.field(default=None, validator=optional_identifier)
     detail: str = attrs.field(default="", validator=plain_text)
 
     @property

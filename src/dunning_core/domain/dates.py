@@ -12,7 +12,7 @@ again. The cycle does this for each account.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -20,6 +20,8 @@ import attrs
 from dunning_core.errors import InvalidAsOf
 
 __all__ = [
+    "FIRST_AS_OF",
+    "LAST_AS_OF",
     "AsOf",
     "LocalAsOf",
     "as_instant",
@@ -51,6 +53,12 @@ class LocalAsOf:
 #: A calendar day, an aware instant, or either already converted for one account.
 AsOf = date | datetime | LocalAsOf
 
+#: The first and last day an ``as_of`` may fall on (its wall-clock date, for a
+#: datetime): two days in from the ends of Python's calendar, so that every timezone
+#: (UTC offsets stay within a day) has a local day for it.
+FIRST_AS_OF = date.min + timedelta(days=2)
+LAST_AS_OF = date.max - timedelta(days=2)
+
 
 def check_as_of(as_of: object, field: str = "as_of") -> AsOf:
     """Return ``as_of`` if it is a ``date`` or an aware ``datetime``.
@@ -59,15 +67,30 @@ def check_as_of(as_of: object, field: str = "as_of") -> AsOf:
 
     Raises:
         InvalidAsOf: ``as_of`` is a naive datetime (its meaning would depend on the
-            machine's timezone) or not a date at all.
+            machine's timezone), not a date at all, or falls outside
+            :data:`FIRST_AS_OF` .. :data:`LAST_AS_OF`.
     """
     if isinstance(as_of, datetime):
         if as_of.tzinfo is None or as_of.utcoffset() is None:
             raise InvalidAsOf(field, as_of, "a datetime must be timezone-aware")
+        _check_range(as_of.date(), as_of, field)
         return as_of
-    if isinstance(as_of, (date, LocalAsOf)):
+    if isinstance(as_of, LocalAsOf):
+        return as_of
+    if isinstance(as_of, date):
+        _check_range(as_of, as_of, field)
         return as_of
     raise InvalidAsOf(field, as_of, "must be a date or an aware datetime")
+
+
+def _check_range(day: date, as_of: object, field: str) -> None:
+    if not FIRST_AS_OF <= day <= LAST_AS_OF:
+        raise InvalidAsOf(
+            field,
+            as_of,
+            f"must fall between {FIRST_AS_OF} and {LAST_AS_OF}, so that every timezone "
+            "has a local day for it",
+        )
 
 
 def localize(as_of: AsOf, tz: ZoneInfo) -> LocalAsOf:

@@ -19,9 +19,11 @@ import attrs
 
 from dunning_core.domain._checks import (
     a_date,
+    identifier,
     non_empty_text,
     not_before,
     optional_date,
+    optional_identifier,
     optional_text,
     plain_text,
     positive_money,
@@ -58,8 +60,8 @@ class PromiseToPay:
             everything it names (see :class:`~dunning_core.policies.suspension.BrokenPromise`).
     """
 
-    id: str = attrs.field(validator=non_empty_text)
-    account_id: str = attrs.field(validator=non_empty_text)
+    id: str = attrs.field(validator=identifier)
+    account_id: str = attrs.field(validator=identifier)
     made_on: date = attrs.field(validator=a_date)
     due_on: date = attrs.field(validator=[a_date, not_before("made_on")])
     amount: Money = attrs.field(validator=positive_money)
@@ -93,9 +95,9 @@ class Dispute:
         resolved_on: When it was settled, or ``None`` while open.
     """
 
-    id: str = attrs.field(validator=non_empty_text)
-    account_id: str = attrs.field(validator=non_empty_text)
-    invoice_number: str = attrs.field(validator=non_empty_text)
+    id: str = attrs.field(validator=identifier)
+    account_id: str = attrs.field(validator=identifier)
+    invoice_number: str = attrs.field(validator=identifier)
     opened_on: date = attrs.field(validator=a_date)
     reason: str = attrs.field(default="", validator=plain_text)
     resolved_on: date | None = attrs.field(
@@ -138,8 +140,8 @@ class InsolvencyProceeding:
         court: The court's name.
     """
 
-    id: str = attrs.field(validator=non_empty_text)
-    account_id: str = attrs.field(validator=non_empty_text)
+    id: str = attrs.field(validator=identifier)
+    account_id: str = attrs.field(validator=identifier)
     kind: ProceedingKind = attrs.field(converter=_proceeding_kind)
     opened_on: date = attrs.field(validator=a_date)
     ruled_on: date | None = attrs.field(
@@ -172,14 +174,14 @@ class Hold:
             not only dunning.
     """
 
-    id: str = attrs.field(validator=non_empty_text)
-    account_id: str = attrs.field(validator=non_empty_text)
+    id: str = attrs.field(validator=identifier)
+    account_id: str = attrs.field(validator=identifier)
     reason: str = attrs.field(validator=non_empty_text)
     starts_on: date = attrs.field(validator=a_date)
     ends_on: date | None = attrs.field(
         default=None, validator=[optional_date, not_before("starts_on")]
     )
-    invoice_number: str | None = attrs.field(default=None, validator=optional_text)
+    invoice_number: str | None = attrs.field(default=None, validator=optional_identifier)
     suspends: bool = False
 
     def is_active(self, on: date) -> bool:
@@ -207,7 +209,7 @@ class AccountFacts:
     Policies take it whole, so adding a kind of fact does not change their signatures.
     """
 
-    account_id: str = attrs.field(validator=non_empty_text)
+    account_id: str = attrs.field(validator=identifier)
     promises: tuple[PromiseToPay, ...] = attrs.field(
         default=(), converter=to_tuple, validator=_all_of(PromiseToPay, "AccountFacts.promises")
     )

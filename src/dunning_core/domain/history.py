@@ -19,8 +19,9 @@ from dunning_core.domain._checks import (
     a_bool,
     a_date,
     field_name,
+    identifier,
     non_empty_text,
-    optional_text,
+    optional_identifier,
     plain_text,
     to_tuple,
 )
@@ -57,8 +58,8 @@ class ActionRecord:
         payload: Anything else, serialised by the caller (JSON, typically).
     """
 
-    key: str = attrs.field(validator=non_empty_text)
-    account_id: str = attrs.field(validator=non_empty_text)
+    key: str = attrs.field(validator=identifier)
+    account_id: str = attrs.field(validator=identifier)
     ladder: str = attrs.field(validator=plain_text)
     stage: str = attrs.field(validator=plain_text)
     action: str = attrs.field(validator=plain_text)
@@ -83,8 +84,8 @@ class EventRecord:
         payload: Details, serialised by the caller.
     """
 
-    key: str = attrs.field(validator=non_empty_text)
-    account_id: str = attrs.field(validator=non_empty_text)
+    key: str = attrs.field(validator=identifier)
+    account_id: str = attrs.field(validator=identifier)
     kind: str = attrs.field(validator=non_empty_text)
     occurred_at: datetime = attrs.field(validator=aware_datetime)
     payload: str = attrs.field(default="", validator=plain_text)
@@ -106,7 +107,7 @@ class CycleCheckpoint:
 
     run_date: date = attrs.field(validator=a_date)
     shard: str = attrs.field(validator=non_empty_text)
-    last_account_id: str | None = attrs.field(default=None, validator=optional_text)
+    last_account_id: str | None = attrs.field(default=None, validator=optional_identifier)
     done: bool = attrs.field(default=False, validator=a_bool)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -10,11 +12,12 @@ import attrs
 from dunning_core.domain._checks import (
     a_date,
     not_before,
+    optional_identifier,
     optional_text,
     positive_money,
 )
-from dunning_core.domain._checks import non_empty_text as _id
-from dunning_core.errors import InvalidField
+from dunning_core.domain._checks import identifier as _id
+from dunning_core.errors import InvalidAmount, InvalidField
 from dunning_core.money import Money
 
 __all__ = ["CreditNote", "Invoice"]
@@ -46,7 +49,7 @@ class Invoice:
     issued_on: date = attrs.field(validator=a_date)
     due_on: date = attrs.field(validator=[a_date, not_before("issued_on")])
     amount: Money = attrs.field(validator=positive_money)
-    purchase_order: str | None = attrs.field(default=None, validator=optional_text)
+    purchase_order: str | None = attrs.field(default=None, validator=optional_identifier)
 
     @property
     def currency(self) -> str:
@@ -59,25 +62,40 @@ class Invoice:
         return (self.due_on, self.issued_on, self.number)
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Invoice:
+    def from_row(cls, row: Mapping[str, Any]) -> Invoice:
         """Build from a flat mapping (a CSV row, a JSON object) with ISO dates and a
         decimal string amount: ``number, account_id, issued_on, due_on, amount,
         currency[, purchase_order]``.
 
         Raises:
-            InvalidField: a key is missing or a date is not ISO 8601.
+            InvalidField: the row is not a mapping, a key is missing, a date is not ISO
+                8601 or a value has the wrong type (an amount read as a float: write
+                amounts as strings, since a JSON number is a float).
         """
+        if not isinstance(row, Mapping):
+            raise InvalidField("Invoice", row, "a row must map column names to values")
         try:
             return cls(
                 number=row["number"],
                 account_id=row["account_id"],
                 issued_on=_iso_date("Invoice.issued_on", row["issued_on"]),
                 due_on=_iso_date("Invoice.due_on", row["due_on"]),
-                amount=Money(row["amount"], row["currency"]),
+                amount=_amount(row["amount"], row["currency"]),
                 purchase_order=row.get("purchase_order") or None,
             )
         except KeyError as missing:
             raise InvalidField(f"Invoice.{missing.args[0]}", None, "missing from row") from None
+
+
+def _amount(value: Any, currency: Any) -> Money:
+    if isinstance(value, (str, int, Decimal)) and not isinstance(value, bool):
+        return Money(value, currency)
+    problem = (
+        "read as a float (a JSON number?): write amounts as decimal strings"
+        if isinstance(value, float)
+        else "must be a decimal string"
+    )
+    raise InvalidAmount("Invoice.amount", value, problem)
 
 
 @attrs.frozen(kw_only=True)
@@ -97,7 +115,7 @@ class CreditNote:
     account_id: str = attrs.field(validator=_id)
     issued_on: date = attrs.field(validator=a_date)
     amount: Money = attrs.field(validator=positive_money)
-    credits_invoice: str | None = attrs.field(default=None, validator=optional_text)
+    credits_invoice: str | None = attrs.field(default=None, validator=optional_identifier)
     reason: str | None = attrs.field(default=None, validator=optional_text)
 
     @property

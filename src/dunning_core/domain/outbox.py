@@ -19,6 +19,7 @@ import attrs
 
 from dunning_core.domain._checks import (
     field_name,
+    identifier,
     non_empty_text,
     optional_text,
     plain_text,
@@ -115,8 +116,8 @@ class OutboxMessage:
             negative.
     """
 
-    key: str = attrs.field(validator=non_empty_text)
-    account_id: str = attrs.field(validator=non_empty_text)
+    key: str = attrs.field(validator=identifier)
+    account_id: str = attrs.field(validator=identifier)
     channel: str = attrs.field(validator=non_empty_text)
     recipient: str = attrs.field(validator=plain_text)
     subject: str = attrs.field(validator=plain_text)

@@ -9,8 +9,9 @@ import attrs
 
 from dunning_core.domain._checks import (
     a_date,
-    non_empty_text,
+    identifier,
     optional_date,
+    optional_identifier,
     optional_positive_money,
     optional_text,
     plain_text,
@@ -86,8 +87,8 @@ class Payment:
         payer_name: The payer as the bank reports it.
     """
 
-    id: str = attrs.field(validator=non_empty_text)
-    account_id: str | None = attrs.field(validator=optional_text)
+    id: str = attrs.field(validator=identifier)
+    account_id: str | None = attrs.field(validator=optional_identifier)
     amount: Money = attrs.field(validator=positive_money)
     received_on: date = attrs.field(validator=a_date)
     method: PaymentMethod = attrs.field(default=PaymentMethod.TRANSFER, converter=_method)
@@ -208,10 +209,10 @@ class Allocation:
         reference: Extra evidence, e.g. the withholding tax certificate number.
     """
 
-    invoice_number: str = attrs.field(validator=non_empty_text)
+    invoice_number: str = attrs.field(validator=identifier)
     amount: Money = attrs.field(validator=positive_money)
     kind: AllocationKind = attrs.field(converter=_allocation_kind)
-    source_id: str = attrs.field(validator=non_empty_text)
+    source_id: str = attrs.field(validator=identifier)
     reference: str | None = attrs.field(default=None, validator=optional_text)
 
 
@@ -235,8 +236,8 @@ class Refund:
     .. versionadded:: 0.2
     """
 
-    id: str = attrs.field(validator=non_empty_text)
-    account_id: str = attrs.field(validator=non_empty_text)
+    id: str = attrs.field(validator=identifier)
+    account_id: str = attrs.field(validator=identifier)
     amount: Money = attrs.field(validator=positive_money)
     refunded_on: date = attrs.field(validator=a_date)
     reference: str = attrs.field(default="", validator=plain_text)

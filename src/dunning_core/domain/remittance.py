@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from dunning_core.domain._checks import non_empty_text, optional_text, to_tuple
+from dunning_core.domain._checks import identifier, optional_text, to_tuple
 from dunning_core.domain.payment import Payment
 from dunning_core.errors import CurrencyMismatch, InvalidAmount, InvalidRemittance
 from dunning_core.money import Money
@@ -48,7 +48,7 @@ class RemittanceLine:
         CurrencyMismatch: the amounts are not all in one currency.
     """
 
-    invoice_number: str = attrs.field(validator=non_empty_text)
+    invoice_number: str = attrs.field(validator=identifier)
     amount_paid: Money = attrs.field(validator=_non_negative("RemittanceLine.amount_paid"))
     tax_withheld: Money = attrs.field(validator=_non_negative("RemittanceLine.tax_withheld"))
     discount_taken: Money = attrs.field(validator=_non_negative("RemittanceLine.discount_taken"))
@@ -101,7 +101,7 @@ class RemittanceAdvice:
         CurrencyMismatch: lines in different currencies.
     """
 
-    payment_id: str = attrs.field(validator=non_empty_text)
+    payment_id: str = attrs.field(validator=identifier)
     lines: tuple[RemittanceLine, ...] = attrs.field(converter=to_tuple)
     reference: str | None = attrs.field(default=None, validator=optional_text)
 

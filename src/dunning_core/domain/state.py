@@ -10,13 +10,28 @@ from datetime import date
 
 import attrs
 
-from dunning_core.domain._checks import non_empty_text, optional_date, to_frozenset, to_tuple
+from dunning_core.domain._checks import identifier, optional_date, to_frozenset, to_tuple
+from dunning_core.errors import InvalidField
 
 __all__ = ["CreditAlertState", "SuspensionState"]
 
 
 def _sorted_codes(codes: object) -> tuple[str, ...]:
-    return tuple(sorted(to_tuple(codes)))
+    items = to_tuple(codes)
+    for code in items:
+        if not isinstance(code, str) or not code:
+            raise InvalidField("SuspensionState.reason_codes", items, "must be non-empty strings")
+    return tuple(sorted(items))
+
+
+def _thresholds(value: object) -> frozenset[int]:
+    fired = to_frozenset(value)
+    for threshold in fired:
+        if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold <= 0:
+            raise InvalidField(
+                "CreditAlertState.fired", sorted(map(repr, fired)), "must be whole percentages > 0"
+            )
+    return fired
 
 
 @attrs.frozen(kw_only=True)
@@ -32,7 +47,7 @@ class SuspensionState:
             insolvency ruling).
     """
 
-    account_id: str = attrs.field(validator=non_empty_text)
+    account_id: str = attrs.field(validator=identifier)
     suspended: bool = False
     reason_codes: tuple[str, ...] = attrs.field(default=(), converter=_sorted_codes)
     since: date | None = attrs.field(default=None, validator=optional_date)
@@ -49,5 +64,5 @@ class CreditAlertState:
             utilisation falls below them by the hysteresis margin.
     """
 
-    account_id: str = attrs.field(validator=non_empty_text)
-    fired: frozenset[int] = attrs.field(default=frozenset(), converter=to_frozenset)
+    account_id: str = attrs.field(validator=identifier)
+    fired: frozenset[int] = attrs.field(default=frozenset(), converter=_thresholds)

@@ -318,9 +318,18 @@ class PlainRenderer:
             raise RenderError(template_key, "no such template")
         formatted: dict[str, str] = {}  # a value in the subject and the body: once
         return RenderedMessage(
-            subject=_substitute(template_key, subject, locale, context, formatted),
+            subject=_one_line(_substitute(template_key, subject, locale, context, formatted)),
             body=_substitute(template_key, body, locale, context, formatted),
         )
+
+
+# Line breaks and other control characters in a subject line: a value put in it (a
+# customer's name typed with a newline) must not start a new header line.
+_NOT_IN_A_SUBJECT = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def _one_line(subject: str) -> str:
+    return _NOT_IN_A_SUBJECT.sub(" ", subject)
 
 
 def _substitute(

@@ -668,8 +668,12 @@ class TemplateRenderer:
         self._base = base if base is not None else CatalogRenderer()
 
     def template_keys(self) -> frozenset[str]:
-        """The keys the team's templates provide (in at least one locale)."""
-        return frozenset(key for _, key in self._templates)
+        """Every key this renderer can render: the team's templates (in at least one
+        locale) and, when the base renderer can list its keys, the base's (it renders
+        the keys the team has no template for)."""
+        own = frozenset(key for _, key in self._templates)
+        base_keys = getattr(self._base, "template_keys", None)
+        return own | frozenset(base_keys()) if callable(base_keys) else own
 
     def _find(self, key: str, locale: str) -> _Loaded | str | None:
         language = language_of(locale)

@@ -48,7 +48,7 @@ from dunning_core.domain.events import AccountReactivated, AccountSuspended
 from dunning_core.domain.facts import AccountFacts
 from dunning_core.domain.history import ActionRecord, CycleCheckpoint, ReviewBasis
 from dunning_core.domain.state import CreditAlertState, SuspensionState
-from dunning_core.errors import DunningError, InvalidField
+from dunning_core.errors import DateOutOfRange, DunningError, InvalidField
 from dunning_core.policies.credit import credit_alerts, credit_exposure, credit_wakes_on
 from dunning_core.policies.ladder import DunningAction, decide_ladder
 from dunning_core.ports import AccountLedger, UnitOfWork, UowFactory
@@ -202,10 +202,12 @@ def run_cycle(
         shard: ``(i, n)`` to run only the accounts whose stable hash falls in shard
             ``i`` of ``n``; ``None`` for every account.
         batch_size: Accounts per batch (and per transaction); memory stays bounded by it.
-        dry_run: Evaluate and report, write nothing.
-        resume: Resume an interrupted run of the same date and shard (and do nothing if
-            that run finished). ``False`` starts the run over; the keys still keep the
-            effects exactly-once.
+        dry_run: Evaluate and report, write nothing (not even a write rolled back: a
+            store opened read-only serves it). ``messages`` then counts the messages
+            a real run would write.
+        resume: Resume after the last committed batch of an interrupted run of the same
+            date and shard (and do nothing if that run finished). ``False`` starts the
+            run over; the keys still keep the effects exactly-once.
         full: Evaluate every account of the shard, due or not.
         progress: Called after each batch is committed (or evaluated, in a dry run)
             with the number of accounts it held, for a progress bar.
@@ -256,7 +258,7 @@ def run_cycle(
                 cursor = page[-1] if page else cursor
             done = len(ids) < batch_size
             if ids:
-                _run_batch(uow, config, as_of, instant, ids, tally)
+                _run_batch(uow, config, as_of, instant, ids, tally, dry_run=dry_run)
                 after = ids[-1]
             tally.batches += bool(ids)
             if not dry_run:
@@ -327,28 +329,54 @@ def _whole_run(uow: UnitOfWork, fingerprint: str, day: date, full: bool, dry_run
     return whole
 
 
-def _load(
-    uow: UnitOfWork, ids: Sequence[str], tally: _Tally
-) -> tuple[dict[str, Account], dict[str, AccountLedger], dict[str, AccountFacts]]:
-    """Load a batch; if a row is invalid, load account by account and report the bad ones."""
+@attrs.define
+class _Loaded:
+    """One batch's stored data, by account id."""
+
+    accounts: dict[str, Account] = attrs.field(factory=dict)
+    ledgers: dict[str, AccountLedger] = attrs.field(factory=dict)
+    facts: dict[str, AccountFacts] = attrs.field(factory=dict)
+    history: dict[str, tuple[ActionRecord, ...]] = attrs.field(factory=dict)
+    suspension: dict[str, SuspensionState] = attrs.field(factory=dict)
+    credit: dict[str, CreditAlertState] = attrs.field(factory=dict)
+
+    def add(self, uow: UnitOfWork, ids: Sequence[str]) -> None:
+        """Load ``ids`` into this batch (raises on the first unreadable record)."""
+        accounts = uow.accounts.get_many(ids)
+        ledgers = uow.ledger.load(ids)
+        facts = uow.facts.load(ids)
+        history = uow.history.actions_of(ids)
+        suspension = uow.history.suspension_states(ids)
+        credit = uow.history.credit_alert_states(ids)
+        self.accounts.update(accounts)
+        self.ledgers.update(ledgers)
+        self.facts.update(facts)
+        self.history.update(history)
+        self.suspension.update(suspension)
+        self.credit.update(credit)
+
+
+def _load(uow: UnitOfWork, ids: Sequence[str], tally: _Tally) -> _Loaded:
+    """Load a batch; if a record is unreadable or invalid, load account by account and
+    report the bad ones (every store read of the batch, so one bad row of any kind is
+    its account's error only)."""
+    loaded = _Loaded()
     try:
-        return uow.accounts.get_many(ids), uow.ledger.load(ids), uow.facts.load(ids)
+        loaded.add(uow, ids)
     except DunningError:
-        accounts: dict[str, Account] = {}
-        ledgers: dict[str, AccountLedger] = {}
-        facts: dict[str, AccountFacts] = {}
+        loaded = _Loaded()
         for account_id in ids:
             try:
-                account = uow.accounts.get_many([account_id])
-                ledger = uow.ledger.load([account_id])
-                fact = uow.facts.load([account_id])
+                loaded.add(uow, [account_id])
             except DunningError as error:
                 tally.errors.append(_error(account_id, error))
-                continue
-            accounts.update(account)
-            ledgers.update(ledger)
-            facts.update(fact)
-        return accounts, ledgers, facts
+    return loaded
+
+
+def _out_of_range(account_id: str, error: OverflowError) -> DateOutOfRange:
+    return DateOutOfRange(
+        "account", account_id, f"a date computed from its records leaves the calendar ({error})"
+    )
 
 
 def _error(account_id: str, error: Exception) -> AccountError:
@@ -363,12 +391,11 @@ def _run_batch(
     instant: datetime,
     ids: Sequence[str],
     tally: _Tally,
+    *,
+    dry_run: bool,
 ) -> None:
-    accounts, ledgers, facts = _load(uow, ids, tally)
-    present = [account_id for account_id in ids if account_id in accounts]
-    history = uow.history.actions_of(present)
-    suspension_states = uow.history.suspension_states(present)
-    credit_states = uow.history.credit_alert_states(present)
+    loaded = _load(uow, ids, tally)
+    present = [account_id for account_id in ids if account_id in loaded.accounts]
 
     batch = Effects()
     new_suspension: list[SuspensionState] = []
@@ -378,18 +405,23 @@ def _run_batch(
         try:
             outcome = _evaluate(
                 config,
-                accounts[account_id],
-                ledgers[account_id],
-                facts.get(account_id),
-                history.get(account_id, ()),
-                suspension_states.get(account_id),
-                credit_states.get(account_id),
+                loaded.accounts[account_id],
+                loaded.ledgers[account_id],
+                loaded.facts.get(account_id),
+                loaded.history.get(account_id, ()),
+                loaded.suspension.get(account_id),
+                loaded.credit.get(account_id),
                 as_of,
                 instant,
             )
         except DunningError as error:
             # Not scheduled: it stays due, and is reported again by the next run.
             tally.errors.append(_error(account_id, error))
+            continue
+        except OverflowError as error:
+            # A stored date near year 9999 (or 1) plus an offset the policies add: the
+            # account's data, so the account's error, not the run's.
+            tally.errors.append(_error(account_id, _out_of_range(account_id, error)))
             continue
         tally.accounts += 1
         batch.extend(outcome.effects)
@@ -405,6 +437,11 @@ def _run_batch(
         tally.credit_alerts += outcome.alerts
         tally.actions.update(outcome.action_kinds)
 
+    if dry_run:
+        # Nothing is written, so a read-only store serves a dry run; the report counts
+        # the messages a real run would write.
+        tally.messages += len(batch.messages)
+        return
     uow.history.add_actions(batch.actions)
     uow.ledger.add_charges(batch.charges)
     tally.messages += uow.outbox.add_messages(batch.messages)

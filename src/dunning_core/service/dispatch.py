@@ -17,6 +17,13 @@ can carry the provider's ``Retry-After`` (the retry waits at least that long); a
 it names (quiet hours) without counting as a failure; an
 :class:`~dunning_core.errors.UnknownDeliveryOutcome` (the provider may have sent it)
 moves the message to DEAD with a reason that asks for a review, never to a blind retry.
+
+Two clocks: ``now`` is business time, what decides which messages are due and when a
+retry comes due; a caller may fix it (a simulation, a replay, the demo). Leases are
+real time: they are granted and checked against ``lease_clock`` (the system clock
+unless ``now`` is itself a clock), so a batch that outlives its lease stops sending
+even when ``now`` never moves, and a send starts only while ``lease_margin`` of the
+lease is left.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import attrs
 
@@ -122,6 +129,8 @@ def dispatch(
     lease_for: timedelta = timedelta(minutes=5),
     batch_size: int = 100,
     rng: random.Random | None = None,
+    lease_clock: Clock | None = None,
+    lease_margin: timedelta | None = None,
 ) -> DispatchReport:
     """Send every outbox message due at ``now``.
 
@@ -138,16 +147,26 @@ def dispatch(
         uow_factory: Makes units of work on the store holding the outbox.
         notifier: Sends one message.
         now: The instant to dispatch at, or a clock read before each claim and after
-            each send. With a fixed instant each message is attempted at most once
-            per call (a retry is always scheduled after ``now``).
+            each send: business time, deciding what is due and when retries come
+            due. With a fixed instant each message is attempted at most once per
+            call (a retry is always scheduled after ``now``).
         max_attempts: Attempts before a message is dead-lettered.
         base_delay: Backoff bound after the first failure.
         cap: Largest backoff bound.
-        lease_for: How long a claim stays exclusive; keep it well above the time a
-            batch takes to send. With a clock as ``now``, a message whose lease
-            lapsed before its turn is not sent but left to the next claim.
+        lease_for: How long a claim stays exclusive, on the lease clock; keep it well
+            above the time a batch takes to send. A message whose lease lapsed (or
+            has less than ``lease_margin`` left) before its turn is not sent but
+            left to the next claim.
         batch_size: Messages claimed per transaction.
         rng: Random source for the jitter; a fresh ``random.Random()`` by default.
+        lease_clock: The clock leases are granted and checked against: ``now`` when
+            it is a clock, else the system clock (UTC). Real time, even when ``now``
+            is fixed, so leases see time pass.
+        lease_margin: A send starts only while at least this much of its lease is
+            left; a quarter of ``lease_for`` by default. Keep it above the longest a
+            send may take: a send that outlives its lease may be sent again by the
+            dispatcher that takes the message over (the idempotency key lets the
+            provider drop that copy).
 
     Returns:
         What was done.
@@ -165,7 +184,16 @@ def dispatch(
         raise InvalidField("batch_size", batch_size, "must be an int >= 1")
     for name, value in (("base_delay", base_delay), ("cap", cap), ("lease_for", lease_for)):
         _check_positive(name, value)
+    margin = lease_for / 4 if lease_margin is None else lease_margin
+    if not isinstance(margin, timedelta) or not timedelta(0) <= margin < lease_for:
+        raise InvalidField("lease_margin", lease_margin, "must be a timedelta in [0, lease_for)")
     read_clock = _clock(now)
+    if lease_clock is not None:
+        read_lease_clock = _clock(lease_clock)
+    elif isinstance(now, datetime):
+        read_lease_clock = _system_now
+    else:
+        read_lease_clock = read_clock
     jitter = random.Random() if rng is None else rng
 
     claimed = sent = retried = dead = fenced = deferred = unknown = segments = 0
@@ -173,7 +201,9 @@ def dispatch(
     refused: list[tuple[str, str, str]] = []
     while True:
         with uow_factory() as uow:
-            batch = uow.outbox.claim_due(read_clock(), batch_size, lease_for)
+            batch = uow.outbox.claim_due(
+                read_clock(), batch_size, lease_for, lease_now=read_lease_clock()
+            )
             uow.commit()
         if not batch:
             break
@@ -184,6 +214,8 @@ def dispatch(
                 notifier,
                 message,
                 read_clock,
+                read_lease_clock,
+                margin,
                 max_attempts=max_attempts,
                 base_delay=base_delay,
                 cap=cap,
@@ -226,11 +258,19 @@ def _clock(now: datetime | Clock) -> Callable[[], datetime]:
     return now.now
 
 
+def _system_now() -> datetime:
+    # The default lease clock (what adapters.clock.SystemClock reads; the service layer
+    # does not import adapters).
+    return datetime.now(UTC)
+
+
 def _attempt(
     uow_factory: UowFactory,
     notifier: Notifier,
     message: OutboxMessage,
     read_clock: Callable[[], datetime],
+    read_lease_clock: Callable[[], datetime],
+    margin: timedelta,
     *,
     max_attempts: int,
     base_delay: timedelta,
@@ -246,10 +286,11 @@ def _attempt(
             uow_factory, "dead", reason, lambda uow: uow.outbox.mark_dead(key, token, reason)
         )
 
-    if expires is not None and read_clock() >= expires:
-        # Its turn came after the lease lapsed (a slow batch): another dispatcher may
-        # hold it now. Sending could duplicate it; leave it to the next claim.
-        return "fenced", "lease expired before the send", None
+    if expires is not None and read_lease_clock() > expires - margin:
+        # Its turn came after the lease lapsed, or so close to it that the send could
+        # outlive it (a slow batch): another dispatcher may hold it by then. Sending
+        # could duplicate it; leave it to the next claim.
+        return "fenced", "lease expired (or about to) before the send", None
     deferred_last = (message.last_error or "").startswith(_DEFERRED)
     if message.attempts > max_attempts and not deferred_last:
         # (A deferral reported back without trying: the message gets its real attempt.)

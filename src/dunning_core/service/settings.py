@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -38,19 +38,19 @@ from dunning_core.config import load_ladders
 from dunning_core.documents.letter import Sender
 from dunning_core.domain.account import Account
 from dunning_core.domain.calendar import BusinessCalendar
-from dunning_core.errors import InvalidField
+from dunning_core.errors import ConfigError, InvalidField, InvalidLadder
 from dunning_core.policies.allocation import AllocationPolicy
 from dunning_core.policies.credit import CreditAlertPolicy
-from dunning_core.policies.ladder import Ladder, LadderAssignment, presets
+from dunning_core.policies.ladder import Ladder, LadderAssignment, Stage, presets
 from dunning_core.policies.suspension import SuspensionPolicy
-from dunning_core.ports import PaymentLinks, Renderer
+from dunning_core.ports import PaymentLinks, Renderer, TemplateCatalog
 from dunning_core.rendering.catalog import CatalogRenderer
 from dunning_core.rendering.links import StaticPaymentLinks
 from dunning_core.service._fingerprint import fingerprint
 from dunning_core.service.attachments import AttachmentPolicy
 from dunning_core.service.formal_notice import FormalNoticeTerms
 
-__all__ = ["CycleConfig", "bootstrap"]
+__all__ = ["CycleConfig", "bootstrap", "missing_templates"]
 
 
 def _ladder_table(value: Any) -> dict[str, Ladder]:
@@ -125,6 +125,9 @@ class CycleConfig:
 
     Raises:
         InvalidField: a table maps names inconsistently, or ``default_ladder`` is unknown.
+        InvalidLadder: a stage sends a notice with a template the renderer does not
+            know (checked when the renderer lists its templates, see
+            :class:`~dunning_core.ports.TemplateCatalog`).
         InvalidPolicy: deprecated credit thresholds are not whole percentages > 0.
 
     .. versionchanged:: 0.2
@@ -186,6 +189,17 @@ class CycleConfig:
                     assignment.account_id,
                     f"follows ladder {assignment.ladder!r}, which is not configured",
                 )
+        missing = missing_templates(self.ladders.values(), self.renderer)
+        if missing:
+            ladder, stage = missing[0]
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            raise InvalidLadder(
+                "Stage.template",
+                stage.template,
+                f"ladder {ladder.name!r}, stage {stage.key!r}: the renderer has no "
+                f"template {stage.template!r}{more}",
+                stage=stage.key,
+            )
 
     @property
     def credit_thresholds(self) -> tuple[int, ...]:
@@ -271,6 +285,23 @@ def _country_calendar(country: str, subdivision: str | None) -> BusinessCalendar
     return BusinessCalendar.for_country(country, subdivision)
 
 
+def missing_templates(ladders: Iterable[Ladder], renderer: Renderer) -> list[tuple[Ladder, Stage]]:
+    """The notice stages whose template ``renderer`` does not know, in ladder order.
+
+    Empty when the renderer cannot list its templates (it is not a
+    :class:`~dunning_core.ports.TemplateCatalog`): then it is trusted.
+    """
+    if not isinstance(renderer, TemplateCatalog):
+        return []
+    known = renderer.template_keys()
+    return [
+        (ladder, stage)
+        for ladder in ladders
+        for stage in ladder.stages
+        if stage.sends_notice and stage.template not in known
+    ]
+
+
 def bootstrap(
     *,
     ladders_file: str | os.PathLike[str] | None = None,
@@ -307,22 +338,40 @@ def bootstrap(
         The configuration.
 
     Raises:
-        ConfigError: the ladders file holds bad values (every problem listed).
+        ConfigError: the ladders file holds bad values, or a stage of it sends a notice
+            with a template the renderer does not know (every problem listed).
         InvalidField: see :class:`CycleConfig`.
         TypeError: a setting is not a field of :class:`CycleConfig`.
         TemplateError: a template has a problem (every problem listed with its file
             and line).
     """
     table = {ladder.name: ladder for ladder in presets.ALL}
-    if ladders_file is not None:
-        table.update(load_ladders(ladders_file))
-    if ladders is not None:
-        table.update(ladders)
     chosen: Renderer = CatalogRenderer() if renderer is None else renderer
     if templates is not None:
         from dunning_core.rendering.templates import TemplateRenderer
 
         chosen = TemplateRenderer(templates, base=chosen)
+    if ladders_file is not None:
+        from_file = load_ladders(ladders_file)
+        missing = missing_templates(from_file.values(), chosen)
+        if missing:
+            # At load, with the file's place of each stage, like every other problem.
+            raise ConfigError(
+                os.fspath(ladders_file),
+                [
+                    (
+                        f"ladder {ladder.name!r}, stage {stage.key!r}",
+                        "template",
+                        stage.template,
+                        "the renderer has no such template (a stage's template is its "
+                        "key unless `template` names another)",
+                    )
+                    for ladder, stage in missing
+                ],
+            )
+        table.update(from_file)
+    if ladders is not None:
+        table.update(ladders)
     return CycleConfig(
         ladders=table,
         renderer=chosen,

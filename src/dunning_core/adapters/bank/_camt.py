@@ -154,7 +154,12 @@ def _check_document(element: Any, name: str, message: str) -> Paths:
             "ISO 20022 messages never do, so it is refused unread",
         )
     root = tree.getroot()
-    qname = etree.QName(root)
+    try:
+        qname = etree.QName(root)
+    except ValueError:  # a namespace lxml cannot split ("urn:{x}"), found by fuzzing
+        raise UnsupportedBankFile(
+            name, root.sourceline, f"root element {root.tag!r} is not an ISO 20022 Document"
+        ) from None
     match = _NAMESPACE.fullmatch(qname.namespace or "")
     if qname.localname != "Document" or match is None:
         raise UnsupportedBankFile(

@@ -26,6 +26,7 @@ from psycopg.adapt import Dumper, Loader
 from psycopg.pq import Format
 from psycopg.types.string import StrDumper, StrDumperUnknown
 
+from dunning_core.adapters.storage._decode import reader
 from dunning_core.adapters.storage._sqlite_rows import (
     _contact,
     _contact_dict,
@@ -176,6 +177,7 @@ def account_row(account: Account) -> tuple[Any, ...]:
     )
 
 
+@reader("accounts")
 def account_from_row(row: Row) -> Account:
     currency = row[3]
     return Account(
@@ -221,6 +223,7 @@ def invoice_row(invoice: Invoice) -> tuple[Any, ...]:
     )
 
 
+@reader("invoices")
 def invoice_from_row(row: Row) -> Invoice:
     return Invoice(
         account_id=row[0],
@@ -255,6 +258,7 @@ def credit_note_row(note: CreditNote) -> tuple[Any, ...]:
     )
 
 
+@reader("credit_notes")
 def credit_note_from_row(row: Row) -> CreditNote:
     return CreditNote(
         account_id=row[0],
@@ -293,6 +297,7 @@ def charge_row(charge: Charge) -> tuple[Any, ...]:
     )
 
 
+@reader("charges")
 def charge_from_row(row: Row) -> Charge:
     return Charge(
         account_id=row[0],
@@ -327,6 +332,7 @@ def refund_row(refund: Refund) -> tuple[Any, ...]:
     )
 
 
+@reader("refunds")
 def refund_from_row(row: Row) -> Refund:
     return Refund(
         account_id=row[0],
@@ -364,6 +370,7 @@ def payment_row(payment: Payment) -> tuple[Any, ...]:
     )
 
 
+@reader("payments")
 def payment_from_row(row: Row) -> Payment:
     return Payment(
         id=row[0],
@@ -398,6 +405,7 @@ def allocation_row(allocation: Allocation) -> tuple[Any, ...]:
     )
 
 
+@reader("allocations")
 def allocation_from_row(row: Row) -> Allocation:
     return Allocation(
         invoice_number=row[0],
@@ -483,6 +491,7 @@ def promise_row(promise: PromiseToPay) -> tuple[Any, ...]:
     )
 
 
+@reader("promises")
 def promise_from_row(row: Row) -> PromiseToPay:
     return PromiseToPay(
         account_id=row[0],
@@ -515,6 +524,7 @@ def dispute_row(dispute: Dispute) -> tuple[Any, ...]:
     )
 
 
+@reader("disputes")
 def dispute_from_row(row: Row) -> Dispute:
     return Dispute(
         account_id=row[0],
@@ -549,6 +559,7 @@ def proceeding_row(proceeding: InsolvencyProceeding) -> tuple[Any, ...]:
     )
 
 
+@reader("proceedings")
 def proceeding_from_row(row: Row) -> InsolvencyProceeding:
     return InsolvencyProceeding(
         account_id=row[0],
@@ -584,6 +595,7 @@ def hold_row(hold: Hold) -> tuple[Any, ...]:
     )
 
 
+@reader("holds")
 def hold_from_row(row: Row) -> Hold:
     return Hold(
         account_id=row[0],
@@ -627,6 +639,7 @@ def action_row(record: ActionRecord) -> tuple[Any, ...]:
     )
 
 
+@reader("actions")
 def action_from_row(row: Row) -> ActionRecord:
     return ActionRecord(
         account_id=row[0],
@@ -661,6 +674,7 @@ def suspension_row(state: SuspensionState) -> tuple[Any, ...]:
     )
 
 
+@reader("suspension_states")
 def suspension_from_row(row: Row) -> SuspensionState:
     return SuspensionState(
         account_id=row[0],
@@ -678,6 +692,7 @@ def credit_alert_row(state: CreditAlertState) -> tuple[Any, ...]:
     return (state.account_id, _json(sorted(state.fired)))
 
 
+@reader("credit_alert_states")
 def credit_alert_from_row(row: Row) -> CreditAlertState:
     return CreditAlertState(account_id=row[0], fired=json.loads(row[1]))
 
@@ -695,6 +710,7 @@ def event_row(record: EventRecord) -> tuple[Any, ...]:
     return (record.account_id, record.key, record.kind, record.occurred_at, record.payload)
 
 
+@reader("events")
 def event_from_row(row: Row) -> EventRecord:
     return EventRecord(
         account_id=row[0], key=row[1], kind=row[2], occurred_at=utc(row[3]), payload=row[4]
@@ -752,6 +768,7 @@ def outbox_row(message: OutboxMessage) -> tuple[Any, ...]:
     )
 
 
+@reader("outbox")
 def outbox_from_row(row: Row) -> OutboxMessage:
     return OutboxMessage(
         key=row[0],
@@ -788,6 +805,7 @@ def checkpoint_row(checkpoint: CycleCheckpoint) -> tuple[Any, ...]:
     return (checkpoint.run_date, checkpoint.shard, checkpoint.last_account_id, checkpoint.done)
 
 
+@reader("checkpoints")
 def checkpoint_from_row(row: Row) -> CycleCheckpoint:
     run_date: date = row[0]
     return CycleCheckpoint(run_date=run_date, shard=row[1], last_account_id=row[2], done=row[3])

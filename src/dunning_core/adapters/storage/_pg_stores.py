@@ -10,6 +10,7 @@ never one per account or per invoice.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -20,7 +21,7 @@ import psycopg_pool
 from psycopg import errors as pg_errors
 
 from dunning_core.adapters.storage import _pg_rows as rows
-from dunning_core.adapters.storage._checks import claim_arguments, page_limit
+from dunning_core.adapters.storage._checks import check_replay, claim_arguments, page_limit
 from dunning_core.adapters.storage._sqlite_rows import optional_attachments
 from dunning_core.domain.account import Account
 from dunning_core.domain.attachments import Attachment
@@ -40,6 +41,7 @@ from dunning_core.domain.remittance import RemittanceAdvice
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.errors import (
     ConstraintViolation,
+    CorruptRecord,
     InvalidField,
     StoreBusy,
     StoreError,
@@ -69,6 +71,8 @@ _GONE = (
     pg_errors.CannotConnectNow,
     pg_errors.ConnectionException,
 )
+
+logger = logging.getLogger("dunning_core")
 
 
 def store_error(error: Exception) -> StoreError:
@@ -273,7 +277,12 @@ class PostgresLedger(_Part):
         added = self._write_rows(
             self._PAYMENT, [rows.payment_row(payment)], len(rows.PAYMENT_COLUMNS)
         )
-        return added == 1
+        if added == 1:
+            return True
+        on_file = self.get_payment(payment.id)
+        assert on_file is not None  # the insert conflicted on this id
+        check_replay(on_file, payment)
+        return False
 
     @translated
     def get_payment(self, payment_id: str) -> Payment | None:
@@ -590,7 +599,11 @@ class PostgresOutbox(_Part):
     _CLAIM = (
         "WITH due AS ("
         " SELECT key, due_at AS was_due, created_at AS was_created FROM {s}.outbox"
-        " WHERE due_at IS NOT NULL AND due_at <= %(now)s"
+        " WHERE due_at IS NOT NULL AND due_at <= %(bound)s"
+        # PENDING rows are due by business time, SENDING rows (lapsed leases) by the
+        # lease clock: due_at holds one or the other.
+        " AND ((status = 'PENDING' AND due_at <= %(now)s)"
+        " OR (status = 'SENDING' AND due_at <= %(lease_now)s))"
         " ORDER BY due_at, created_at, key LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
         " UPDATE {s}.outbox o SET status = 'SENDING', attempts = o.attempts + 1,"
         " lease_token = gen_random_uuid()::text, lease_expires_at = %(expires)s,"
@@ -627,15 +640,41 @@ class PostgresOutbox(_Part):
         return {i: tuple(found) for i, found in grouped.items()}
 
     @translated
-    def claim_due(self, now: datetime, limit: int, lease_for: timedelta) -> list[OutboxMessage]:
-        claim_arguments(now, limit, lease_for)
+    def claim_due(
+        self,
+        now: datetime,
+        limit: int,
+        lease_for: timedelta,
+        *,
+        lease_now: datetime | None = None,
+    ) -> list[OutboxMessage]:
+        lease_now = claim_arguments(now, limit, lease_for, lease_now)
         claimed = self._uow.execute(
             self._CLAIM,
-            {"now": now, "limit": limit, "expires": now + lease_for},
+            {
+                "bound": max(now, lease_now),
+                "now": now,
+                "lease_now": lease_now,
+                "limit": limit,
+                "expires": lease_now + lease_for,
+            },
             write=True,
         ).fetchall()
         claimed.sort(key=lambda row: (row[0], row[1], row[2]))
-        return [rows.outbox_from_row(row[2:]) for row in claimed]
+        messages = []
+        for row in claimed:
+            try:
+                messages.append(rows.outbox_from_row(row[2:]))
+            except CorruptRecord as error:
+                # Unreadable, so unsendable: a dead letter with the reason, rather than
+                # a claim that fails for every dispatcher from now on.
+                logger.warning("outbox message %r is unreadable: %s", row[2], error)
+                self._write(
+                    "UPDATE {s}.outbox SET status = 'DEAD', last_error = %s, "
+                    "lease_token = NULL, lease_expires_at = NULL, due_at = NULL WHERE key = %s",
+                    (f"unreadable row: {error}", row[2]),
+                )
+        return messages
 
     @translated
     def mark_sent(

@@ -4,13 +4,19 @@ Column order in each ``*_COLUMNS`` string matches the tuple the ``*_row`` functi
 builds and the tuple the ``*_from_row`` function reads, so the SQL and the translation
 cannot drift apart.
 
-The rows a cycle loads by the hundred thousand (ledger, facts, history, states) are
-rebuilt with unchecked constructors, which skip the validators: the library
-validated each value when it wrote the row, and the schema's integrity checks refuse a
-row that breaks the rules on every later write, whoever makes it (see
-``_sqlite_schema``, version 9). Accounts, outbox messages and events still go through
-their validating constructors (time zones, locales and addresses are beyond what SQL
-can check, and they are read a row per account at most).
+Every ``*_from_row`` raises only :class:`~dunning_core.errors.CorruptRecord` for a row
+it cannot rebuild (see ``_decode``). The rows a cycle loads by the hundred thousand
+(ledger, facts, history, states) take a fast path when they look like what the store
+writes (identifiers in printable ASCII, ISO dates in order, positive integer minor
+units of a known currency, known enum values, JSON lists of such identifiers): they are
+rebuilt with unchecked constructors, which skip the validators. The library validated
+each value when it wrote the row, and the schema's triggers refuse a row that breaks
+the rules SQL can check on every later write, whoever makes it (``_sqlite_schema``,
+version 9). Any other row (one that got past the triggers, or a valid but unusual one:
+a non-ASCII identifier, say) goes through the validating constructor, which rebuilds it
+or names what is wrong. Accounts, outbox messages and events always go through their
+validating constructors (time zones, locales and addresses are beyond what SQL can
+check, and they are read a row per account at most).
 """
 
 from __future__ import annotations
@@ -23,6 +29,17 @@ from decimal import Decimal
 from typing import Any
 
 from dunning_core._iso4217 import MINOR_UNITS
+from dunning_core.adapters.storage._decode import (
+    integer,
+    json_value,
+    money,
+    parse_day,
+    parse_instant,
+    parse_optional_day,
+    parse_optional_instant,
+    reader,
+    text_list,
+)
 from dunning_core.domain._checks import unchecked_constructor
 from dunning_core.domain.account import (
     Account,
@@ -58,32 +75,81 @@ from dunning_core.domain.payment import (
 )
 from dunning_core.domain.remittance import RemittanceAdvice, RemittanceLine
 from dunning_core.domain.state import CreditAlertState, SuspensionState
-from dunning_core.money import Money
+from dunning_core.errors import InvalidField
+from dunning_core.money import MAX_MINOR_UNITS, Money
 from dunning_core.sharding import shard_key
 
 Row = Sequence[Any]
 
-_from_minor = Money.from_minor
-_day = date.fromisoformat
+# -- the fast path for the rows the store wrote (see the module's docstring) -----------
+
 _exact = Money._exact
+_fromisoformat = date.fromisoformat
 
 
-def _money(units: int, currency: str) -> Money:
-    """A stored amount: integer minor units of a known currency (the validating
-    ``Money.from_minor`` raises the library's error for anything else)."""
-    digits = MINOR_UNITS.get(currency)
-    if digits is None or type(units) is not int:
-        return _from_minor(units, currency)
-    return _exact(Decimal(units).scaleb(-digits), currency)
+def _ident(value: Any) -> bool:
+    """Whether ``value`` is an identifier in the form nearly all are: printable ASCII
+    without a space at either end (others are left to the validators)."""
+    return (
+        type(value) is str
+        and value != ""
+        and value[0] != " "
+        and value[-1] != " "
+        and value.isascii()
+        and value.isprintable()
+    )
+
+
+def _maybe_ident(value: Any) -> bool:
+    return value is None or _ident(value)
+
+
+def _maybe_text(value: Any) -> bool:
+    return value is None or type(value) is str
+
+
+def _bit(value: Any) -> bool:
+    return type(value) is int and (value == 0 or value == 1)
+
+
+def _units(units: Any, currency: Any) -> bool:
+    """Whether a stored amount is positive integer minor units of a known currency."""
+    return type(units) is int and 0 < units <= MAX_MINOR_UNITS and currency in MINOR_UNITS
+
+
+def _amount(units: int, currency: str) -> Money:
+    """The Money of amounts :func:`_units` accepted."""
+    return _exact(Decimal(units).scaleb(-MINOR_UNITS[currency]), currency)
+
+
+def _day(value: Any) -> date | None:
+    """A stored ISO day, or ``None`` when it is not one."""
+    if type(value) is str:
+        try:
+            return _fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _idents(text: Any) -> tuple[str, ...] | None:
+    """A JSON list of identifiers, or ``None`` when it is something else."""
+    if type(text) is str:
+        try:
+            items = json.loads(text)
+        except ValueError:
+            return None
+        if type(items) is list and all(_ident(item) for item in items):
+            return tuple(items)
+    return None
 
 
 def _member(kind: Any) -> Any:
-    """``kind(value)`` for a stored enum value, by dictionary lookup."""
+    """A stored enum value's member by dictionary lookup, or ``None``."""
     members = kind._value2member_map_
 
-    def member(value: str) -> Any:
-        found = members.get(value)
-        return kind(value) if found is None else found  # kind(...) raises for a bad one
+    def member(value: Any) -> Any:
+        return members.get(value) if type(value) is str else None
 
     return member
 
@@ -116,16 +182,15 @@ def optional_instant(value: datetime | None) -> str | None:
     return None if value is None else instant(value)
 
 
-def parse_instant(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
-
-
 def optional_day(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def parse_day(text: str | None) -> date | None:
-    return None if text is None else _day(text)
+def _flag(value: Any, field: str) -> bool:
+    """A boolean column: the store writes 0 or 1."""
+    if value in (0, 1) and not isinstance(value, float):
+        return bool(value)
+    raise InvalidField(field, value, "not 0 or 1")
 
 
 def _json(value: Any) -> str:
@@ -179,7 +244,7 @@ def _contact_dict(contact: Contact) -> dict[str, Any]:
     }
 
 
-def _address(data: dict[str, Any]) -> PostalAddress:
+def _address(data: Any) -> PostalAddress:
     return PostalAddress(
         recipient=data["recipient"],
         lines=data["lines"],
@@ -189,7 +254,7 @@ def _address(data: dict[str, Any]) -> PostalAddress:
     )
 
 
-def _contact(data: dict[str, Any]) -> Contact:
+def _contact(data: Any) -> Contact:
     address = data["postal_address"]
     return Contact._stored(
         name=data["name"],
@@ -226,6 +291,25 @@ def account_row(account: Account) -> tuple[Any, ...]:
     )
 
 
+def _contacts(text: Any) -> list[Contact]:
+    items = json_value(text, "accounts.contacts")
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise InvalidField("accounts.contacts", text, "not a JSON array of contacts")
+    try:
+        return [_contact(item) for item in items]
+    except (KeyError, TypeError, AttributeError) as error:
+        problem = f"a contact lacks a field or has the wrong shape ({error!r})"
+        raise InvalidField("accounts.contacts", text, problem) from None
+
+
+def _terms_kind(value: Any) -> TermsKind:
+    try:
+        return TermsKind(value)
+    except ValueError:
+        raise InvalidField("accounts.terms_kind", value, "not a TermsKind") from None
+
+
+@reader("accounts")
 def account_from_row(row: Row) -> Account:
     currency = row[3]
     return Account(
@@ -235,12 +319,14 @@ def account_from_row(row: Row) -> Account:
         segment=Segment(row[4]),
         locale=row[5],
         timezone=row[6],
-        credit_limit=None if row[7] is None else _from_minor(row[7], currency),
+        credit_limit=(
+            None if row[7] is None else money(row[7], currency, "accounts.credit_limit_minor")
+        ),
         billing_entity_id=row[8],
         registration_id=row[9],
-        tags=json.loads(row[10]),
-        terms=PaymentTerms(TermsKind(row[11]), row[12]),
-        contacts=[_contact(c) for c in json.loads(row[13])],
+        tags=text_list(row[10], "accounts.tags"),
+        terms=PaymentTerms(_terms_kind(row[11]), integer(row[12], "accounts.terms_days")),
+        contacts=_contacts(row[13]),
         country=row[14],
         subdivision=row[15],
     )
@@ -263,13 +349,26 @@ def invoice_row(invoice: Invoice) -> tuple[Any, ...]:
     )
 
 
+@reader("invoices", 1)
 def invoice_from_row(row: Row) -> Invoice:
-    return _invoice(  # type: ignore[no-any-return]
+    account_id, number, issued, due, units, currency, order = row
+    if _ident(account_id) and _ident(number) and _units(units, currency) and _maybe_ident(order):
+        issued_on, due_on = _day(issued), _day(due)
+        if issued_on is not None and due_on is not None and due_on >= issued_on:
+            return _invoice(  # type: ignore[no-any-return]
+                account_id=account_id,
+                number=number,
+                issued_on=issued_on,
+                due_on=due_on,
+                amount=_amount(units, currency),
+                purchase_order=order,
+            )
+    return Invoice(
         account_id=row[0],
         number=row[1],
-        issued_on=_day(row[2]),
-        due_on=_day(row[3]),
-        amount=_money(row[4], row[5]),
+        issued_on=parse_day(row[2], "invoices.issued_on"),
+        due_on=parse_day(row[3], "invoices.due_on"),
+        amount=money(row[4], row[5], "invoices.amount_minor"),
         purchase_order=row[6],
     )
 
@@ -293,13 +392,36 @@ def charge_row(charge: Charge) -> tuple[Any, ...]:
     )
 
 
+@reader("charges", 1)
 def charge_from_row(row: Row) -> Charge:
-    return _charge(  # type: ignore[no-any-return]
+    account_id, key, kind, units, currency, booked, invoice, stage, detail = row
+    charge_kind, booked_on = _charge_kind(kind), _day(booked)
+    if (
+        _ident(account_id)
+        and _ident(key)
+        and charge_kind is not None
+        and _units(units, currency)
+        and booked_on is not None
+        and _maybe_ident(invoice)
+        and _maybe_ident(stage)
+        and type(detail) is str
+    ):
+        return _charge(  # type: ignore[no-any-return]
+            account_id=account_id,
+            key=key,
+            kind=charge_kind,
+            amount=_amount(units, currency),
+            booked_on=booked_on,
+            invoice_number=invoice,
+            stage=stage,
+            detail=detail,
+        )
+    return Charge(
         account_id=row[0],
         key=row[1],
-        kind=_charge_kind(row[2]),
-        amount=_money(row[3], row[4]),
-        booked_on=_day(row[5]),
+        kind=row[2],
+        amount=money(row[3], row[4], "charges.amount_minor"),
+        booked_on=parse_day(row[5], "charges.booked_on"),
         invoice_number=row[6],
         stage=row[7],
         detail=row[8],
@@ -320,12 +442,13 @@ def refund_row(refund: Refund) -> tuple[Any, ...]:
     )
 
 
+@reader("refunds", 1)
 def refund_from_row(row: Row) -> Refund:
     return Refund(
         account_id=row[0],
         id=row[1],
-        amount=_from_minor(row[2], row[3]),
-        refunded_on=_day(row[4]),
+        amount=money(row[2], row[3], "refunds.amount_minor"),
+        refunded_on=parse_day(row[4], "refunds.refunded_on"),
         reference=row[5],
     )
 
@@ -347,12 +470,31 @@ def credit_note_row(note: CreditNote) -> tuple[Any, ...]:
     )
 
 
+@reader("credit_notes", 1)
 def credit_note_from_row(row: Row) -> CreditNote:
-    return _credit_note(  # type: ignore[no-any-return]
+    account_id, number, issued, units, currency, credits, reason = row
+    issued_on = _day(issued)
+    if (
+        _ident(account_id)
+        and _ident(number)
+        and issued_on is not None
+        and _units(units, currency)
+        and _maybe_ident(credits)
+        and _maybe_text(reason)
+    ):
+        return _credit_note(  # type: ignore[no-any-return]
+            account_id=account_id,
+            number=number,
+            issued_on=issued_on,
+            amount=_amount(units, currency),
+            credits_invoice=credits,
+            reason=reason,
+        )
+    return CreditNote(
         account_id=row[0],
         number=row[1],
-        issued_on=_day(row[2]),
-        amount=_money(row[3], row[4]),
+        issued_on=parse_day(row[2], "credit_notes.issued_on"),
+        amount=money(row[3], row[4], "credit_notes.amount_minor"),
         credits_invoice=row[5],
         reason=row[6],
     )
@@ -378,14 +520,37 @@ def payment_row(payment: Payment) -> tuple[Any, ...]:
     )
 
 
+@reader("payments")
 def payment_from_row(row: Row) -> Payment:
-    return _payment(  # type: ignore[no-any-return]
+    payment_id, account_id, units, currency, received, method, status, bank, payer = row
+    received_on, method_member, status_member = _day(received), _method(method), _status(status)
+    if (
+        _ident(payment_id)
+        and _maybe_ident(account_id)
+        and _units(units, currency)
+        and received_on is not None
+        and method_member is not None
+        and status_member is not None
+        and type(bank) is str
+        and type(payer) is str
+    ):
+        return _payment(  # type: ignore[no-any-return]
+            id=payment_id,
+            account_id=account_id,
+            amount=_amount(units, currency),
+            received_on=received_on,
+            method=method_member,
+            status=status_member,
+            bank_reference=bank,
+            payer_name=payer,
+        )
+    return Payment(
         id=row[0],
         account_id=row[1],
-        amount=_money(row[2], row[3]),
-        received_on=_day(row[4]),
-        method=_method(row[5]),
-        status=_status(row[6]),
+        amount=money(row[2], row[3], "payments.amount_minor"),
+        received_on=parse_day(row[4], "payments.received_on"),
+        method=row[5],
+        status=row[6],
         bank_reference=row[7],
         payer_name=row[8],
     )
@@ -405,11 +570,28 @@ def allocation_row(allocation: Allocation) -> tuple[Any, ...]:
     )
 
 
+@reader("allocations", 4)
 def allocation_from_row(row: Row) -> Allocation:
-    return _allocation(  # type: ignore[no-any-return]
+    invoice, units, currency, kind, source, reference = row
+    kind_member = _allocation_kind(kind)
+    if (
+        _ident(invoice)
+        and _units(units, currency)
+        and kind_member is not None
+        and _ident(source)
+        and _maybe_text(reference)
+    ):
+        return _allocation(  # type: ignore[no-any-return]
+            invoice_number=invoice,
+            amount=_amount(units, currency),
+            kind=kind_member,
+            source_id=source,
+            reference=reference,
+        )
+    return Allocation(
         invoice_number=row[0],
-        amount=_money(row[1], row[2]),
-        kind=_allocation_kind(row[3]),
+        amount=money(row[1], row[2], "allocations.amount_minor"),
+        kind=row[3],
         source_id=row[4],
         reference=row[5],
     )
@@ -441,19 +623,25 @@ def remittance_line_rows(advice: RemittanceAdvice) -> list[tuple[Any, ...]]:
 def remittance_advice_from_rows(
     payment_id: str, reference: str | None, lines: Sequence[Row]
 ) -> RemittanceAdvice:
+    return _advice((payment_id, reference, lines))
+
+
+@reader("remittance_advices")
+def _advice(row: Row) -> RemittanceAdvice:
+    payment_id, reference, lines = row
     return RemittanceAdvice(
         payment_id=payment_id,
         reference=reference,
         lines=[
             RemittanceLine(
-                invoice_number=row[2],
-                amount_paid=_from_minor(row[4], row[3]),
-                tax_withheld=_from_minor(row[5], row[3]),
-                discount_taken=_from_minor(row[6], row[3]),
-                reason=row[7],
-                certificate=row[8],
+                invoice_number=line[2],
+                amount_paid=money(line[4], line[3], "remittance_lines.paid_minor"),
+                tax_withheld=money(line[5], line[3], "remittance_lines.withheld_minor"),
+                discount_taken=money(line[6], line[3], "remittance_lines.discount_minor"),
+                reason=line[7],
+                certificate=line[8],
             )
-            for row in lines
+            for line in lines
         ],
     )
 
@@ -475,15 +663,35 @@ def promise_row(promise: PromiseToPay) -> tuple[Any, ...]:
     )
 
 
+@reader("promises", 1)
 def promise_from_row(row: Row) -> PromiseToPay:
-    return _promise(  # type: ignore[no-any-return]
+    account_id, promise_id, made, due, units, currency, numbers = row
+    made_on, due_on, invoice_numbers = _day(made), _day(due), _idents(numbers)
+    if (
+        _ident(account_id)
+        and _ident(promise_id)
+        and made_on is not None
+        and due_on is not None
+        and due_on >= made_on
+        and _units(units, currency)
+        and invoice_numbers is not None
+    ):
+        return _promise(  # type: ignore[no-any-return]
+            account_id=account_id,
+            id=promise_id,
+            made_on=made_on,
+            due_on=due_on,
+            amount=_amount(units, currency),
+            invoice_numbers=invoice_numbers,
+            open_when_made=None,
+        )
+    return PromiseToPay(
         account_id=row[0],
         id=row[1],
-        made_on=_day(row[2]),
-        due_on=_day(row[3]),
-        amount=_money(row[4], row[5]),
-        invoice_numbers=tuple(json.loads(row[6])),
-        open_when_made=None,
+        made_on=parse_day(row[2], "promises.made_on"),
+        due_on=parse_day(row[3], "promises.due_on"),
+        amount=money(row[4], row[5], "promises.amount_minor"),
+        invoice_numbers=text_list(row[6], "promises.invoice_numbers"),
     )
 
 
@@ -501,14 +709,33 @@ def dispute_row(dispute: Dispute) -> tuple[Any, ...]:
     )
 
 
+@reader("disputes", 1)
 def dispute_from_row(row: Row) -> Dispute:
-    return _dispute(  # type: ignore[no-any-return]
+    account_id, dispute_id, invoice, opened, reason, resolved = row
+    opened_on, resolved_on = _day(opened), _day(resolved)
+    if (
+        _ident(account_id)
+        and _ident(dispute_id)
+        and _ident(invoice)
+        and opened_on is not None
+        and type(reason) is str
+        and (resolved is None or (resolved_on is not None and resolved_on >= opened_on))
+    ):
+        return _dispute(  # type: ignore[no-any-return]
+            account_id=account_id,
+            id=dispute_id,
+            invoice_number=invoice,
+            opened_on=opened_on,
+            reason=reason,
+            resolved_on=resolved_on,
+        )
+    return Dispute(
         account_id=row[0],
         id=row[1],
         invoice_number=row[2],
-        opened_on=_day(row[3]),
+        opened_on=parse_day(row[3], "disputes.opened_on"),
         reason=row[4],
-        resolved_on=parse_day(row[5]),
+        resolved_on=parse_optional_day(row[5], "disputes.resolved_on"),
     )
 
 
@@ -527,13 +754,34 @@ def proceeding_row(proceeding: InsolvencyProceeding) -> tuple[Any, ...]:
     )
 
 
+@reader("proceedings", 1)
 def proceeding_from_row(row: Row) -> InsolvencyProceeding:
-    return _proceeding(  # type: ignore[no-any-return]
+    account_id, proceeding_id, kind, opened, ruled, reference, court = row
+    kind_member, opened_on, ruled_on = _proceeding_kind(kind), _day(opened), _day(ruled)
+    if (
+        _ident(account_id)
+        and _ident(proceeding_id)
+        and kind_member is not None
+        and opened_on is not None
+        and (ruled is None or (ruled_on is not None and ruled_on >= opened_on))
+        and _maybe_text(reference)
+        and _maybe_text(court)
+    ):
+        return _proceeding(  # type: ignore[no-any-return]
+            account_id=account_id,
+            id=proceeding_id,
+            kind=kind_member,
+            opened_on=opened_on,
+            ruled_on=ruled_on,
+            reference=reference,
+            court=court,
+        )
+    return InsolvencyProceeding(
         account_id=row[0],
         id=row[1],
-        kind=_proceeding_kind(row[2]),
-        opened_on=_day(row[3]),
-        ruled_on=parse_day(row[4]),
+        kind=row[2],
+        opened_on=parse_day(row[3], "proceedings.opened_on"),
+        ruled_on=parse_optional_day(row[4], "proceedings.ruled_on"),
         reference=row[5],
         court=row[6],
     )
@@ -554,15 +802,37 @@ def hold_row(hold: Hold) -> tuple[Any, ...]:
     )
 
 
+@reader("holds", 1)
 def hold_from_row(row: Row) -> Hold:
-    return _hold(  # type: ignore[no-any-return]
+    account_id, hold_id, reason, starts, ends, invoice, suspends = row
+    starts_on, ends_on = _day(starts), _day(ends)
+    if (
+        _ident(account_id)
+        and _ident(hold_id)
+        and type(reason) is str
+        and reason.strip() != ""
+        and starts_on is not None
+        and (ends is None or (ends_on is not None and ends_on >= starts_on))
+        and _maybe_ident(invoice)
+        and _bit(suspends)
+    ):
+        return _hold(  # type: ignore[no-any-return]
+            account_id=account_id,
+            id=hold_id,
+            reason=reason,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            invoice_number=invoice,
+            suspends=bool(suspends),
+        )
+    return Hold(
         account_id=row[0],
         id=row[1],
         reason=row[2],
-        starts_on=_day(row[3]),
-        ends_on=parse_day(row[4]),
+        starts_on=parse_day(row[3], "holds.starts_on"),
+        ends_on=parse_optional_day(row[4], "holds.ends_on"),
         invoice_number=row[5],
-        suspends=bool(row[6]),
+        suspends=_flag(row[6], "holds.suspends"),
     )
 
 
@@ -588,17 +858,44 @@ def action_row(record: ActionRecord) -> tuple[Any, ...]:
     )
 
 
+@reader("actions", 1)
 def action_from_row(row: Row) -> ActionRecord:
-    return _action(  # type: ignore[no-any-return]
+    account_id, key, ladder, stage, action, channel, numbers, fired, skipped, payload = row
+    invoice_numbers, fired_on = _idents(numbers), _day(fired)
+    if (
+        _ident(account_id)
+        and _ident(key)
+        and type(ladder) is str
+        and type(stage) is str
+        and type(action) is str
+        and type(channel) is str
+        and invoice_numbers is not None
+        and fired_on is not None
+        and _bit(skipped)
+        and type(payload) is str
+    ):
+        return _action(  # type: ignore[no-any-return]
+            account_id=account_id,
+            key=key,
+            ladder=ladder,
+            stage=stage,
+            action=action,
+            channel=channel,
+            invoice_numbers=invoice_numbers,
+            fired_on=fired_on,
+            skipped=bool(skipped),
+            payload=payload,
+        )
+    return ActionRecord(
         account_id=row[0],
         key=row[1],
         ladder=row[2],
         stage=row[3],
         action=row[4],
         channel=row[5],
-        invoice_numbers=tuple(json.loads(row[6])),
-        fired_on=_day(row[7]),
-        skipped=bool(row[8]),
+        invoice_numbers=text_list(row[6], "actions.invoice_numbers"),
+        fired_on=parse_day(row[7], "actions.fired_on"),
+        skipped=_flag(row[8], "actions.skipped"),
         payload=row[9],
     )
 
@@ -616,13 +913,30 @@ def suspension_row(state: SuspensionState) -> tuple[Any, ...]:
     )
 
 
+@reader("suspension_states")
 def suspension_from_row(row: Row) -> SuspensionState:
-    return _suspension(  # type: ignore[no-any-return]
+    account_id, suspended, codes, since, prepayment = row
+    reason_codes, since_day = _idents(codes), _day(since)
+    if (
+        _ident(account_id)
+        and _bit(suspended)
+        and reason_codes is not None
+        and (since is None or since_day is not None)
+        and _bit(prepayment)
+    ):
+        return _suspension(  # type: ignore[no-any-return]
+            account_id=account_id,
+            suspended=bool(suspended),
+            reason_codes=tuple(sorted(reason_codes)),
+            since=since_day,
+            requires_prepayment=bool(prepayment),
+        )
+    return SuspensionState(
         account_id=row[0],
-        suspended=bool(row[1]),
-        reason_codes=tuple(sorted(json.loads(row[2]))),
-        since=parse_day(row[3]),
-        requires_prepayment=bool(row[4]),
+        suspended=_flag(row[1], "suspension_states.suspended"),
+        reason_codes=text_list(row[2], "suspension_states.reason_codes"),
+        since=parse_optional_day(row[3], "suspension_states.since"),
+        requires_prepayment=_flag(row[4], "suspension_states.requires_prepayment"),
     )
 
 
@@ -633,10 +947,22 @@ def credit_alert_row(state: CreditAlertState) -> tuple[Any, ...]:
     return (state.account_id, _json(sorted(state.fired)))
 
 
+@reader("credit_alert_states")
 def credit_alert_from_row(row: Row) -> CreditAlertState:
-    return _credit_alert(  # type: ignore[no-any-return]
-        account_id=row[0], fired=frozenset(json.loads(row[1]))
-    )
+    account_id, text = row
+    if _ident(account_id) and type(text) is str:
+        try:
+            fired = json.loads(text)
+        except ValueError:
+            fired = None
+        if type(fired) is list and all(type(t) is int and t > 0 for t in fired):
+            return _credit_alert(  # type: ignore[no-any-return]
+                account_id=account_id, fired=frozenset(fired)
+            )
+    fired = json_value(row[1], "credit_alert_states.fired")
+    if not isinstance(fired, list):
+        raise InvalidField("credit_alert_states.fired", row[1], "not a JSON array")
+    return CreditAlertState(account_id=row[0], fired=fired)
 
 
 EVENT_COLUMNS = "account_id, key, kind, occurred_at, payload"
@@ -652,12 +978,13 @@ def event_row(record: EventRecord) -> tuple[Any, ...]:
     )
 
 
+@reader("events", 1)
 def event_from_row(row: Row) -> EventRecord:
     return EventRecord(
         account_id=row[0],
         key=row[1],
         kind=row[2],
-        occurred_at=datetime.fromisoformat(row[3]),
+        occurred_at=parse_instant(row[3], "events.occurred_at"),
         payload=row[4],
     )
 
@@ -701,6 +1028,7 @@ def optional_attachments(attachments: Sequence[Attachment]) -> str | None:
     return attachments_to_json(attachments) if attachments else None
 
 
+@reader("outbox")
 def outbox_from_row(row: Row) -> OutboxMessage:
     return OutboxMessage(
         key=row[0],
@@ -709,14 +1037,14 @@ def outbox_from_row(row: Row) -> OutboxMessage:
         recipient=row[3],
         subject=row[4],
         body=row[5],
-        created_at=datetime.fromisoformat(row[6]),
+        created_at=parse_instant(row[6], "outbox.created_at"),
         status=row[7],
-        attempts=row[8],
-        next_attempt_at=datetime.fromisoformat(row[9]),
+        attempts=integer(row[8], "outbox.attempts"),
+        next_attempt_at=parse_instant(row[9], "outbox.next_attempt_at"),
         lease_token=row[10],
-        lease_expires_at=parse_instant(row[11]),
+        lease_expires_at=parse_optional_instant(row[11], "outbox.lease_expires_at"),
         provider_message_id=row[12],
-        sent_at=parse_instant(row[13]),
+        sent_at=parse_optional_instant(row[13], "outbox.sent_at"),
         last_error=row[14],
         text_locale=row[16],
         document=row[17],
@@ -737,10 +1065,11 @@ def checkpoint_row(checkpoint: CycleCheckpoint) -> tuple[Any, ...]:
     )
 
 
+@reader("checkpoints", 1)
 def checkpoint_from_row(row: Row) -> CycleCheckpoint:
     return CycleCheckpoint(
-        run_date=_day(row[0]),
+        run_date=parse_day(row[0], "checkpoints.run_date"),
         shard=row[1],
         last_account_id=row[2],
-        done=bool(row[3]),
+        done=_flag(row[3], "checkpoints.done"),
     )

@@ -11,9 +11,15 @@ the account first in the primary key), so one batch reads contiguous pages.
 
 from __future__ import annotations
 
+import functools
+import sqlite3
 from typing import Final
 
-__all__ = ["MIGRATIONS", "ROW_KEYS", "ROW_RULES"]
+__all__ = ["APPLICATION_ID", "MIGRATIONS", "ROW_KEYS", "ROW_RULES", "tables_at"]
+
+#: ``PRAGMA application_id`` of a file this library created ("dunn" in ASCII), so that
+#: tools (and this library) can tell its files from other applications' files.
+APPLICATION_ID: Final = 0x64756E6E
 
 _V1: Final = """
 CREATE TABLE accounts (
@@ -610,3 +616,16 @@ def _check_triggers() -> str:
 _V9: Final = _check_triggers()
 
 MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
+
+
+@functools.cache
+def tables_at(version: int) -> frozenset[str]:
+    """The tables the schema has at ``version`` (0: none), from the migrations themselves."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        for script in MIGRATIONS[:version]:
+            connection.executescript(script)
+        names = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return frozenset(name for (name,) in names if not name.startswith("sqlite_"))
+    finally:
+        connection.close()

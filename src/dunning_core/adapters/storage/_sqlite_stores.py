@@ -8,6 +8,7 @@ connection's prepared-statement cache. Writes go through ``executemany``.
 from __future__ import annotations
 
 import functools
+import logging
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import attrs
 
 from dunning_core.adapters.storage import _sqlite_rows as rows
-from dunning_core.adapters.storage._checks import claim_arguments, page_limit
+from dunning_core.adapters.storage._checks import check_replay, claim_arguments, page_limit
 from dunning_core.domain.account import Account
 from dunning_core.domain.attachments import Attachment
 from dunning_core.domain.charges import Charge
@@ -36,6 +37,7 @@ from dunning_core.domain.remittance import RemittanceAdvice
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.errors import (
     ConstraintViolation,
+    CorruptRecord,
     InvalidField,
     StoreBusy,
     StoreError,
@@ -49,6 +51,8 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+logger = logging.getLogger("dunning_core")
 
 _MAX_IN = 512
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
@@ -268,7 +272,12 @@ class SqliteLedger(_Part):
             "ON CONFLICT(id) DO NOTHING",
             rows.payment_row(payment),
         )
-        return cursor.rowcount == 1
+        if cursor.rowcount == 1:
+            return True
+        on_file = self.get_payment(payment.id)
+        assert on_file is not None  # the insert conflicted on this id
+        check_replay(on_file, payment)
+        return False
 
     @translated
     def get_payment(self, payment_id: str) -> Payment | None:
@@ -621,20 +630,43 @@ class SqliteOutbox(_Part):
         return {i: tuple(found) for i, found in grouped.items()}
 
     @translated
-    def claim_due(self, now: datetime, limit: int, lease_for: timedelta) -> list[OutboxMessage]:
-        claim_arguments(now, limit, lease_for)
+    def claim_due(
+        self,
+        now: datetime,
+        limit: int,
+        lease_for: timedelta,
+        *,
+        lease_now: datetime | None = None,
+    ) -> list[OutboxMessage]:
+        lease_now = claim_arguments(now, limit, lease_for, lease_now)
         connection = self._write()
+        # due_at holds next_attempt_at while PENDING and lease_expires_at while SENDING:
+        # each is compared with its own clock. The first bound lets the due_at index
+        # serve the range scan.
+        bound, pending_by, lapsed_by = (
+            rows.instant(max(now, lease_now)),
+            rows.instant(now),
+            rows.instant(lease_now),
+        )
         due = connection.execute(
-            f"SELECT {rows.OUTBOX_COLUMNS} FROM outbox "
-            "WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, created_at, key LIMIT ?",
-            (rows.instant(now), limit),
+            f"SELECT {rows.OUTBOX_COLUMNS} FROM outbox WHERE due_at IS NOT NULL AND due_at <= ? "
+            "AND ((status = 'PENDING' AND due_at <= ?) OR (status = 'SENDING' AND due_at <= ?)) "
+            "ORDER BY due_at, created_at, key LIMIT ?",
+            (bound, pending_by, lapsed_by, limit),
         ).fetchall()
-        expires = now + lease_for
+        expires = lease_now + lease_for
         expires_text = rows.instant(expires)
-        claimed, updates = [], []
+        claimed, updates, unreadable = [], [], []
         for row in due:
             token = secrets.token_hex(16)
-            message = rows.outbox_from_row(row)
+            try:
+                message = rows.outbox_from_row(row)
+            except CorruptRecord as error:
+                # Unreadable, so unsendable: a dead letter with the reason, rather than
+                # the head of the queue failing every dispatch from now on.
+                logger.warning("outbox message %r is unreadable: %s", row[0], error)
+                unreadable.append((f"unreadable row: {error}", row[0]))
+                continue
             claimed.append(
                 attrs.evolve(
                     message,
@@ -649,6 +681,11 @@ class SqliteOutbox(_Part):
             "UPDATE outbox SET status = 'SENDING', attempts = attempts + 1, lease_token = ?, "
             "lease_expires_at = ?, due_at = ? WHERE key = ?",
             updates,
+        )
+        connection.executemany(
+            "UPDATE outbox SET status = 'DEAD', last_error = ?, lease_token = NULL, "
+            "lease_expires_at = NULL, due_at = NULL WHERE key = ?",
+            unreadable,
         )
         return claimed
 

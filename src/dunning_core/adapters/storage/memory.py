@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import attrs
 
-from dunning_core.adapters.storage._checks import claim_arguments, page_limit
+from dunning_core.adapters.storage._checks import check_replay, claim_arguments, page_limit
 from dunning_core.adapters.storage._undo import Table, UndoLog
 from dunning_core.domain.account import Account
 from dunning_core.domain.attachments import Attachment
@@ -100,7 +100,11 @@ class _Data:
         self.outbox: Table[str, tuple[OutboxMessage, int]] = Table(
             log, account=lambda row: row[0].account_id
         )
+        # Claimable messages by due time: PENDING ones by next attempt (judged against
+        # the caller's `now`), SENDING ones by lease expiry (judged against the lease
+        # clock), so each heap is ordered on one clock.
         self.outbox_due: list[_DueEntry] = []
+        self.outbox_leases: list[_DueEntry] = []
         self.outbox_versions = itertools.count(1)
         self.checkpoints: Table[tuple[date, str], CycleCheckpoint] = Table(log)
         # Each account's next review day: date.min when marked, date.max for none.
@@ -357,7 +361,9 @@ class _Ledger(_Part):
 
     def add_payment(self, payment: Payment) -> bool:
         data = self._uow._writable()
-        if payment.id in data.payments:
+        on_file = data.payments.get(payment.id)
+        if on_file is not None:
+            check_replay(on_file, payment)
             return False
         _require_account(data, payment.account_id, f"payment {payment.id!r}")
         data.payments.put(payment.id, payment)
@@ -623,7 +629,8 @@ class _Outbox(_Part):
         data.outbox.put(message.key, (message, version))
         due = message.due_at
         if due is not None:
-            heapq.heappush(data.outbox_due, (due, message.created_at, message.key, version))
+            heap = data.outbox_leases if message.status is OutboxStatus.SENDING else data.outbox_due
+            heapq.heappush(heap, (due, message.created_at, message.key, version))
 
     def add_messages(self, messages: Iterable[OutboxMessage]) -> int:
         data = self._uow._writable()
@@ -651,13 +658,28 @@ class _Outbox(_Part):
             i: tuple(sorted(grouped.get(i, ()), key=lambda m: (m.created_at, m.key))) for i in ids
         }
 
-    def claim_due(self, now: datetime, limit: int, lease_for: timedelta) -> list[OutboxMessage]:
-        claim_arguments(now, limit, lease_for)
+    def claim_due(
+        self,
+        now: datetime,
+        limit: int,
+        lease_for: timedelta,
+        *,
+        lease_now: datetime | None = None,
+    ) -> list[OutboxMessage]:
+        lease_now = claim_arguments(now, limit, lease_for, lease_now)
         data = self._uow._writable()
-        heap = data.outbox_due
+        pending, leases = data.outbox_due, data.outbox_leases
         rows = data.outbox.rows
         claimed: list[OutboxMessage] = []
-        while heap and len(claimed) < limit and heap[0][0] <= now:
+        while len(claimed) < limit:
+            next_pending = pending[0] if pending and pending[0][0] <= now else None
+            next_lapsed = leases[0] if leases and leases[0][0] <= lease_now else None
+            if next_pending is None and next_lapsed is None:
+                break
+            if next_lapsed is None or (next_pending is not None and next_pending <= next_lapsed):
+                heap = pending
+            else:
+                heap = leases
             entry = heapq.heappop(heap)
             data.log.record(_push_back(heap, entry))
             row = rows.get(entry[2])
@@ -668,7 +690,7 @@ class _Outbox(_Part):
                 status=OutboxStatus.SENDING,
                 attempts=row[0].attempts + 1,
                 lease_token=secrets.token_hex(16),
-                lease_expires_at=now + lease_for,
+                lease_expires_at=lease_now + lease_for,
             )
             self._put(data, message)
             claimed.append(message)

@@ -38,7 +38,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from dunning_core.adapters.storage._sqlite_schema import MIGRATIONS, ROW_KEYS, ROW_RULES
+from dunning_core.adapters.storage._sqlite_schema import (
+    APPLICATION_ID,
+    MIGRATIONS,
+    ROW_KEYS,
+    ROW_RULES,
+    tables_at,
+)
 from dunning_core.adapters.storage._sqlite_stores import (
     SqliteAccounts,
     SqliteCheckpoints,
@@ -49,7 +55,13 @@ from dunning_core.adapters.storage._sqlite_stores import (
     SqliteReviews,
     store_error,
 )
-from dunning_core.errors import SchemaVersionError, StoreBusy, StoreError, UnitOfWorkClosed
+from dunning_core.errors import (
+    ForeignDatabase,
+    SchemaVersionError,
+    StoreBusy,
+    StoreError,
+    UnitOfWorkClosed,
+)
 from dunning_core.ports import UowFactory
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore", "SqliteUnitOfWork"]
@@ -67,19 +79,38 @@ class SqliteStore:
         busy_timeout: Seconds a unit of work waits for another writer before raising
             :class:`~dunning_core.errors.StoreBusy`.
         cache_mib: Page cache per connection, in MiB.
+        read_only: Open the file for reading only (SQLite's ``mode=ro``): nothing is
+            created or migrated, every unit of work is read-only. For dry runs and
+            reports, by a user without write access to the file.
+        shared: Accept a file that also holds another application's tables, and keep
+            this library's tables beside them. Without it such a file is refused, so
+            pointing the store at the wrong file never changes that file.
 
     Raises:
+        ForeignDatabase: the file holds tables this library does not own (and
+            ``shared`` is not set), a table of this library's schema that it did not
+            create, or a ``user_version`` another application set.
         SchemaVersionError: the file was written by a newer version of the library.
-        StoreError: the file is not a usable SQLite database.
+        StoreError: the file is not a usable SQLite database; or, with ``read_only``,
+            it does not exist or needs a migration.
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0, cache_mib: int = 64
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = 30.0,
+        cache_mib: int = 64,
+        read_only: bool = False,
+        shared: bool = False,
     ) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self.cache_mib = cache_mib
+        self.read_only = read_only
+        self.shared = shared
         self._setup()
+        self._preflight()
         self._migrate()
 
     def _setup(self) -> None:
@@ -91,12 +122,20 @@ class SqliteStore:
     # -- pickling: carry the location and options, never a connection ------------------
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"path": self.path, "busy_timeout": self.busy_timeout, "cache_mib": self.cache_mib}
+        return {
+            "path": self.path,
+            "busy_timeout": self.busy_timeout,
+            "cache_mib": self.cache_mib,
+            "read_only": self.read_only,
+            "shared": self.shared,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.path = state["path"]
         self.busy_timeout = state["busy_timeout"]
         self.cache_mib = state["cache_mib"]
+        self.read_only = state.get("read_only", False)
+        self.shared = state.get("shared", False)
         self._setup()
 
     # -- connections --------------------------------------------------------------------
@@ -120,16 +159,23 @@ class SqliteStore:
 
     def _open(self) -> sqlite3.Connection:
         try:
+            if self.read_only:
+                # mode=ro: SQLite itself refuses every write, and never creates the file.
+                target: str | Path = self.path.resolve().as_uri() + "?mode=ro"
+            else:
+                target = self.path
             connection = sqlite3.connect(
-                self.path,
+                target,
                 timeout=self.busy_timeout,
                 isolation_level=None,  # we issue BEGIN / COMMIT ourselves
                 check_same_thread=False,  # one thread uses it; close() may come from another
                 cached_statements=256,
+                uri=self.read_only,
             )
-            mode = connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise StoreError(f"{self.path}: cannot switch to WAL mode (got {mode!r})")
+            if not self.read_only:
+                mode = connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise StoreError(f"{self.path}: cannot switch to WAL mode (got {mode!r})")
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute("PRAGMA foreign_keys=ON")
             connection.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
@@ -142,21 +188,87 @@ class SqliteStore:
     def _migrate(self) -> None:
         connection = self.connection()
         try:
-            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("BEGIN" if self.read_only else "BEGIN IMMEDIATE")
             try:
                 version = connection.execute("PRAGMA user_version").fetchone()[0]
+                self._check_ownership(connection, version)
                 if version > SCHEMA_VERSION:
                     raise SchemaVersionError(version, SCHEMA_VERSION)
+                if self.read_only:
+                    if version < SCHEMA_VERSION:
+                        raise StoreError(
+                            f"{self.path}: schema version {version}, this library reads "
+                            f"{SCHEMA_VERSION}; open it read-write once to migrate it"
+                        )
+                    connection.execute("ROLLBACK")
+                    return
                 for number in range(version + 1, SCHEMA_VERSION + 1):
                     for statement in _statements(MIGRATIONS[number - 1]):
                         connection.execute(statement)
                     connection.execute(f"PRAGMA user_version={number}")
+                application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+                if application_id == 0:
+                    connection.execute(f"PRAGMA application_id={APPLICATION_ID}")
                 connection.execute("COMMIT")
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
         except sqlite3.Error as error:
             raise store_error(error) from error
+
+    def _preflight(self) -> None:
+        """Check whose file it is on a read-only connection, before the store's own
+        connection changes anything (switching to WAL rewrites the file header)."""
+        if not self.read_only and not self.path.exists():
+            return  # a new file: ours to create
+        try:
+            probe = sqlite3.connect(
+                self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=self.busy_timeout
+            )
+            try:
+                version = probe.execute("PRAGMA user_version").fetchone()[0]
+                self._check_ownership(probe, version)
+            finally:
+                probe.close()
+        except sqlite3.Error as error:
+            raise store_error(error) from error
+
+    def _check_ownership(self, connection: sqlite3.Connection, version: int) -> None:
+        """Refuse a file of another application before anything is written to it."""
+        rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        tables = {name for (name,) in rows if not name.startswith("sqlite_")}
+        application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+        if not tables and version == 0:
+            return  # a new (or empty) file: ours to create
+        where = f"{self.path} is not a dunning_core database"
+        if version > SCHEMA_VERSION and (
+            application_id == APPLICATION_ID or tables_at(SCHEMA_VERSION) <= tables
+        ):
+            return  # a newer dunning_core wrote it: SchemaVersionError says so
+        if 0 < version <= SCHEMA_VERSION and not tables_at(version) <= tables:
+            missing = ", ".join(sorted(tables_at(version) - tables))
+            raise ForeignDatabase(
+                f"{where}: its user_version ({version}) was set by another application "
+                f"(the tables of that schema version are missing: {missing})"
+            )
+        # A file of ours at `version` may also hold tables a later (or an edited)
+        # migration creates when missing; a foreign file may not hold any of them.
+        ours = version > 0 and tables_at(version) <= tables
+        clashing = [] if ours else sorted(tables & tables_at(SCHEMA_VERSION))
+        if clashing:
+            raise ForeignDatabase(
+                f"{where}: it already has tables named like this library's "
+                f"({', '.join(clashing)}), which this library did not create"
+            )
+        foreign = sorted(tables - tables_at(SCHEMA_VERSION))
+        foreign_id = application_id not in (0, APPLICATION_ID)
+        if (foreign or foreign_id) and not self.shared:
+            shown = ", ".join(foreign[:8]) + (", ..." if len(foreign) > 8 else "")
+            owner = f"application_id {application_id:#x}" if foreign_id else f"tables {shown}"
+            raise ForeignDatabase(
+                f"{where} alone: it holds another application's {owner}. Nothing was "
+                "written. Pass shared=True to keep dunning_core's tables beside them."
+            )
 
     @property
     def schema_version(self) -> int:
@@ -170,6 +282,14 @@ class SqliteStore:
         The row rules are those every write is checked against (schema version 9): a
         row that breaks one got past them (written with the triggers dropped, or by
         editing the file) and is reported as ``"<table> <key>: <rule>"``.
+
+        Returns:
+            ``["ok"]``, or the problems found, one message each. A file so damaged that
+            the checks themselves fail returns that failure as its problem rather than
+            raising: this is the method to call when something is wrong.
+
+        Raises:
+            StoreBusy: another connection held a lock longer than the busy timeout.
 
         .. versionchanged:: 0.2
            Checks the row rules too.
@@ -188,7 +308,12 @@ class SqliteStore:
                 )
             ]
         except sqlite3.Error as error:
-            raise store_error(error) from error
+            translated = store_error(error)
+            if isinstance(translated, StoreBusy):
+                raise translated from error
+            return [f"the database cannot be checked: {error}"]
+        except StoreError as error:  # the connection could not be opened
+            return [f"the database cannot be opened: {error}"]
         problems += [f"foreign key: {row!r}" for row in orphans]
         problems += broken
         if problems != ["ok"]:
@@ -200,9 +325,9 @@ class SqliteStore:
 
         Args:
             read_only: Begin with a plain ``BEGIN`` (no write lock, never waits for a
-                writer) and refuse writes.
+                writer) and refuse writes. Always so on a store opened ``read_only``.
         """
-        return SqliteUnitOfWork(self, read_only=read_only)
+        return SqliteUnitOfWork(self, read_only=read_only or self.read_only)
 
     def close(self) -> None:
         """Close every connection this process opened. The store reopens on next use."""

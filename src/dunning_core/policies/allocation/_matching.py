@@ -306,7 +306,7 @@ def unidentified_payments(
         raise InvalidField("older_than_days", older_than_days, "must be an int >= 0")
     try:
         zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):  # OSError: a tz folder
         raise InvalidTimezone("timezone", timezone, "unknown IANA timezone") from None
     today: date = local_date(as_of, zone)
     entries = []

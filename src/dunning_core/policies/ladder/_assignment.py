@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 
 import attrs
 
-from dunning_core.domain._checks import a_bool, non_empty_text, optional_date, to_enum
+from dunning_core.domain._checks import a_bool, identifier, optional_date, to_enum
 from dunning_core.errors import ChangeTooSoon, InvalidField
 from dunning_core.policies.ladder._model import Ladder
 
@@ -59,8 +59,8 @@ class LadderAssignment:
         InvalidField: on bad input, naming the field and the value.
     """
 
-    account_id: str = attrs.field(validator=non_empty_text)
-    ladder: str = attrs.field(validator=non_empty_text)
+    account_id: str = attrs.field(validator=identifier)
+    ladder: str = attrs.field(validator=identifier)
     changed_on: date | None = attrs.field(default=None, validator=optional_date)
     hand_over: HandOver = attrs.field(default=HandOver.REVIEW, converter=_hand_over)
     chargebacks_to_collection: bool = attrs.field(default=False, validator=a_bool)

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from dunning_core.domain._checks import identifier_problem
 from dunning_core.domain.account import Channel
 from dunning_core.domain.calendar import BusinessCalendar, BusinessHours
 from dunning_core.errors import InvalidField, InvalidLadder
@@ -256,8 +257,10 @@ def _days(field: str) -> Any:
 
 
 def _ladder_name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidLadder("Ladder.name", value, "must be a non-empty string")
+    # Part of every history record and idempotency key: an identifier.
+    problem = identifier_problem(value)
+    if problem is not None:
+        raise InvalidLadder("Ladder.name", value, problem)
 
 
 def _calendar(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -270,6 +273,42 @@ def _hours(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         raise InvalidField("Ladder.business_hours", value, "must be a BusinessHours")
 
 
+def _check_order(previous: Stage, stage: Stage) -> None:
+    """Refuse a stage that could come due on or before the previous one for some due
+    date and some holiday calendar: with latest-only catch-up the earlier stage would
+    be skipped and never sent.
+
+    Within one basis, increasing offsets keep the order. Across bases: a business day
+    count has no upper bound in calendar days (holidays can push it past any offset:
+    a shop closed all August), so a calendar-day stage never follows a business-day
+    one; and a business-day stage follows a calendar-day one only when it comes on or
+    after the due date (``offset >= 0``: it then falls at least ``offset`` calendar
+    days after the due date) with a larger offset.
+    """
+    if previous.basis is stage.basis:
+        return
+    if previous.basis is DayBasis.BUSINESS:
+        raise InvalidLadder(
+            "Stage.basis",
+            stage.basis.value,
+            f"stage {stage.key!r} counts calendar days after {previous.key!r}, which counts "
+            "business days: weekends and holidays can push the business day past it, and "
+            "the earlier stage would be skipped; count both in business days, or put the "
+            "calendar-day stages first",
+            stage=stage.key,
+        )
+    if stage.offset < 0 or stage.offset <= previous.offset:
+        raise InvalidLadder(
+            "Stage.offset",
+            stage.offset,
+            f"stage {stage.key!r} counts business days after {previous.key!r}, which counts "
+            f"calendar days (offset {previous.offset}): it must be on or after the due date "
+            "(offset >= 0) and have a larger offset, or holidays can bring it level with "
+            "or before the earlier stage",
+            stage=stage.key,
+        )
+
+
 @attrs.frozen(kw_only=True)
 class Ladder:
     """A named sequence of stages and the rules that apply across them.
@@ -278,7 +317,9 @@ class Ladder:
         name: Stable name; it is part of every history record and idempotency key.
         stages: The stages, in order: unique keys, strictly increasing offsets, at
             most one terminal action (TERMINATE, LEGAL_ACTION, CANCEL_ORDER), and only
-            as the last stage.
+            as the last stage. Mixing bases, calendar-day stages come first and a
+            business-day stage after them has an offset >= 0: then each stage comes
+            due strictly after the previous one whatever the due date and holidays.
         min_days_between_notices: No stage that sends a notice fires for an account
             less than this many days after its previous notice (0: no limit). A stage
             held back this way fires on the first day allowed.
@@ -330,6 +371,8 @@ class Ladder:
                     "Stage.key", stage.key, f"appears twice in {self.name!r}", stage=stage.key
                 )
             keys.add(stage.key)
+            if previous is not None:
+                _check_order(previous, stage)
             if previous is not None and stage.offset <= previous.offset:
                 raise InvalidLadder(
                     "Stage.offset",

@@ -20,7 +20,12 @@ This package needs pytest and hypothesis.
 
 from __future__ import annotations
 
-from dunning_core.testing.contracts._base import AWKWARD_TEXT, EXACT_AMOUNTS, StoreContractBase
+from dunning_core.testing.contracts._base import (
+    AWKWARD_IDENTIFIER,
+    AWKWARD_TEXT,
+    EXACT_AMOUNTS,
+    StoreContractBase,
+)
 from dunning_core.testing.contracts.accounts import AccountStoreContract
 from dunning_core.testing.contracts.history import (
     CheckpointStoreContract,
@@ -33,6 +38,7 @@ from dunning_core.testing.contracts.reviews import ReviewStoreContract
 from dunning_core.testing.contracts.uow import UnitOfWorkContract
 
 __all__ = [
+    "AWKWARD_IDENTIFIER",
     "AWKWARD_TEXT",
     "EXACT_AMOUNTS",
     "AccountStoreContract",

@@ -30,6 +30,9 @@ from dunning_core.ports import UowFactory
 #: SQL comment and statement separators, non-Latin and astral characters.
 AWKWARD_TEXT = 'O\'Brien "Ltd"\nline two\x00after NUL \\ -- ; DROP TABLE x; 日本 🧾'
 
+#: The same for identifiers, which refuse control characters and surrounding spaces.
+AWKWARD_IDENTIFIER = 'O\'Brien "Ltd" \\ -- ; DROP TABLE x; 日本 🧾'
+
 #: One amount per minor unit that matters: 0 (JPY), 2 (EUR) and 3 (BHD) decimals.
 EXACT_AMOUNTS = (Money("1234567", "JPY"), Money("98765.43", "EUR"), Money("1234.567", "BHD"))
 

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dunning_core.domain._checks import identifier_problem
 from dunning_core.errors import InvalidField
 from dunning_core.money import Money
 from dunning_core.ports import UowFactory
@@ -20,7 +21,13 @@ from dunning_core.testing.contracts._base import (
     seed_accounts,
 )
 
-_account_ids = st.text(st.characters(codec="utf-8"), min_size=1, max_size=12).filter(str.strip)
+# Any identifier Account accepts: every script and astral characters, no control or
+# format characters, no surrounding whitespace, NFC.
+_account_ids = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cc", "Cf", "Cs", "Zl", "Zp")),
+    min_size=1,
+    max_size=12,
+).filter(lambda text: identifier_problem(text) is None)
 
 
 class AccountStoreContract(StoreContractBase):

@@ -22,6 +22,7 @@ from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.money import Money
 from dunning_core.ports import UowFactory
 from dunning_core.testing.contracts._base import (
+    AWKWARD_IDENTIFIER,
     AWKWARD_TEXT,
     D0,
     T0,
@@ -218,7 +219,7 @@ class CheckpointStoreContract(StoreContractBase):
     """Checkpoints are replaced per (run date, shard) and roll back with their batch."""
 
     def test_checkpoint_round_trip_and_replace(self, uow_factory: UowFactory) -> None:
-        started = CycleCheckpoint(run_date=D0, shard="3/16", last_account_id=AWKWARD_TEXT)
+        started = CycleCheckpoint(run_date=D0, shard="3/16", last_account_id=AWKWARD_IDENTIFIER)
         finished = attrs.evolve(started, last_account_id="A-9", done=True)
         with uow_factory() as uow:
             assert uow.checkpoints.get(D0, "3/16") is None

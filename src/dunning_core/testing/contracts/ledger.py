@@ -20,10 +20,11 @@ from dunning_core.domain.payment import (
     Refund,
 )
 from dunning_core.domain.remittance import RemittanceAdvice, RemittanceLine
-from dunning_core.errors import ConstraintViolation, UnknownRecord
-from dunning_core.money import Money
+from dunning_core.errors import ConstraintViolation, DuplicatePayment, UnknownRecord
+from dunning_core.money import MAX_MINOR_UNITS, Money
 from dunning_core.ports import AccountLedger, UowFactory
 from dunning_core.testing.contracts._base import (
+    AWKWARD_IDENTIFIER,
     AWKWARD_TEXT,
     D0,
     EXACT_AMOUNTS,
@@ -96,7 +97,9 @@ class LedgerStoreContract(StoreContractBase):
         self, uow_factory: UowFactory, amount: Money
     ) -> None:
         seed_accounts(uow_factory, make_account("A-1", amount.currency))
-        invoice = attrs.evolve(make_invoice("I-1", "A-1", amount), purchase_order=AWKWARD_TEXT)
+        invoice = attrs.evolve(
+            make_invoice("I-1", "A-1", amount), purchase_order=AWKWARD_IDENTIFIER
+        )
         note = CreditNote(
             number="CN-1",
             account_id="A-1",
@@ -137,20 +140,62 @@ class LedgerStoreContract(StoreContractBase):
         assert ledgers["A-1"].invoices == ()
         assert ledgers["A-2"].invoices == (second,)
 
-    def test_a_repeated_payment_id_is_reported_and_changes_nothing(
+    def test_a_replayed_payment_is_a_no_op_and_a_conflicting_one_an_error(
         self, uow_factory: UowFactory
     ) -> None:
-        seed_accounts(uow_factory, make_account("A-1"))
+        # A replay (the same payment again: a bank file imported twice) returns False;
+        # the same id with another amount or account is a different payment under a
+        # taken id, refused with DuplicatePayment. Neither changes what is on file.
+        seed_accounts(uow_factory, make_account("A-1"), make_account("A-2"))
         original = _payment("P-1", "A-1", Money("10.00", "EUR"))
         with uow_factory() as uow:
             assert uow.ledger.add_payment(original) is True
             uow.commit()
         with uow_factory() as uow:
-            again = attrs.evolve(original, amount=Money("99.00", "EUR"))
-            assert uow.ledger.add_payment(again) is False
+            assert uow.ledger.add_payment(original) is False
+            assert uow.ledger.add_payment(attrs.evolve(original, bank_reference="again")) is False
             uow.commit()
+        for conflicting in (
+            attrs.evolve(original, amount=Money("99.00", "EUR")),
+            attrs.evolve(original, amount=Money("10.00", "USD")),
+            attrs.evolve(original, account_id="A-2"),
+        ):
+            with uow_factory() as uow, pytest.raises(DuplicatePayment) as raised:
+                uow.ledger.add_payment(conflicting)
+            assert raised.value.payment_id == "P-1"
         with uow_factory() as uow:
             assert uow.ledger.get_payment("P-1") == original
+
+    @pytest.mark.parametrize("currency", ["JPY", "EUR", "BHD", "CLF"])
+    def test_the_largest_amounts_round_trip_exactly(
+        self, uow_factory: UowFactory, currency: str
+    ) -> None:
+        # Money refuses more than MAX_MINOR_UNITS, so every store must hold that much
+        # (SQLite's INTEGER and PostgreSQL's BIGINT do, with room to spare).
+        largest = Money.from_minor(MAX_MINOR_UNITS, currency)
+        account_id = self.unique("A")
+        seed_accounts(uow_factory, make_account(account_id, currency=currency))
+        invoice = make_invoice(self.unique("I"), account_id, largest)
+        payment = _payment(self.unique("P"), account_id, largest)
+        with uow_factory() as uow:
+            uow.ledger.add_invoices([invoice])
+            uow.ledger.add_payment(payment)
+            uow.ledger.add_allocations(
+                [
+                    Allocation(
+                        invoice_number=invoice.number,
+                        amount=largest,
+                        kind=AllocationKind.CASH,
+                        source_id=payment.id,
+                    )
+                ]
+            )
+            uow.commit()
+        with uow_factory() as uow:
+            ledger = uow.ledger.load([account_id])[account_id]
+        assert ledger.invoices == (invoice,)
+        assert ledger.payments == (payment,)
+        assert ledger.allocations[0].amount.minor_units == MAX_MINOR_UNITS
 
     def test_payment_status_changes(self, uow_factory: UowFactory) -> None:
         seed_accounts(uow_factory, make_account("A-1"))

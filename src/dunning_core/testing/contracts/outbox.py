@@ -200,6 +200,35 @@ class OutboxStoreContract(StoreContractBase):
         assert [m.key for m in _claim(uow_factory)] == ["M-late"]
         assert _claim(uow_factory) == []
 
+    def test_leases_are_judged_by_the_lease_clock(self, uow_factory: UowFactory) -> None:
+        # `now` says what is due (business time, which a caller may fix); `lease_now`
+        # is the lease clock: leases are granted from it and expire by it only.
+        seed_accounts(uow_factory, make_account("A-1"))
+        _add(
+            uow_factory,
+            make_message("M-old", "A-1", T0 - timedelta(hours=1)),
+            make_message("M-new", "A-1", T0 + timedelta(hours=1)),
+        )
+        real = T0 + timedelta(days=200)
+        with uow_factory() as uow:
+            (claimed,) = uow.outbox.claim_due(T0, 10, LEASE, lease_now=real)
+            uow.commit()
+        assert claimed.key == "M-old"
+        assert claimed.lease_expires_at == real + LEASE
+        with uow_factory() as uow:
+            # Far later in business time, but the lease still holds on the lease clock.
+            later = T0 + timedelta(days=400)
+            taken = uow.outbox.claim_due(later, 10, LEASE, lease_now=real + LEASE / 2)
+            assert [m.key for m in taken] == ["M-new"]
+            uow.commit()
+        with uow_factory() as uow:
+            # Early in business time, yet the lapsed lease is taken over.
+            lapsed = uow.outbox.claim_due(T0, 10, LEASE, lease_now=real + LEASE)
+            assert [(m.key, m.attempts) for m in lapsed] == [("M-old", 2)]
+            uow.commit()
+        with uow_factory() as uow, pytest.raises(InvalidField):
+            uow.outbox.claim_due(T0, 10, LEASE, lease_now=real.replace(tzinfo=None))
+
     def test_a_claim_starts_an_attempt_under_a_fresh_lease(self, uow_factory: UowFactory) -> None:
         seed_accounts(uow_factory, make_account("A-1"))
         _add(uow_factory, make_message("M-1", "A-1"), make_message("M-2", "A-1"))

@@ -37,6 +37,7 @@ from dunning_core.testing.strategies._facts import (
     insolvency_proceedings,
     promises_to_pay,
 )
+from dunning_core.testing.strategies._hostile import NASTY_STRINGS, hostile_text
 from dunning_core.testing.strategies._ladders import ladders
 from dunning_core.testing.strategies._ledger import (
     Portfolio,
@@ -48,6 +49,7 @@ from dunning_core.testing.strategies._ledger import (
 )
 
 __all__ = [
+    "NASTY_STRINGS",
     "AllocationCase",
     "Portfolio",
     "account_facts",
@@ -58,6 +60,7 @@ __all__ = [
     "currencies",
     "dates",
     "holds",
+    "hostile_text",
     "insolvency_proceedings",
     "invoices",
     "ladders",
