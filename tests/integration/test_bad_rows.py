@@ -122,6 +122,12 @@ BAD_ROWS = [
     ("promises", "due_on", "2026-02-29"),
     ("suspension_states", "reason_codes", "[[["),
     ("suspension_states", "since", "31/12/2026"),
+    # Well-formed values that break a rule: the fast path of trusted rows (issue 13)
+    # leaves them to the validating constructors.
+    ("invoices", "amount_minor", -8000),
+    ("invoices", "purchase_order", " PO-1"),
+    ("payments", "amount_minor", 0),
+    ("suspension_states", "suspended", 2),
 ]
 
 

@@ -444,6 +444,33 @@ def test_a_hand_edit_that_breaks_a_row_is_refused(
     store.close()
 
 
+def test_text_that_is_not_json_breaks_the_list_rule_and_not_the_check(tmp_path: Path) -> None:
+    from dunning_core.domain.facts import PromiseToPay
+
+    store = _store_with_ledger(tmp_path / "db.sqlite3")
+    with store.unit_of_work() as uow:
+        uow.facts.add_promise(
+            PromiseToPay(
+                id="PR-1",
+                account_id="A-1",
+                made_on=date(2026, 2, 1),
+                due_on=date(2026, 2, 10),
+                amount=Money("10.00", "EUR"),
+            )
+        )
+        uow.commit()
+    connection = store.connection()
+    for text in ("", "[1, 2", "{}"):
+        with pytest.raises(sqlite3.IntegrityError, match="promises.invoice_numbers"):
+            connection.execute("UPDATE promises SET invoice_numbers = ?", (text,))
+    connection.execute("DROP TRIGGER promises_check_update")
+    connection.execute("UPDATE promises SET invoice_numbers = ''")
+    assert store.integrity_check() == [
+        "promises 'PR-1': promises.invoice_numbers must be a JSON array"
+    ]
+    store.close()
+
+
 def test_a_row_smuggled_past_the_checks_is_caught_by_the_next_write(tmp_path: Path) -> None:
     store = _store_with_ledger(tmp_path / "db.sqlite3")
     connection = store.connection()

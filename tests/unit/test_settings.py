@@ -107,7 +107,8 @@ def test_bootstrap_adds_the_ladders_of_a_toml_file(tmp_path: pathlib.Path) -> No
 
 _TOML = (
     "[ladders.mine]\nmin_days_between_notices = 2\nholidays = [2026-05-01, 2026-12-25]\n"
-    '[[ladders.mine.stages]]\nkey = "first"\noffset = 3\nchannels = ["EMAIL"]\n'
+    '[[ladders.mine.stages]]\nkey = "first"\ntemplate = "first_notice"\noffset = 3\n'
+    'channels = ["EMAIL"]\n'
     'fee = { EUR = "5.00" }\n'
 )
 

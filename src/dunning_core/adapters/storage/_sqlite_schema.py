@@ -417,7 +417,12 @@ def _rules() -> dict[str, tuple[tuple[str, str], ...]]:
         return f"{{r}}.{column} IN (0, 1)"
 
     def array(column: str) -> str:
-        return f"json_valid({{r}}.{column}) AND json_type({{r}}.{column}) = 'array'"
+        # CASE: SQLite evaluates both sides of an AND, and json_type raises on text that
+        # is not JSON (an error, not the rule's refusal).
+        return (
+            f"CASE WHEN json_valid({{r}}.{column}) "
+            f"THEN json_type({{r}}.{column}) = 'array' ELSE 0 END"
+        )
 
     def one_of(column: str, values: str) -> str:
         return f"{{r}}.{column} IN ({values})"
