@@ -452,9 +452,12 @@ class UnitOfWork(Protocol):
     Guarantees:
         * Atomicity: after a crash or rollback, none of the uncommitted writes exist.
         * Isolation: no other unit of work sees a write before its commit.
-        * Writers are serialised: a unit of work that may write holds the store's
-          write lock from ``__enter__`` (SQLite's ``BEGIN IMMEDIATE``), so one that
-          reads and then writes never fails for a write that happened in between.
+        * A read-then-write is safe: a unit of work never fails, and never writes
+          from a stale read, because of a write that happened in between. A store
+          may get there by serialising writers (SQLite holds its write lock from
+          ``__enter__``, ``BEGIN IMMEDIATE``) or by locking the records a unit of
+          work reads before it writes them (PostgreSQL locks the accounts and
+          payment ids it touches, so writers on other accounts run in parallel).
         * Store errors are the library's own
           :class:`~dunning_core.errors.StoreError` family.
 

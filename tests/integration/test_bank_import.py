@@ -303,6 +303,48 @@ def test_mt940_dialects_are_applied_like_camt(store: MemoryStore) -> None:
     assert len(day4.problems) == 2  # reported with their lines, nothing written for them
 
 
+def test_german_mt940_returns_follow_their_reason_codes_like_camt(store: MemoryStore) -> None:
+    # The sample: on Monday 2 March three collections, one per invoice named in SVWZ+;
+    # on Monday 9 March each comes back (GVC 109): AM04 (RTRN+AM04 in the text), MD01
+    # ("Rueckgabegrund MD01"), MD06 (?34 912, objection by the payer).
+    contents = read_mt940(DATA / "mt940_de_returns.sta")
+    report = import_statement(store.unit_of_work, contents, date(2026, 3, 9))
+    collected = report.outcomes[:3]
+    assert [(o.status, o.account_id, o.payment_id) for o in collected] == [
+        (EntryStatus.RECORDED, "A-400", "DE-DD-0401-1"),
+        (EntryStatus.RECORDED, "A-500", "DE-DD-0501-1"),
+        (EntryStatus.RECORDED, "A-300", "DE-DD-0301-1"),
+    ]
+    returned = report.outcomes[3:]
+    assert [o.status for o in returned] == [EntryStatus.RETURNED] * 3
+    assert [o.retry.action.value if o.retry else None for o in returned] == [
+        "RETRY",
+        "STOP_DIRECT_DEBIT",
+        "NO_RETRY",
+    ]
+    reopened = open_amounts(store, date(2026, 3, 9))
+    assert (reopened["F-2026-0401"], reopened["F-2026-0501"], reopened["F-2026-0301"]) == (
+        Decimal("89.90"),
+        Decimal("39.90"),
+        Decimal("75.00"),
+    )
+    with store.unit_of_work() as uow:
+        messages = uow.outbox.messages_of(["A-300", "A-400", "A-500"])
+        facts = uow.facts.load(["A-400"])
+    # AM04 on Monday 9 March: five business days later is Monday 16 March (not 1st-3rd).
+    (retry,) = messages["A-400"]
+    assert retry.channel == DIRECT_DEBIT_RETRY
+    assert json.loads(retry.body)["retry_on"] == "2026-03-16"
+    assert json.loads(retry.body)["end_to_end_id"] == "DE-DD-0401-1-R1"
+    (hold,) = facts["A-400"].holds
+    assert (hold.starts_on, hold.ends_on) == (date(2026, 3, 9), date(2026, 3, 23))
+    (stop,) = messages["A-500"]
+    assert stop.channel == DIRECT_DEBIT_STOP
+    assert messages["A-300"] == ()  # MD06 neither retries nor stops: the ladder goes on
+    again = import_statement(store.unit_of_work, contents, date(2026, 3, 10))
+    assert again.changed_nothing
+
+
 def test_overlapping_mt940_and_camt_returns_apply_once(store: MemoryStore) -> None:
     import_statement(
         store.unit_of_work, read_camt053(DATA / "camt053_v02_day1.xml"), date(2026, 3, 2)

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
+import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
@@ -175,3 +176,138 @@ def test_secrets_never_show(http: ScriptedHttpServer) -> None:
     with pytest.raises(InvalidField) as raised:
         WebhookNotifier("https://user:pw@hooks.example/x", SECRET)
     assert "pw" not in str(raised.value)
+
+
+# -- Pinned destinations (DNS rebinding) --------------------------------------------------
+
+PUBLIC = "93.184.215.14"  # a global address; the guard below never lets a byte go to it
+
+
+class Rebinding:
+    """A resolver that answers a public address first and loopback afterwards."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+
+    def __call__(self, host: str, port: int) -> tuple[str, ...]:
+        self.calls.append((host, port))
+        return (PUBLIC,) if len(self.calls) == 1 else ("127.0.0.1",)
+
+
+class LoopbackOnly(httpx.BaseTransport):
+    """A real transport that refuses (without connecting) any host but 127.0.0.1 and
+    keeps what each request asked for."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.seen: list[tuple[str, str, object]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(
+            (request.url.host, request.headers["host"], request.extensions.get("sni_hostname"))
+        )
+        if request.url.host != "127.0.0.1":
+            raise httpx.ConnectError("the test allows 127.0.0.1 only", request=request)
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_a_rebinding_answer_after_the_check_does_not_reach_loopback(
+    http: ScriptedHttpServer,
+) -> None:
+    # "localhost" is loopback to the system resolver, which an unpinned client would
+    # ask after the check; the notifier must connect to the address it checked.
+    http.script("/hooks", [Reply(200)])
+    resolver = Rebinding()
+    guard = LoopbackOnly()
+    notifier = WebhookNotifier(
+        f"https://localhost:{http.port}/hooks",
+        SECRET,
+        resolver=resolver,
+        client=httpx.Client(transport=guard, follow_redirects=False),
+    )
+    with pytest.raises(TransientDeliveryError):
+        notifier.send(notice())
+    assert resolver.calls == [("localhost", http.port)]
+    assert guard.seen == [(PUBLIC, f"localhost:{http.port}", "localhost")]
+    assert http.requests == []
+    # The next send resolves again, and the loopback answer is refused before connecting.
+    with pytest.raises(PermanentDeliveryError, match="loopback"):
+        notifier.send(notice())
+    assert len(guard.seen) == 1 and http.requests == []
+
+
+def test_the_connection_goes_to_the_resolved_address_with_the_name_as_host(
+    http: ScriptedHttpServer,
+) -> None:
+    # hooks.invalid resolves nowhere (RFC 6761): only the injected answer can reach us.
+    http.script("/hooks", [Reply(204, b"")])
+    calls: list[str] = []
+
+    def resolve(host: str, port: int) -> tuple[str, ...]:
+        calls.append(host)
+        return ("127.0.0.1",)
+
+    notifier = WebhookNotifier(
+        f"http://hooks.invalid:{http.port}/hooks", SECRET, allow_private=True, resolver=resolve
+    )
+    notifier.send(notice())
+    [request] = http.requests
+    assert request.headers["host"] == f"hooks.invalid:{http.port}"
+    assert calls == ["hooks.invalid"]
+
+
+def test_a_dead_address_falls_to_the_next_checked_one(http: ScriptedHttpServer) -> None:
+    http.script("/hooks", [Reply(200)])
+    closed = free_port()
+
+    def resolve(host: str, port: int) -> tuple[str, ...]:
+        return ("127.0.0.2", "127.0.0.1") if port == http.port else ()
+
+    notifier = WebhookNotifier(
+        f"http://hooks.invalid:{http.port}/hooks", SECRET, allow_private=True, resolver=resolve
+    )
+    notifier.send(notice())
+    assert len(http.requests) == 1
+    nowhere = WebhookNotifier(
+        f"http://hooks.invalid:{closed}/hooks", SECRET, allow_private=True, resolver=resolve
+    )
+    with pytest.raises(TransientDeliveryError, match="no address"):
+        nowhere.send(notice())
+
+
+@pytest.mark.parametrize(
+    ("certificate_host", "accepted"), [("hooks.test", True), ("other.test", False)]
+)
+def test_https_to_a_pinned_address_verifies_the_certificate_against_the_name(
+    certificate_host: str, accepted: bool
+) -> None:
+    with ScriptedHttpServer(certificate_host=certificate_host) as https:
+        https.script("/hooks", [Reply(200)])
+        client = httpx.Client(verify=https.client_context(), follow_redirects=False)
+        notifier = WebhookNotifier(
+            f"https://hooks.test:{https.port}/hooks",
+            SECRET,
+            allow_private=True,
+            client=client,
+            resolver=lambda host, port: ("127.0.0.1",),
+        )
+        if accepted:
+            notifier.send(notice())
+            [request] = https.requests
+            assert request.headers["host"] == f"hooks.test:{https.port}"
+        else:
+            with pytest.raises(TransientDeliveryError, match="ConnectError"):
+                notifier.send(notice())
+            assert https.requests == []
+        notifier.close()
+
+
+def test_a_resolver_answer_that_is_not_an_address_is_refused() -> None:
+    notifier = WebhookNotifier(
+        "https://hooks.example/x", SECRET, resolver=lambda host, port: ("hooks.evil",)
+    )
+    with pytest.raises(PermanentDeliveryError, match="not an address"):
+        notifier.send(notice())

@@ -19,7 +19,12 @@ from dunning_core.adapters.bank import (
     stream_camt053,
 )
 from dunning_core.domain.bank import BankTransactionKind, CreditDebit
-from dunning_core.errors import HostileBankFile, MalformedBankFile, UnsupportedBankFile
+from dunning_core.errors import (
+    HostileBankFile,
+    InvalidField,
+    MalformedBankFile,
+    UnsupportedBankFile,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "bank"
 NS8 = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
@@ -106,6 +111,69 @@ def test_mt940_dialects() -> None:
     # 5000.00 + 400.00 - 89.90 - 39.90 = 5270.20, the closing balance the file states.
     assert totals.closing_balance is not None
     assert totals.closing_balance.amount == Decimal("5270.20")
+
+
+def test_german_returns_carry_their_original_end_to_end_id_and_reason() -> None:
+    contents = read_mt940(DATA / "mt940_de_returns.sta")
+    assert contents.problems == ()
+    collections, returns = contents.entries[:3], contents.entries[3:]
+    assert [e.direction for e in collections] == [CreditDebit.CREDIT] * 3
+    assert [e.original_end_to_end_id for e in collections] == [None] * 3
+    # The sample's returns (GVC 109): EREF+ names the collection; the first says RTRN+AM04
+    # in SVWZ+ over ?34 914 (the "no code of its own" substitute, MS03), the second
+    # "Rueckgabegrund MD01" with a ?34 909 not in the built-in table, the third only
+    # ?34 912 (objection by the payer, MD06).
+    assert [(e.direction, e.kind) for e in returns] == [
+        (CreditDebit.DEBIT, BankTransactionKind.DIRECT_DEBIT)
+    ] * 3
+    assert [e.original_end_to_end_id for e in returns] == [
+        "DE-DD-0401-1",
+        "DE-DD-0501-1",
+        "DE-DD-0301-1",
+    ]
+    assert [e.return_reason for e in returns] == ["AM04", "MD01", "MD06"]
+    assert [e.mandate_id for e in returns] == ["MNDT-A400", "MNDT-A500", "MNDT-A300"]
+    first, second = contents.statements
+    # 1000.00 + 89.90 + 39.90 + 75.00 = 1204.80, then 1204.80 - 204.80 = 1000.00.
+    assert first.closing_balance is not None and second.closing_balance is not None
+    assert first.closing_balance.amount == Decimal("1204.80")
+    assert second.closing_balance.amount == Decimal("1000.00")
+
+
+def german_return(details: str, kind: str = "NRTI") -> bytes:
+    return (
+        ":20:STARTUMS260309\n:25:DE44500105175407324931\n:60F:C260302EUR100,00\n"
+        f":61:2603090309DR10,00{kind}NONREF//R-1\n"
+        f":86:{details}\n:62F:C260309EUR90,00\n-\n"
+    ).encode()
+
+
+def test_a_german_return_code_is_read_through_the_banks_own_table() -> None:
+    plain = german_return("109?00SEPA-RUECKLASTSCHRIFT?20EREF+E2E-9?21SVWZ+F-1?34909")
+    (unknown,) = read_mt940(io.BytesIO(plain))
+    assert (unknown.original_end_to_end_id, unknown.return_reason) == ("E2E-9", None)
+    (known,) = read_mt940(io.BytesIO(plain), return_reasons={"909": "MD01"})
+    assert known.return_reason == "MD01"
+    # Two different codes in the text decide nothing: the ?34 code does.
+    both = german_return("109?20EREF+E2E-9?21SVWZ+AM04 oder MS02?34912")
+    (entry,) = read_mt940(io.BytesIO(both))
+    assert entry.return_reason == "MD06"
+
+
+def test_a_german_text_key_supplement_outside_a_return_is_no_reason() -> None:
+    # 105 is a direct debit we paid, not a return: its ?34 and a code-like word stay text.
+    paid = german_return("105?20EREF+E2E-9?21SVWZ+Abo AM04?34912", kind="NDDT")
+    (entry,) = read_mt940(io.BytesIO(paid))
+    assert entry.return_reason is None and entry.original_end_to_end_id is None
+
+
+@pytest.mark.parametrize(
+    ("table", "field"),
+    [({"9O9": "MD01"}, "'9O9'"), ({"909": "md01"}, "'909'"), ({"909": "MD1"}, "'909'")],
+)
+def test_a_bad_return_reason_table_is_refused_by_name(table: dict[str, str], field: str) -> None:
+    with pytest.raises(InvalidField, match=f"return_reasons\\[{field}\\]"):
+        read_mt940(DATA / "mt940_de_returns.sta", return_reasons=table)
 
 
 def test_a_thousands_separator_is_a_reported_line_and_the_rest_is_read() -> None:

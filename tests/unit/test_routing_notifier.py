@@ -249,3 +249,27 @@ def test_bad_settings_are_refused_by_name() -> None:
             accounts=ACCOUNTS.get,
             sending_hours={"SMS": "8-20"},  # type: ignore[dict-item]
         )
+
+
+def test_a_fallback_skips_a_channel_the_stage_already_has_and_says_so() -> None:
+    sms = Transport()
+    asked: list[str] = []
+
+    def same_stage(sent: OutboxMessage) -> frozenset[Channel]:
+        asked.append(sent.key)
+        return frozenset({Channel.SMS})
+
+    notifier = RoutingNotifier(
+        {Channel.EMAIL: Transport(bounce), Channel.SMS: sms},
+        accounts=ACCOUNTS.get,
+        preferences=lambda account: [Channel.EMAIL, Channel.SMS],
+        clock=FixedClock(MORNING),
+        same_stage=same_stage,
+    )
+    with pytest.raises(PermanentDeliveryError) as raised:
+        notifier.send(message("EMAIL", "compta@lagon.example"))
+    assert "SMS: the stage has its own message on it" in raised.value.reason
+    assert sms.sent == [] and asked == ["k-1"]
+    # Not asked when the message's own channel delivers it.
+    notifier.send(message("SMS", "+687751234", key="k-2"))
+    assert asked == ["k-1"] and len(sms.sent) == 1

@@ -18,6 +18,7 @@ events: they live in :mod:`dunning_core.domain.facts`.
 
 from __future__ import annotations
 
+import enum
 import warnings
 from datetime import date
 from typing import ClassVar
@@ -33,6 +34,8 @@ __all__ = [
     "AccountChanged",
     "AccountReactivated",
     "AccountSuspended",
+    "CallOutcome",
+    "CallReported",
     "ClaimDeclared",
     "CreditAlertRaised",
     "CreditNoteApplied",
@@ -325,6 +328,40 @@ class LetterTracked(Event):
     outbox_key: str
     tracking_number: str
     registered: bool
+
+
+class CallOutcome(enum.StrEnum):
+    """What came of a call."""
+
+    REACHED_PROMISE = "REACHED_PROMISE"  #: reached; promised to pay (a promise is given)
+    REACHED_DISPUTE = "REACHED_DISPUTE"  #: reached; contests the invoices (the note says why)
+    REACHED_REFUSED = "REACHED_REFUSED"  #: reached; will not pay and gives no reason
+    NO_ANSWER = "NO_ANSWER"
+    WRONG_NUMBER = "WRONG_NUMBER"  #: the number is not the customer's: never called again
+    VOICEMAIL = "VOICEMAIL"  #: a message was left
+
+
+@attrs.frozen(kw_only=True)
+class CallReported(Event):
+    """A collector reported a call.
+
+    Attributes:
+        task_key: The call task's outbox key.
+        outcome: What came of it.
+        number: The number called.
+        note: The collector's note.
+        promise_id: The promise recorded, if any.
+        dispute_ids: The disputes opened, if any.
+    """
+
+    kind: ClassVar[str] = "call.reported"
+
+    task_key: str
+    outcome: CallOutcome
+    number: str
+    note: str = ""
+    promise_id: str | None = None
+    dispute_ids: tuple[str, ...] = ()
 
 
 # Facts used to live here (0.1): they resolve from domain.facts with a warning.

@@ -22,55 +22,22 @@ Every report is an event in the account's history (kind ``call.reported``).
 
 from __future__ import annotations
 
-import enum
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
 
 from dunning_core.domain.account import Channel
 from dunning_core.domain.dates import AsOf, as_instant, local_date, run_date
-from dunning_core.domain.events import Event
+from dunning_core.domain.events import CallOutcome, CallReported
 from dunning_core.domain.facts import Dispute, PromiseToPay
 from dunning_core.errors import AccountMismatch, InvalidField, UnknownRecord
 from dunning_core.ports import UnitOfWork
 from dunning_core.service._uow import check_unit_of_work
 from dunning_core.service.records import event_record
 
-__all__ = ["CallOutcome", "CallReported", "record_call_report"]
-
-
-class CallOutcome(enum.StrEnum):
-    """What came of a call."""
-
-    REACHED_PROMISE = "REACHED_PROMISE"  #: reached; promised to pay (a promise is given)
-    REACHED_DISPUTE = "REACHED_DISPUTE"  #: reached; contests the invoices (the note says why)
-    REACHED_REFUSED = "REACHED_REFUSED"  #: reached; will not pay and gives no reason
-    NO_ANSWER = "NO_ANSWER"
-    WRONG_NUMBER = "WRONG_NUMBER"  #: the number is not the customer's: never called again
-    VOICEMAIL = "VOICEMAIL"  #: a message was left
-
-
-@attrs.frozen(kw_only=True)
-class CallReported(Event):
-    """A collector reported a call.
-
-    Attributes:
-        task_key: The call task's outbox key.
-        outcome: What came of it.
-        number: The number called.
-        note: The collector's note.
-        promise_id: The promise recorded, if any.
-        dispute_ids: The disputes opened, if any.
-    """
-
-    kind: ClassVar[str] = "call.reported"
-
-    task_key: str
-    outcome: CallOutcome
-    number: str
-    note: str = ""
-    promise_id: str | None = None
-    dispute_ids: tuple[str, ...] = ()
+# CallOutcome and CallReported live in domain.events (events are domain objects); they
+# stay importable from here, where record_call_report uses them.
+__all__ = ["record_call_report"]
 
 
 def _outcome(value: Any) -> CallOutcome:

@@ -352,9 +352,15 @@ class ScriptedHttpServer:
     ``script(path, replies)`` queues replies for a path: each request takes the next
     one, and the last one repeats. Unscripted paths get 404. Every request is kept in
     :attr:`requests`.
+
+    Args:
+        certificate_host: Serve HTTPS with a ``trustme`` certificate issued for this
+            name (``None``: plain HTTP); :meth:`client_context` trusts its authority.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, certificate_host: str | None = None) -> None:
+        self.certificate_host = certificate_host
+        self._ca: Any = None
         self._scripts: dict[str, list[Reply]] = {}
         self._requests: list[ReceivedRequest] = []
         self._lock = threading.Lock()
@@ -381,8 +387,22 @@ class ScriptedHttpServer:
         return int(self._server.server_address[1])
 
     def url(self, path: str = "/") -> str:
-        """``http://127.0.0.1:<port><path>``."""
-        return f"http://{HOST}:{self.port}{path}"
+        """``http://127.0.0.1:<port><path>`` (``https`` with a certificate)."""
+        scheme = "http" if self.certificate_host is None else "https"
+        return f"{scheme}://{HOST}:{self.port}{path}"
+
+    def client_context(self) -> ssl.SSLContext:
+        """A client TLS context that trusts the server's certificate authority and
+        checks host names.
+
+        Raises:
+            RuntimeError: the server has no certificate, or is not started.
+        """
+        if self._ca is None:
+            raise RuntimeError("the server has no certificate (plain HTTP or not started)")
+        context = ssl.create_default_context()
+        self._ca.configure_trust(context)
+        return context
 
     def _next(self, request: ReceivedRequest) -> Reply:
         with self._lock:
@@ -393,7 +413,11 @@ class ScriptedHttpServer:
             return replies.pop(0) if len(replies) > 1 else replies[0]
 
     def start(self) -> Self:
-        """Start listening on a free port."""
+        """Start listening on a free port.
+
+        Raises:
+            ImportError: trustme is not installed (with a certificate only).
+        """
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -426,6 +450,13 @@ class ScriptedHttpServer:
 
         self._server = ThreadingHTTPServer((HOST, 0), Handler)
         self._server.daemon_threads = True
+        if self.certificate_host is not None:
+            import trustme
+
+            self._ca = trustme.CA()
+            server_ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self._ca.issue_cert(self.certificate_host).configure_cert(server_ssl)
+            self._server.socket = server_ssl.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )

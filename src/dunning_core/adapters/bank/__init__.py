@@ -18,6 +18,8 @@ identified and allocated payments and reversals.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from dunning_core.adapters.bank._camt import SUPPORTED_VERSIONS, camt_items
 from dunning_core.adapters.bank._files import (
     BankFileContents,
@@ -25,7 +27,11 @@ from dunning_core.adapters.bank._files import (
     Source,
     source_name,
 )
-from dunning_core.adapters.bank._mt940 import mt940_items
+from dunning_core.adapters.bank._mt940 import (
+    GERMAN_RETURN_REASONS,
+    mt940_items,
+    return_reason_table,
+)
 from dunning_core.adapters.webhook_signatures import (
     DEFAULT_TOLERANCE,
     stripe_signature_header,
@@ -34,6 +40,7 @@ from dunning_core.adapters.webhook_signatures import (
 
 __all__ = [
     "DEFAULT_TOLERANCE",
+    "GERMAN_RETURN_REASONS",
     "SUPPORTED_VERSIONS",
     "BankFileContents",
     "BankFileStream",
@@ -75,18 +82,27 @@ def stream_camt054(source: Source) -> BankFileStream:
     return BankFileStream(name, lambda: camt_items(source, name, "054"))
 
 
-def stream_mt940(source: Source) -> BankFileStream:
+def stream_mt940(
+    source: Source, *, return_reasons: Mapping[str, str] | None = None
+) -> BankFileStream:
     """Read an MT940 statement file as it is iterated (the file itself is read whole:
     MT940 files are small).
 
     Args:
         source: A path, or a binary file object (left open).
+        return_reasons: German ``?34`` return codes -> ISO reason codes, as your bank
+            documents them, over :data:`GERMAN_RETURN_REASONS`.
 
     Returns:
         A single-pass stream of entries.
+
+    Raises:
+        InvalidField: a ``return_reasons`` key that is not three digits or a value that
+            is not an ISO reason code.
     """
     name = source_name(source)
-    return BankFileStream(name, lambda: mt940_items(source, name))
+    table = return_reason_table(return_reasons)
+    return BankFileStream(name, lambda: mt940_items(source, name, table))
 
 
 def read_camt053(source: Source) -> BankFileContents:
@@ -123,11 +139,19 @@ def read_camt054(source: Source) -> BankFileContents:
     return stream_camt054(source).read_all()
 
 
-def read_mt940(source: Source) -> BankFileContents:
+def read_mt940(
+    source: Source, *, return_reasons: Mapping[str, str] | None = None
+) -> BankFileContents:
     """Read an MT940 file (German ``?20`` sub-fields or SWIFT ``/EREF/`` details).
+
+    A German returned direct debit gets its original end-to-end id (``EREF+``) and its
+    ISO reason: the SEPA reason code its text names, else its ``?34`` code looked up in
+    ``return_reasons`` over :data:`GERMAN_RETURN_REASONS`.
 
     Args:
         source: A path, or a binary file object (left open).
+        return_reasons: German ``?34`` return codes -> ISO reason codes (``{"909":
+            "MD01"}``), as your bank's MT940 guide lists them.
 
     Returns:
         The entries, the problems and the statements' totals (opening balance plus the
@@ -136,5 +160,6 @@ def read_mt940(source: Source) -> BankFileContents:
     Raises:
         MalformedBankFile: a statement lacks its account or a balance (truncated).
         UnsupportedBankFile: there is no ``:20:`` statement in the file.
+        InvalidField: a bad ``return_reasons`` entry.
     """
-    return stream_mt940(source).read_all()
+    return stream_mt940(source, return_reasons=return_reasons).read_all()

@@ -2,7 +2,11 @@
 
 - German banks (DFÜ-Abkommen): ``:86:`` starts with a three-digit business code and
   carries ``?20``..``?63`` sub-fields, the SEPA keywords ``EREF+``, ``MREF+``, ``SVWZ+``
-  in the purpose, the payer's IBAN in ``?31`` and name in ``?32``/``?33``.
+  in the purpose, the payer's IBAN in ``?31`` and name in ``?32``/``?33``. A returned
+  direct debit (business code 108, 109, ...) names the original end-to-end id in
+  ``EREF+`` and its reason either as an ISO code in the text (``SVWZ+``, ``?00``) or as
+  a three-digit code in ``?34`` (the "Textschlüsselergänzung"), read through
+  :data:`GERMAN_RETURN_REASONS` and the caller's own table.
 - SWIFT-structured banks (Dutch and Belgian banks among others): ``:86:`` holds
   ``/EREF/``, ``/MARF/``, ``/REMI/``, ``/CNTP/`` (IBAN, BIC, name, city), ``/RTRN/``
   (the return reason) and so on.
@@ -21,10 +25,11 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
-from typing import IO, Any
+from types import MappingProxyType
+from typing import IO, Any, Final
 
 import mt940
 from mt940.processors import transaction_details_post_processor
@@ -47,7 +52,7 @@ from dunning_core.domain.references import normalize_iban
 from dunning_core.errors import InvalidField, MalformedBankFile, UnsupportedBankFile
 from dunning_core.money import Money
 
-__all__ = ["mt940_items"]
+__all__ = ["GERMAN_RETURN_REASONS", "mt940_items", "return_reason_table"]
 
 _FIELD = re.compile(r"^:(\d{2}[A-Z]?):", re.M)
 # :61: value date, optional entry date, mark, optional funds code, amount with a
@@ -90,6 +95,48 @@ _TYPE_KIND = {
     "RTI": BankTransactionKind.DIRECT_DEBIT,
 }
 _GERMAN = re.compile(r"^\d{3}\?\d{2}")
+#: The ``?34`` return codes of German statements whose ISO 20022 reason is documented
+#: publicly: 912 "objection by the payer" (a Commerzbank example of ``?34``), and the
+#: two substitutes the German interbank agreement uses for a reason with no code of its
+#: own, 911 (FF01) and 914 (MS03). Banks document the rest in their own MT940 guides:
+#: pass them to ``read_mt940(return_reasons=...)``.
+GERMAN_RETURN_REASONS: Final[Mapping[str, str]] = MappingProxyType(
+    {"911": "FF01", "912": "MD06", "914": "MS03"}
+)
+# The reason codes of SEPA direct-debit R-transactions (EPC guidance), looked for as
+# whole tokens in a German return's text ("RTRN+AM04", "Rueckgabegrund MD01").
+_SDD_REASONS: Final = frozenset(
+    [
+        "AC01",
+        "AC04",
+        "AC06",
+        "AC13",
+        "AG01",
+        "AG02",
+        "AM04",
+        "AM05",
+        "BE01",
+        "BE05",
+        "CNOR",
+        "DNOR",
+        "FF01",
+        "FF05",
+        "MD01",
+        "MD02",
+        "MD06",
+        "MD07",
+        "MS02",
+        "MS03",
+        "RC01",
+        "RR01",
+        "RR02",
+        "RR03",
+        "RR04",
+        "SL01",
+    ]
+)
+_TOKEN = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}[A-Z0-9]{2})(?![A-Za-z0-9])")
+_THREE_DIGITS = re.compile(r"\d{3}")
 
 # mt-940 logs every pattern it fails to match; lines are checked before it sees them,
 # so what it would log is reported as a problem instead.
@@ -117,8 +164,35 @@ def _read_handle(handle: IO[bytes]) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else data
 
 
-def mt940_items(source: Source, name: str) -> Iterator[Item]:
+def return_reason_table(extra: Mapping[str, str] | None) -> Mapping[str, str]:
+    """:data:`GERMAN_RETURN_REASONS` with the caller's ``?34`` codes over it.
+
+    Raises:
+        InvalidField: a key that is not three digits, or a value that is not a
+            four-character ISO 20022 reason code.
+    """
+    if not extra:
+        return GERMAN_RETURN_REASONS
+    table = dict(GERMAN_RETURN_REASONS)
+    for key, value in extra.items():
+        field = f"read_mt940.return_reasons[{key!r}]"
+        if not isinstance(key, str) or not _THREE_DIGITS.fullmatch(key):
+            raise InvalidField(field, key, "a ?34 code is three digits")
+        if not (isinstance(value, str) and len(value) == 4 and value.isalnum()):
+            raise InvalidField(field, value, "must be an ISO 20022 reason code (AM04)")
+        if not value.isupper():
+            raise InvalidField(field, value, "must be an ISO 20022 reason code (AM04)")
+        table[key] = value
+    return MappingProxyType(table)
+
+
+def mt940_items(
+    source: Source, name: str, return_reasons: Mapping[str, str] = GERMAN_RETURN_REASONS
+) -> Iterator[Item]:
     """Yield the entries, problems and statement totals of an MT940 file.
+
+    ``return_reasons`` maps German ``?34`` codes to ISO reason codes
+    (:func:`return_reason_table`).
 
     Raises:
         UnsupportedBankFile: no ``:20:`` statement in the file.
@@ -132,7 +206,7 @@ def mt940_items(source: Source, name: str) -> Iterator[Item]:
     for index, start in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else len(text)
         line = text.count("\n", 0, start) + 1
-        yield from _statement(text[start:end], name, line)
+        yield from _statement(text[start:end], name, line, return_reasons)
 
 
 def _fields(block: str, first_line: int) -> list[tuple[str, str, int]]:
@@ -169,7 +243,9 @@ def _yymmdd(text: str, field: str) -> date:
         raise EntryRejected(field, text, "not a date (YYMMDD)") from None
 
 
-def _statement(block: str, name: str, first_line: int) -> Iterator[Item]:
+def _statement(
+    block: str, name: str, first_line: int, return_reasons: Mapping[str, str]
+) -> Iterator[Item]:
     fields = _fields(block, first_line)
     tags = {tag: (value, line) for tag, value, line in fields}
     statement_id = tags.get("20", ("", first_line))[0].strip()
@@ -206,7 +282,14 @@ def _statement(block: str, name: str, first_line: int) -> Iterator[Item]:
             details = fields[index + 1][1]
         try:
             entry = _entry(
-                header, value, details, currency, account_iban, f"{name}:{line}", derived
+                header,
+                value,
+                details,
+                currency,
+                account_iban,
+                f"{name}:{line}",
+                derived,
+                return_reasons,
             )
         except (EntryRejected, InvalidField) as error:
             counts["unreadable"] += 1
@@ -274,6 +357,7 @@ def _entry(
     account_iban: str | None,
     where: str,
     derived: dict[str, int],
+    return_reasons: Mapping[str, str],
 ) -> BankEntry:
     match = _STATEMENT_LINE.fullmatch(line)
     if match is None:
@@ -296,6 +380,10 @@ def _entry(
     fields = _german(parsed) if german else _swift(details)
     kind = _TYPE_KIND.get(match["type"][1:], BankTransactionKind.OTHER)
     code = fields.pop("code", "")
+    if german and code in _GVC_RETURN and direction is CreditDebit.DEBIT:
+        german_reason = _german_reason(parsed, return_reasons)
+        if german_reason is not None:
+            fields["reason"] = german_reason
     if german and code in _GVC_DIRECT_DEBIT:
         kind = BankTransactionKind.DIRECT_DEBIT
     elif german and kind is BankTransactionKind.OTHER and code.startswith(("05", "15", "16")):
@@ -374,6 +462,22 @@ def _german(data: dict[str, Any]) -> dict[str, str]:
     if "iban" in fields and not fields["iban"][:2].isalpha():
         del fields["iban"]  # a German account number, not an IBAN
     return fields
+
+
+def _german_reason(data: dict[str, Any], table: Mapping[str, str]) -> str | None:
+    """A German return's ISO reason: the one SEPA reason code its text names (purpose
+    and posting text), else its ``?34`` code through ``table``; ``None`` when neither
+    says (several different codes in the text say nothing either)."""
+    text = " ".join(
+        value for value in (data.get("posting_text"), data.get("purpose")) if isinstance(value, str)
+    )
+    named: set[str] = {token for token in _TOKEN.findall(text) if token in _SDD_REASONS}
+    if len(named) == 1:
+        return named.pop()
+    numeric = _clean(data.get("return_debit_notes"))
+    if numeric is not None:
+        return table.get(numeric)
+    return None
 
 
 def _swift(details: str) -> dict[str, str]:

@@ -5,7 +5,10 @@
 customer it falls back to the next one: when the message has no recipient on it (no
 mobile: e-mail instead), or when the transport's permanent failure says the address is
 dead (a hard bounce, an unknown number). The order comes from the account's
-preferences when given, else from the fallback table.
+preferences when given, else from the fallback table. With ``same_stage=``
+(:func:`same_stage_from` reads the store), a fallback skips a channel on which the
+message's stage already has its own message, so a stage sent by e-mail and SMS whose
+e-mail bounces does not reach the customer twice by SMS.
 
 SMS and phone calls keep quiet hours in the account's own timezone: by default from
 08:00 to 20:00, Monday to Saturday, never on a public holiday of the account's country.
@@ -17,7 +20,7 @@ dispatcher schedules it then.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime, time
 from functools import lru_cache
 from typing import Any, Final
@@ -41,6 +44,7 @@ __all__ = [
     "RoutingNotifier",
     "accounts_from",
     "country_calendar",
+    "same_stage_from",
 ]
 
 logger = logging.getLogger("dunning_core")
@@ -73,6 +77,46 @@ def accounts_from(uow_factory: UowFactory) -> Callable[[str], Account | None]:
             return uow.accounts.get(account_id)
 
     return account
+
+
+def same_stage_from(uow_factory: UowFactory) -> Callable[[OutboxMessage], frozenset[Channel]]:
+    """The channels on which a message's ladder stage already has another outbox
+    message, read from the store, for ``RoutingNotifier(same_stage=...)``.
+
+    A ladder stage with several channels fires one action per channel, each with its
+    own outbox message keyed by the action's key. The history's action records of the
+    message's key give its ladder, stages and day; the other actions of the account that
+    fired one of those stages of that ladder on that day are its siblings, and the
+    channels of their outbox messages are returned. A message that is not a ladder
+    notice (no action record under its key) has no siblings.
+
+    Args:
+        uow_factory: Opens read units of work on the store.
+
+    Returns:
+        A callable: outbox message -> the sibling messages' channels.
+    """
+
+    def channels(message: OutboxMessage) -> frozenset[Channel]:
+        with uow_factory() as uow:
+            records = uow.history.actions_of([message.account_id]).get(message.account_id, ())
+            fired = {
+                (record.ladder, record.stage, record.fired_on)
+                for record in records
+                if record.key.partition("/")[0] == message.key and not record.skipped
+            }
+            siblings = {
+                action
+                for record in records
+                if not record.skipped
+                and (record.ladder, record.stage, record.fired_on) in fired
+                and (action := record.key.partition("/")[0]) != message.key
+            }
+            found = (uow.outbox.get(action) for action in sorted(siblings))
+            names = {sibling.channel for sibling in found if sibling is not None}
+        return frozenset(known for known in Channel if known.value in names)
+
+    return channels
 
 
 def country_calendar(account: Account) -> BusinessCalendar | None:
@@ -118,6 +162,9 @@ class RoutingNotifier:
         calendar_for: The holidays that have no sending hours for an account;
             :func:`country_calendar` by default.
         clock: The current time; the system clock by default.
+        same_stage: Message -> the channels on which its stage already has another
+            message (:func:`same_stage_from`); a fallback skips them. Asked only when
+            a message falls back. ``None``: no channel is skipped for that reason.
 
     Raises:
         InvalidField: an unknown channel, or a transport that is not a notifier.
@@ -133,6 +180,7 @@ class RoutingNotifier:
         sending_hours: Mapping[Channel | str, BusinessHours | None] = DEFAULT_SENDING_HOURS,  # type: ignore[assignment]
         calendar_for: Callable[[Account], BusinessCalendar | None] = country_calendar,
         clock: Clock | None = None,
+        same_stage: Callable[[OutboxMessage], Collection[Channel]] | None = None,
     ) -> None:
         self.transports: dict[Channel, Notifier] = {}
         for channel, transport in transports.items():
@@ -158,6 +206,7 @@ class RoutingNotifier:
         self.preferences = preferences
         self.calendar_for = calendar_for
         self.clock = clock
+        self.same_stage = same_stage
 
     def _now(self) -> datetime:
         return datetime.now(UTC) if self.clock is None else self.clock.now()
@@ -207,11 +256,18 @@ class RoutingNotifier:
         channel = _channel(message.channel, "OutboxMessage.channel")
         account = self.accounts(message.account_id)
         failures: list[str] = []
+        taken: Collection[Channel] | None = None
         for candidate in self.candidates(channel, account):
             transport = self.transports.get(candidate)
             if transport is None:
                 failures.append(f"{candidate.value}: no transport configured")
                 continue
+            if candidate is not channel and self.same_stage is not None:
+                if taken is None:
+                    taken = self.same_stage(message)
+                if candidate in taken:
+                    failures.append(f"{candidate.value}: the stage has its own message on it")
+                    continue
             if candidate is channel:
                 recipient = message.recipient.strip()
             else:
@@ -238,7 +294,8 @@ class RoutingNotifier:
                 continue
             if candidate is channel:
                 return delivery
-            note = f"fell back from {channel.value} to {candidate.value} ({failures[-1]})"
+            why = "; ".join(failures)
+            note = f"fell back from {channel.value} to {candidate.value} ({why})"
             detail = f"{note}; {delivery.detail}" if delivery.detail else note
             return attrs.evolve(delivery, channel=candidate.value, detail=detail)
         who = message.account_id if account is not None else f"{message.account_id} (unknown)"

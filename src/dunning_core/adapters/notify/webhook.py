@@ -8,9 +8,12 @@ holds the message and, with :func:`store_context`, its account and invoices.
 Redirects are never followed. A destination that resolves to a private, loopback,
 link-local or otherwise non-public address is refused unless ``allow_private=True``
 (an internal service), so a URL typed by a customer cannot reach the billing network.
-The check resolves the host before each request; the HTTP client resolves it again,
-so a DNS server that answers differently within that instant is not caught (pin the
-address in the URL, or keep the endpoint in configuration you own).
+The host is resolved once per request, every address it has is checked, and the
+connection goes to a checked address: the HTTP client never resolves the name itself,
+so a DNS answer that changes between the check and the connection (rebinding) cannot
+reach a private address. The request still carries the name in its ``Host`` header,
+and TLS sends it as SNI and verifies the certificate against it (httpx's
+``sni_hostname`` request extension).
 
 Outcomes: 2xx sent; 429, 5xx and 408 transient (with ``Retry-After``); a timeout or a
 dropped connection transient too (the receiver deduplicates on ``webhook-id``); 3xx
@@ -40,13 +43,32 @@ from dunning_core.ports import Clock, UowFactory
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["WebhookNotifier", "store_context"]
+__all__ = ["Resolver", "WebhookNotifier", "store_context", "system_resolver"]
 
 _DETAIL: Final = 300
 #: The ``type`` of every notice event.
 NOTICE_EVENT: Final = "dunning.notice"
 
 MessageContext = Callable[[OutboxMessage], Mapping[str, Any]]
+#: ``(host, port) -> addresses``: how :class:`WebhookNotifier` resolves its host.
+Resolver = Callable[[str, int], Sequence[str]]
+
+
+def system_resolver(host: str, port: int) -> tuple[str, ...]:
+    """The addresses the system resolver gives ``host`` for TCP, in its order.
+
+    Args:
+        host: A host name (IDNA-encoded) or an address.
+        port: The port, passed on to ``getaddrinfo``.
+
+    Returns:
+        The distinct addresses, in the resolver's order.
+
+    Raises:
+        OSError: the name does not resolve.
+    """
+    found = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    return tuple(dict.fromkeys(str(address[0]) for *_, address in found))
 
 
 def store_context(uow_factory: UowFactory) -> MessageContext:
@@ -129,6 +151,9 @@ class WebhookNotifier:
         context: Adds fields to the body's ``data`` (see :func:`store_context`).
         client: An ``httpx.Client`` to use; one is made by default.
         clock: Gives ``webhook-timestamp``; the system clock by default.
+        resolver: Resolves the URL's host name before each request
+            (:func:`system_resolver` by default); the connection goes to an address it
+            answered, checked.
 
     Raises:
         InvalidField: a bad URL or secret, or a literal private address without
@@ -145,6 +170,7 @@ class WebhookNotifier:
         context: MessageContext | None = None,
         client: httpx.Client | None = None,
         clock: Clock | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
         parts = urlsplit(url) if isinstance(url, str) else None
         if parts is None or parts.scheme not in ("https", "http") or not parts.hostname:
@@ -175,6 +201,7 @@ class WebhookNotifier:
         self.timeout = float(timeout)
         self.context = context
         self.clock = clock
+        self.resolver: Resolver = system_resolver if resolver is None else resolver
         self._client = client
 
     def __repr__(self) -> str:
@@ -219,19 +246,67 @@ class WebhookNotifier:
         payload = {"type": NOTICE_EVENT, "timestamp": now.isoformat(), "data": data}
         return json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
-    def _check_destination(self) -> None:
-        if self.allow_private:
-            return
+    def _destinations(self) -> tuple[str, ...]:
+        """The addresses to connect to, each checked; empty for a literal address."""
         try:
-            found = socket.getaddrinfo(self.host, self.port, proto=socket.IPPROTO_TCP)
+            _address_refused(self.host)
+        except ValueError:
+            pass
+        else:
+            return ()  # an address in the URL: checked when built, nothing to resolve
+        try:
+            addresses = tuple(self.resolver(self.host, self.port))
         except OSError as error:
             raise TransientDeliveryError(f"cannot resolve {self.host!r}: {error}") from None
-        for *_, address in found:
-            problem = _address_refused(str(address[0]))
-            if problem is not None:
+        if not addresses:
+            raise TransientDeliveryError(f"cannot resolve {self.host!r}: no address")
+        for address in addresses:
+            try:
+                problem = _address_refused(address)
+            except ValueError:
+                raise PermanentDeliveryError(
+                    f"destination {self.host!r} refused: the resolver answered "
+                    f"{address!r}, not an address"
+                ) from None
+            if problem is not None and not self.allow_private:
                 raise PermanentDeliveryError(
                     f"destination {self.host!r} refused: {problem} (allow_private=False)"
                 )
+        return addresses
+
+    def _post(
+        self,
+        url: httpx.URL,
+        addresses: tuple[str, ...],
+        body: bytes,
+        headers: dict[str, str],
+    ) -> httpx.Response:
+        """POST to the first checked address that takes a connection, with the name as
+        ``Host`` and as TLS server name."""
+        import httpx
+
+        client = self._http()
+        if not addresses:
+            return client.post(url, content=body, headers=headers, follow_redirects=False)
+        name = url.raw_host.decode("ascii")
+        pinned_headers = {**headers, "host": url.netloc.decode("ascii")}
+
+        def pinned(address: str) -> httpx.Request:
+            return client.build_request(
+                "POST",
+                url.copy_with(host=address.split("%")[0]),
+                content=body,
+                headers=pinned_headers,
+                extensions={"sni_hostname": name},
+            )
+
+        *others, last = addresses
+        for address in others:
+            try:
+                return client.send(pinned(address), follow_redirects=False)
+            except httpx.ConnectError:
+                continue  # the next checked address
+        return client.send(pinned(last), follow_redirects=False)
 
     def send(self, message: OutboxMessage) -> Delivery:
         """POST ``message`` to the endpoint, signed.
@@ -245,15 +320,13 @@ class WebhookNotifier:
         """
         import httpx
 
-        self._check_destination()
+        addresses = self._destinations()
         now = datetime.now(UTC) if self.clock is None else self.clock.now()
         body = self.body(message, now)
         headers = sign_webhook(message.key, now, body, self.secrets)
         headers["content-type"] = "application/json"
         try:
-            response = self._http().post(
-                self.url, content=body, headers=headers, follow_redirects=False
-            )
+            response = self._post(httpx.URL(self.url), addresses, body, headers)
         except httpx.HTTPError as error:
             raise TransientDeliveryError(
                 f"{self.host}: {type(error).__name__}; the receiver drops a resend by "
