@@ -310,8 +310,15 @@ def run(ctx: Context) -> int:
     if args.dispatch:
         notifier, _ = build_notifier(ctx.settings.notifiers, io.StringIO())
     reports: list[tuple[CycleReport, int | None]] = []
+    per_day = total // len(days)
     try:
         for day in days:
+            seen = [0]
+
+            def advance(accounts: int, seen: list[int] = seen) -> None:
+                seen[0] += accounts
+                progress.advance(accounts)
+
             report = run_cycle(
                 ctx.uow_factory,
                 config,
@@ -319,8 +326,10 @@ def run(ctx: Context) -> int:
                 shard=args.shard,
                 batch_size=args.batch_size,
                 dry_run=args.dry_run,
-                progress=progress.advance,
+                progress=advance,
             )
+            if per_day > seen[0]:  # the accounts with nothing due that day count as done
+                progress.advance(per_day - seen[0])
             sent = None
             if notifier is not None and not args.dry_run:
                 at = datetime.combine(report.run_date, args.dispatch, tzinfo=UTC)
