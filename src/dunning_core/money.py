@@ -574,8 +574,67 @@ def _currency_pattern_of(locale: str, currency: str) -> tuple[Any, Any, str | No
     return parsed, own, None
 
 
-def _format(amount: Decimal, currency: str, locale: str) -> str:
+@lru_cache(maxsize=1024)
+def _fast_plan(locale: str, currency: str) -> tuple[Any, ...] | None:
+    """What babel's ``NumberPattern.apply`` would look up for every amount, looked up
+    once per locale and currency: ``(prefixes, suffixes, decimal symbol, group symbol,
+    grouping, minimum integer digits, fraction digits)``, or ``None`` for a pattern the
+    plain path below does not cover (scientific, significant digits, scaled, quotes in
+    the affixes or the symbols, or the currency's plural name), which babel then
+    formats as always.
+    """
     parsed, pattern, pattern_currency = _currency_pattern_of(locale, currency)
-    return cast(
-        str, pattern.apply(amount, parsed, currency=pattern_currency, currency_digits=False)
+    affixes = (*pattern.prefix, *pattern.suffix)
+    if (
+        pattern_currency is not None
+        or pattern.exp_prec
+        or "@" in pattern.pattern
+        or pattern.scale
+        or pattern.number_pattern == ""
+        or any("'" in affix or "¤" in affix for affix in affixes)
+    ):
+        return None
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    decimal_symbol = get_decimal_symbol(parsed, numbering_system="latn")
+    group_symbol = get_group_symbol(parsed, numbering_system="latn")
+    if "'" in decimal_symbol + group_symbol:
+        # babel strips quote pairs from its whole result, the number's own apostrophes
+        # (de_CH groups with one) included: leave that to babel, character for character.
+        return None
+    return (
+        tuple(pattern.prefix),
+        tuple(pattern.suffix),
+        decimal_symbol,
+        group_symbol,
+        tuple(pattern.grouping),
+        pattern.int_prec[0],
+        MINOR_UNITS[currency],
     )
+
+
+def _format(amount: Decimal, currency: str, locale: str) -> str:
+    plan = _fast_plan(locale, currency)
+    if plan is None:
+        parsed, pattern, pattern_currency = _currency_pattern_of(locale, currency)
+        return cast(
+            str, pattern.apply(amount, parsed, currency=pattern_currency, currency_digits=False)
+        )
+    # babel's apply for a plain pattern, step by step (the property test in
+    # tests/unit/test_money.py compares the two for every ISO 4217 currency).
+    prefixes, suffixes, decimal_symbol, group_symbol, grouping, min_int, digits = plan
+    negative = int(amount.is_signed())
+    # A Money's amount is exact to the minor unit already (babel's quantize is a no-op).
+    integer, _, fraction = f"{abs(amount):f}".partition(".")
+    if len(integer) < min_int:
+        integer = "0" * (min_int - len(integer)) + integer
+    size = grouping[0]
+    grouped = ""
+    while len(integer) > size:
+        grouped = group_symbol + integer[-size:] + grouped
+        integer = integer[:-size]
+        size = grouping[1]
+    number = integer + grouped
+    if digits:
+        number += decimal_symbol + fraction
+    return f"{prefixes[negative]}{number}{suffixes[negative]}"

@@ -37,7 +37,7 @@ from dunning_core.domain.facts import (
     InsolvencyProceeding,
     PromiseToPay,
 )
-from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord
+from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord, ReviewBasis
 from dunning_core.domain.invoice import CreditNote, Invoice
 from dunning_core.domain.outbox import Delivery, OutboxMessage, OutboxStatus
 from dunning_core.domain.payment import Allocation, Payment, PaymentStatus, Refund
@@ -62,6 +62,7 @@ __all__ = [
     "PaymentLinks",
     "RenderedMessage",
     "Renderer",
+    "ReviewStore",
     "TemplateCatalog",
     "UnitOfWork",
     "UowFactory",
@@ -373,6 +374,73 @@ class CheckpointStore(Protocol):
         """Insert or replace the checkpoint of ``(run_date, shard)``."""
 
 
+class ReviewStore(Protocol):
+    """When the cycle must evaluate each account again: marks and wake-up dates.
+
+    Every account has a next review day. An account never evaluated, or *marked* by a
+    write since its last evaluation, is due on any day (its review day reads as
+    ``date.min``); after an evaluation the cycle schedules the earliest day its result
+    could change by time alone (``None``, stored as ``date.max``: only a write brings
+    it back). A run evaluates the accounts :meth:`due` on its day.
+
+    Guarantees:
+        * **Every write that can change an account's evaluation marks the account, in
+          the same transaction, whoever makes it**: adding or replacing the account;
+          its invoices and credit notes; its payments, their status and their
+          identification (and the accounts of the invoices a payment settled, when its
+          status changes); allocations to its invoices or from its payments and credit
+          notes, and their removal; its charges; its promises, disputes, proceedings
+          and holds; its ladder history; its suspension and credit-alert states. A new
+          account is due. A write rolled back leaves no mark.
+        * ``schedule`` stores each account's next review day and clears its mark;
+          ``mark`` marks accounts, ``mark_all`` every account. Unknown ids are ignored.
+        * ``due(on)`` returns ``(review day, account id)`` pairs of the accounts whose
+          review day is on or before ``on`` (marked ones included), ordered by review
+          day then id; ``after`` (the last pair of the previous page) pages on, and a
+          page holds at most ``limit``. With ``shard=(i, n)``, only that shard's.
+        * ``basis`` returns what ``put_basis`` stored last (one per store), or
+          ``None``.
+        * No mark is lost: ``schedule`` runs in the unit of work that read the
+          account's data, so a mark another transaction commits meanwhile must survive
+          it. The memory and SQLite stores serialise writers, so none can; a store with
+          concurrent writers locks what the batch reads, or compares a mark counter.
+
+    Proved by ``ReviewStoreContract`` (``test_every_write_marks_the_account``,
+    ``test_due_pages_in_review_order``).
+
+    .. versionadded:: 0.2
+    """
+
+    def mark(self, account_ids: Iterable[str]) -> None:
+        """Mark accounts: each is due at the next run, whatever its review day."""
+
+    def mark_all(self) -> None:
+        """Mark every account."""
+
+    def schedule(self, reviews: Mapping[str, date | None]) -> None:
+        """Store each account's next review day (``None``: none) and clear its mark."""
+
+    def due(
+        self,
+        on: date,
+        *,
+        after: tuple[date, str] | None = None,
+        limit: int = 500,
+        shard: Shard | None = None,
+    ) -> list[tuple[date, str]]:
+        """One page of the accounts due on ``on``, as ``(review day, id)`` pairs."""
+
+    def next_review_on(self, account_ids: Iterable[str]) -> dict[str, date]:
+        """The review day of each account found: ``date.min`` when marked or never
+        evaluated, ``date.max`` when only a write can make it due."""
+
+    def basis(self) -> ReviewBasis | None:
+        """What the stored review days were computed with, or ``None``."""
+
+    def put_basis(self, basis: ReviewBasis) -> None:
+        """Replace the store's :class:`~dunning_core.domain.history.ReviewBasis`."""
+
+
 class UnitOfWork(Protocol):
     """One transaction over every store.
 
@@ -420,6 +488,10 @@ class UnitOfWork(Protocol):
     @property
     def checkpoints(self) -> CheckpointStore:
         """The checkpoint store."""
+
+    @property
+    def reviews(self) -> ReviewStore:
+        """The review store (marks and wake-up dates)."""
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

@@ -287,7 +287,9 @@ class Deployment:
         checkpoints = self.checkpoints()
         for index in range(self.shards):
             label = f"{index}/{self.shards}"
-            if checkpoints.get(label) != (expected_last.get(index), True):
+            # A run of every account records its last id (it resumes after it); a run of
+            # the accounts due records none (it resumes from the accounts still due).
+            if checkpoints.get(label) not in ((expected_last.get(index), True), (None, True)):
                 found.append(f"checkpoint {label}: {checkpoints.get(label)}")
         return found
 

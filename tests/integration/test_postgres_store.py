@@ -127,7 +127,7 @@ def test_workers_opening_together_migrate_once(postgres_server: TemporaryPostgre
     _drop(postgres_server, schema)
 
 
-def test_a_version_1_schema_gains_the_attachments_column(store: PostgresStore) -> None:
+def test_a_version_1_schema_gains_attachments_and_review_days(store: PostgresStore) -> None:
     message = OutboxMessage.new(
         key="m-1",
         account_id="A-1",
@@ -141,18 +141,36 @@ def test_a_version_1_schema_gains_the_attachments_column(store: PostgresStore) -
         uow.accounts.add(Account(id="A-1", name="A", currency="EUR"))
         uow.outbox.add_messages([message])
         uow.commit()
+    with store.unit_of_work() as uow:
+        uow.reviews.schedule({"A-1": date(2026, 6, 1)})
+        uow.commit()
     store.close()
     with psycopg.connect(store.conninfo, autocommit=True) as connection:  # as 1 left it
-        connection.execute(f'ALTER TABLE "{store.schema}".outbox DROP COLUMN attachments'.encode())
-        connection.execute(
-            f'DELETE FROM "{store.schema}".schema_migrations WHERE version > 1'.encode()
-        )
+        schema = store.schema
+        for function in (  # version 3 (issue 13); CASCADE drops the triggers
+            "mark_new_rows",
+            "mark_old_rows",
+            "mark_changed_rows",
+            "mark_changed_payments",
+            "mark_new_allocations",
+            "mark_old_allocations",
+            "mark_changed_allocations",
+            "mark_account",
+        ):
+            connection.execute(f'DROP FUNCTION "{schema}".{function}() CASCADE'.encode())
+        connection.execute(f'DROP TABLE "{schema}".review_basis'.encode())
+        connection.execute(f'ALTER TABLE "{schema}".accounts DROP COLUMN next_review_on'.encode())
+        connection.execute(f'ALTER TABLE "{schema}".outbox DROP COLUMN attachments'.encode())
+        connection.execute(f'DELETE FROM "{schema}".schema_migrations WHERE version > 1'.encode())
     with pytest.raises(StoreError, match="run PostgresStore"):
         PostgresStore(store.conninfo, schema=store.schema, migrate=False)
     reopened = PostgresStore(store.conninfo, schema=store.schema)
-    assert reopened.schema_version == SCHEMA_VERSION
+    assert reopened.schema_version == SCHEMA_VERSION == 3
     with reopened.unit_of_work(read_only=True) as uow:
         assert uow.outbox.get("m-1") == message
+        # version 3: an account the schema never scheduled is due at the next run
+        assert uow.reviews.due(date(2026, 1, 1)) == [(date.min, "A-1")]
+        assert uow.reviews.basis() is None
     reopened.close()
 
 

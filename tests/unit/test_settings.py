@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 import pickle
+import subprocess
+import sys
+from datetime import date
 
+import attrs
 import pytest
 
+from dunning_core.domain.calendar import BusinessCalendar
 from dunning_core.errors import InvalidField, InvalidPolicy
 from dunning_core.policies.credit import CreditAlertPolicy
 from dunning_core.policies.ladder import LadderAssignment, presets
+from dunning_core.policies.suspension import OverdueDays, SuspensionPolicy
+from dunning_core.rendering.links import StaticPaymentLinks
 from dunning_core.rendering.plain import PlainRenderer
 from dunning_core.service.settings import CycleConfig, bootstrap
 
@@ -93,3 +101,74 @@ def test_bootstrap_adds_the_ladders_of_a_toml_file(tmp_path: pathlib.Path) -> No
     config = bootstrap(ladders_file=path, default_ladder="mine")
     assert config.ladder_of("A-1")[0].keys == ("first",)
     assert presets.DUE_DATE_REMINDERS.name in config.ladders
+
+
+# -- the fingerprint of what decides (issue 13) --------------------------------------------
+
+_TOML = (
+    "[ladders.mine]\nmin_days_between_notices = 2\nholidays = [2026-05-01, 2026-12-25]\n"
+    '[[ladders.mine.stages]]\nkey = "first"\ntemplate = "first_notice"\noffset = 3\n'
+    'channels = ["EMAIL"]\n'
+    'fee = { EUR = "5.00" }\n'
+)
+
+
+def _from_file(path: pathlib.Path) -> CycleConfig:
+    return bootstrap(
+        ladders_file=path,
+        default_ladder="mine",
+        assignments={"A-1": LadderAssignment(account_id="A-1", ladder="formal-notice-fr")},
+    )
+
+
+def test_an_equal_configuration_built_afresh_has_the_same_fingerprint(
+    tmp_path: pathlib.Path,
+) -> None:
+    path = tmp_path / "dunning.toml"
+    path.write_text(_TOML, encoding="utf-8")
+    here = _from_file(path).fingerprint()
+    assert _from_file(path).fingerprint() == here
+    assert pickle.loads(pickle.dumps(_from_file(path))).fingerprint() == here
+    # ... and in a new process (another hash seed, other object addresses)
+    script = (
+        "import pathlib, sys; sys.path.insert(0, sys.argv[2]);"
+        "from test_settings import _from_file;"
+        "print(_from_file(pathlib.Path(sys.argv[1])).fingerprint())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path), str(pathlib.Path(__file__).parent)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+    )
+    assert done.stdout.strip() == here
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"default_ladder": "five-notices-then-termination"},
+        {"credit": CreditAlertPolicy(thresholds=(70, 85, 100), hysteresis=6)},
+        {"suspension": SuspensionPolicy(overdue_days=OverdueDays(after_days={"SMALL": 16}))},
+        {"assignments": {"A-1": LadderAssignment(account_id="A-1", ladder="formal-notice-fr")}},
+        {"notify_suspension": False},
+        {
+            "ladders": {
+                **{ladder.name: ladder for ladder in presets.ALL},
+                "due-date-reminders": attrs.evolve(
+                    presets.DUE_DATE_REMINDERS,
+                    calendar=BusinessCalendar(holidays={date(2026, 5, 1)}),
+                ),
+            }
+        },
+    ],
+    ids=["ladder", "credit", "suspension", "assignment", "notices", "calendar"],
+)
+def test_a_deciding_change_changes_the_fingerprint(change: dict[str, object]) -> None:
+    assert CycleConfig(**change).fingerprint() != CycleConfig().fingerprint()  # type: ignore[arg-type]
+
+
+def test_the_renderer_and_the_links_are_not_part_of_the_fingerprint() -> None:
+    changed = CycleConfig(renderer=PlainRenderer(), links=StaticPaymentLinks("https://pay.example"))
+    assert changed.fingerprint() == CycleConfig().fingerprint()

@@ -260,6 +260,7 @@ def _report_data(report: CycleReport) -> dict[str, object]:
         "shard": report.shard,
         "dry_run": report.dry_run,
         "already_done": report.already_done,
+        "full": report.full,
         "resumed_after": report.resumed_after,
         "accounts": report.accounts,
         "batches": report.batches,
@@ -353,8 +354,15 @@ def run(ctx: Context) -> int:
             clock=clock,
         )
     reports: list[tuple[CycleReport, DispatchReport | None]] = []
+    per_day = total // len(days)
     try:
         for day in days:
+            seen = [0]
+
+            def advance(accounts: int, seen: list[int] = seen) -> None:
+                seen[0] += accounts
+                progress.advance(accounts)
+
             report = run_cycle(
                 ctx.uow_factory,
                 config,
@@ -362,8 +370,11 @@ def run(ctx: Context) -> int:
                 shard=args.shard,
                 batch_size=args.batch_size,
                 dry_run=args.dry_run,
-                progress=progress.advance,
+                full=args.full,
+                progress=advance,
             )
+            if per_day > seen[0]:  # the accounts with nothing due that day count as done
+                progress.advance(per_day - seen[0])
             sent = None
             if notifier is not None and not args.dry_run:
                 clock.at = datetime.combine(report.run_date, args.dispatch, tzinfo=UTC)

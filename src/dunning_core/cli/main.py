@@ -142,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="after each day's run, dispatch the outbox at this UTC time (default 23:00)",
     )
     run.add_argument("--dry-run", action="store_true", help="evaluate, write nothing")
+    run.add_argument(
+        "--full",
+        action="store_true",
+        help="evaluate every account, not only those due (marked by a write or woken up)",
+    )
     run.add_argument("--shard", type=_commands.parse_shard, help="i/n: one shard of n")
     run.add_argument("--batch-size", type=int, default=500, help=argparse.SUPPRESS)
     run.add_argument(

@@ -215,3 +215,26 @@ class FrozenMapping(Mapping[K, V]):
 
     def __reduce__(self) -> tuple[type[FrozenMapping[K, V]], tuple[dict[K, V]]]:
         return (type(self), (self._data,))
+
+
+_T = TypeVar("_T")
+
+
+def unchecked_constructor(cls: type[_T]) -> Any:
+    """A constructor of the slotted attrs class ``cls`` that runs no validator and no
+    converter, for values the library itself vouches for: rows a store wrote (validated
+    when written, guarded by the store's integrity checks since), and the reasons and
+    records a policy builds from values that are themselves validated. Callers pass
+    every field by keyword (a missing or unknown one is a ``TypeError``), each already
+    of its final type (tuples, frozensets, enum members' values where the field keeps
+    plain text, ``Money``). Anything from outside goes through ``cls(...)``.
+    """
+    names = [field.name for field in attrs.fields(cls)]  # type: ignore[arg-type]
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    lines = [f"def build(*, {', '.join(names)}):", "    _self = _new(_cls)"]
+    for index, name in enumerate(names):
+        namespace[f"_set{index}"] = getattr(cls, name).__set__  # the slot itself
+        lines.append(f"    _set{index}(_self, {name})")
+    lines.append("    return _self")
+    exec("\n".join(lines), namespace)  # code built from the class's field names only
+    return namespace["build"]

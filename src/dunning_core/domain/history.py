@@ -3,7 +3,8 @@
 :class:`ActionRecord` is one executed (or deliberately skipped) dunning action;
 :class:`EventRecord` is something that happened to an account (suspended, reactivated)
 that other systems may react to; :class:`CycleCheckpoint` is how far a cycle got for one
-run date and shard. Each record has a key, and stores ignore a second record with a key
+run date and shard; :class:`ReviewBasis` is what the stored wake-up dates were computed
+with. Each record has a key, and stores ignore a second record with a key
 they already hold: that is what makes a rerun of a cycle write nothing new.
 """
 
@@ -27,7 +28,7 @@ from dunning_core.domain._checks import (
 from dunning_core.domain.outbox import aware_datetime
 from dunning_core.errors import InvalidField
 
-__all__ = ["ActionRecord", "CycleCheckpoint", "EventRecord"]
+__all__ = ["ActionRecord", "CycleCheckpoint", "EventRecord", "ReviewBasis"]
 
 
 def _strings(instance: Any, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
@@ -108,3 +109,24 @@ class CycleCheckpoint:
     shard: str = attrs.field(validator=non_empty_text)
     last_account_id: str | None = attrs.field(default=None, validator=optional_identifier)
     done: bool = attrs.field(default=False, validator=a_bool)
+
+
+@attrs.frozen(kw_only=True)
+class ReviewBasis:
+    """What the wake-up dates a store holds were computed with.
+
+    The cycle stores, for each account it evaluates, the day it must evaluate it again
+    (see :class:`~dunning_core.ports.ReviewStore`). Those days hold only for the
+    configuration that computed them and for later days: a run with another
+    configuration, or for a day before one already run, evaluates every account.
+
+    Args:
+        fingerprint: The fingerprint of the deciding configuration
+            (:meth:`~dunning_core.service.settings.CycleConfig.fingerprint`).
+        latest_day: The latest run day any stored wake-up date was computed on.
+
+    .. versionadded:: 0.2
+    """
+
+    fingerprint: str = attrs.field(validator=non_empty_text)
+    latest_day: date = attrs.field(validator=a_date)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import attrs
@@ -147,6 +147,14 @@ class AccountStatement:
             :attr:`charges_total` and :attr:`total_due`.
         refunds: Credit paid back to the customer by ``as_of`` (refund day, then id);
             already deducted from ``unapplied``. See :attr:`refunded`.
+        next_document_on: The earliest day after ``as_of`` on which a document given
+            to :func:`build_statement` but dated later enters the statement (an invoice
+            or credit note issued, a payment received, a refund made), or ``None``. See
+            :attr:`next_change_on`.
+
+    .. versionchanged:: 0.2
+       ``next_document_on`` and :attr:`next_change_on` (the statement's part of an
+       account's wake-up date).
     """
 
     account: Account
@@ -161,6 +169,27 @@ class AccountStatement:
     aging_buckets: tuple[tuple[AgingBucket, Money], ...] = ()
     charges: tuple[Charge, ...] = ()
     refunds: tuple[Refund, ...] = ()
+    next_document_on: date | None = None
+
+    @property
+    def next_change_on(self) -> date | None:
+        """The earliest day after ``as_of`` on which the statement built from the same
+        documents changes other than by days past due counting up: a document dated
+        later enters it, or an open item falls past due (the day after its due date).
+        ``None`` when neither can happen.
+
+        Policies that read only the statement's balances and items (credit alerts,
+        suspension, the ladder's amounts at stake) can change that day at the
+        earliest; their own thresholds on days past due are theirs to add.
+        """
+        earliest = self.next_document_on
+        day = self.as_of
+        for item in self.items:
+            if item.status is not ItemStatus.PAID and item.days_past_due == 0:
+                turns = item.invoice.due_on + _ONE_DAY
+                if turns > day and (earliest is None or turns < earliest):
+                    earliest = turns
+        return earliest
 
     @property
     def currency(self) -> str:
@@ -212,6 +241,13 @@ class AccountStatement:
             if item.invoice.number == number:
                 return item
         raise KeyError(number)
+
+
+_ONE_DAY = timedelta(days=1)
+
+
+def _sooner(day: date, earliest: date | None) -> date:
+    return day if earliest is None or day < earliest else earliest
 
 
 def build_statement(
@@ -268,6 +304,7 @@ def build_statement(
 
     by_number: dict[str, Invoice] = {}
     not_yet_issued: set[str] = set()
+    later: date | None = None  # the first document dated after the statement day
     for invoice in invoices:
         if invoice.account_id != account_id:
             raise AccountMismatch("Invoice.account_id", account_id, invoice.account_id)
@@ -279,6 +316,7 @@ def build_statement(
             by_number[invoice.number] = invoice
         else:
             not_yet_issued.add(invoice.number)
+            later = _sooner(invoice.issued_on, later)
 
     # Sources of money and what each still holds.
     remaining: dict[str, Decimal] = {}
@@ -292,6 +330,7 @@ def build_statement(
         pay_status = payment.status
         if payment.received_on > on:
             unsettled_sources.add(payment.id)  # not received yet on the statement day
+            later = _sooner(payment.received_on, later)
         elif pay_status is not PaymentStatus.CLEARED:
             unsettled_sources.add(payment.id)
             if pay_status is PaymentStatus.PENDING and payment.amount.currency == currency:
@@ -308,6 +347,7 @@ def build_statement(
             raise CurrencyMismatch(currency, note.amount.currency, f"credit note {note.number}")
         if note.issued_on > on:
             unsettled_sources.add(note.number)
+            later = _sooner(note.issued_on, later)
             continue
         remaining[note.number] = note.amount.amount
         source_kind[note.number] = "credit note"
@@ -397,6 +437,9 @@ def build_statement(
     shown = sorted(
         (r for r in made.values() if r.refunded_on <= on), key=lambda r: (r.refunded_on, r.id)
     )
+    for refund in made.values():
+        if refund.refunded_on > on:
+            later = _sooner(refund.refunded_on, later)
     for refund in shown:
         unapplied -= refund.amount.amount
     if unapplied < 0:
@@ -421,6 +464,7 @@ def build_statement(
         ),
         charges=tuple(sorted(booked.values(), key=lambda c: (c.booked_on, c.key))),
         refunds=tuple(shown),
+        next_document_on=later,
     )
 
 

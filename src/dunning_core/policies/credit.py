@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
@@ -44,6 +45,7 @@ __all__ = [
     "credit_alerts",
     "credit_exposure",
     "credit_utilisation",
+    "credit_wakes_on",
 ]
 
 #: The seeds' thresholds, in percent of the credit limit.
@@ -101,6 +103,19 @@ def credit_exposure(statement: AccountStatement, unbilled: Money | None = None) 
     if unbilled.currency != statement.currency:
         raise CurrencyMismatch(statement.currency, unbilled.currency, "unbilled")
     return statement.balance + unbilled
+
+
+def credit_wakes_on(statement: AccountStatement) -> date | None:
+    """The credit alerts' part of an account's wake-up date.
+
+    Alerts depend only on the exposure, which moves with the documents on the
+    statement (not with days past due): the next day a document dated later enters it
+    (:attr:`~dunning_core.domain.statement.AccountStatement.next_document_on`), or
+    ``None``.
+
+    .. versionadded:: 0.2
+    """
+    return statement.next_document_on
 
 
 def credit_utilisation(exposure: Money, limit: Money) -> Decimal:

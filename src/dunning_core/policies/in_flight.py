@@ -26,14 +26,14 @@ holds off the reasons it covers. Both call :func:`payments_in_flight`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from dunning_core.domain.account import Account
 from dunning_core.domain.calendar import BusinessCalendar
 from dunning_core.domain.payment import Payment, PaymentStatus
 from dunning_core.errors import AccountMismatch
 
-__all__ = ["is_in_flight", "payments_in_flight"]
+__all__ = ["flight_ends_on", "is_in_flight", "payments_in_flight"]
 
 
 def is_in_flight(
@@ -51,6 +51,25 @@ def is_in_flight(
         return False
     received = payment.received_on
     return on <= received or calendar.add_business_days(received, window_days) >= on
+
+
+def flight_ends_on(payment: Payment, *, window_days: int, calendar: BusinessCalendar) -> date:
+    """The first day on which ``payment``, if still PENDING, is no longer in flight.
+
+    The day after the last day of its clearing window (or after its date, for a
+    payment dated beyond the window): where :func:`is_in_flight` turns false and stays
+    false, so a policy that relies on money in flight can change that day.
+
+    >>> from dunning_core import Money, Payment
+    >>> debit = Payment(id="DD-1", account_id="A-1", amount=Money("80", "EUR"),
+    ...                 received_on=date(2026, 3, 2), status="PENDING")  # a Monday
+    >>> flight_ends_on(debit, window_days=10, calendar=BusinessCalendar())
+    datetime.date(2026, 3, 17)
+
+    .. versionadded:: 0.2
+    """
+    last = calendar.add_business_days(payment.received_on, window_days)
+    return max(last, payment.received_on) + timedelta(days=1)
 
 
 def payments_in_flight(

@@ -45,20 +45,48 @@ def format_money(value: Money, locale: str) -> str:
 
 def format_date(value: date, locale: str, style: str = "long") -> str:
     """A date in ``locale``; ``style`` is babel's ``short``/``medium``/``long``/``full``."""
-    from babel.dates import format_date as babel_format_date
-
     if isinstance(value, datetime):
         value = value.date()
+    return _formatted_date(value, locale, style)
+
+
+# babel parses the locale and looks its patterns up on every call: a portfolio's notices
+# repeat the same due dates, day counts and list shapes, so each is asked once.
+@lru_cache(maxsize=8192)
+def _formatted_date(value: date, locale: str, style: str) -> str:
+    from babel.dates import format_date as babel_format_date
+
     return str(babel_format_date(value, format=style, locale=locale))
 
 
-def format_list(items: Sequence[str], locale: str) -> str:
-    """Items joined the locale's way (``"F-1, F-2 and F-3"``)."""
-    from babel.lists import format_list as babel_format_list
+@lru_cache(maxsize=8192)
+def _formatted_int(value: int, locale: str) -> str:
+    from babel.numbers import format_decimal
 
+    return str(format_decimal(value, locale=locale))
+
+
+@lru_cache(maxsize=256)
+def _list_patterns(locale: str) -> Mapping[str, str]:
+    from babel import Locale
+
+    return dict(Locale.parse(locale).list_patterns["standard"])
+
+
+def format_list(items: Sequence[str], locale: str) -> str:
+    """Items joined the locale's way (``"F-1, F-2 and F-3"``): babel's
+    ``format_list``, with the locale's patterns looked up once."""
     if not items:
         return ""
-    return str(babel_format_list(list(items), locale=locale))
+    if len(items) == 1:
+        return items[0]
+    patterns = _list_patterns(locale)
+    if len(items) == 2 and "2" in patterns:
+        return patterns["2"].format(*items)
+    result = patterns["start"].format(items[0], items[1])
+    for item in items[2:-1]:
+        result = patterns["middle"].format(result, item)
+    return patterns["end"].format(result, items[-1])
 
 
 def format_value(value: object, locale: str, words_locale: str | None = None) -> str:
@@ -68,7 +96,9 @@ def format_value(value: object, locale: str, words_locale: str | None = None) ->
         return format_money(value, locale)
     if isinstance(value, bool):
         return str(value)
-    if isinstance(value, int | Decimal):
+    if isinstance(value, int):
+        return _formatted_int(value, locale)
+    if isinstance(value, Decimal):
         from babel.numbers import format_decimal
 
         return str(format_decimal(value, locale=locale))

@@ -265,13 +265,19 @@ def _language(locale: str) -> str:
         raise InvalidLocale("locale", locale, "babel (CLDR) does not know this locale") from None
 
 
+@lru_cache(maxsize=4096)
+def _long_date(value: date, locale: str) -> str:
+    # Due dates repeat across a portfolio: babel is asked once per day and locale.
+    from babel.dates import format_date
+
+    return str(format_date(value, format="long", locale=locale))
+
+
 def _format(value: object, locale: str) -> str:
     if isinstance(value, Money):
         return value.format(locale)
     if isinstance(value, date) and not isinstance(value, datetime):
-        from babel.dates import format_date
-
-        return str(format_date(value, format="long", locale=locale))
+        return _long_date(value, locale)
     if isinstance(value, (list, tuple)):
         return ", ".join(_format(item, locale) for item in value)
     return str(value)
@@ -310,9 +316,10 @@ class PlainRenderer:
                 break
         else:
             raise RenderError(template_key, "no such template")
+        formatted: dict[str, str] = {}  # a value in the subject and the body: once
         return RenderedMessage(
-            subject=_one_line(_substitute(template_key, subject, locale, context)),
-            body=_substitute(template_key, body, locale, context),
+            subject=_one_line(_substitute(template_key, subject, locale, context, formatted)),
+            body=_substitute(template_key, body, locale, context, formatted),
         )
 
 
@@ -326,14 +333,21 @@ def _one_line(subject: str) -> str:
 
 
 def _substitute(
-    template_key: str, template: str, locale: str, context: Mapping[str, object]
+    template_key: str,
+    template: str,
+    locale: str,
+    context: Mapping[str, object],
+    formatted: dict[str, str],
 ) -> str:
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
         if name is None:
             return match.group(0)[0]  # "{{" -> "{", "}}" -> "}"
-        if name not in context:
-            raise RenderError(template_key, f"no value for placeholder {{{name}}}")
-        return _format(context[name], locale)
+        text = formatted.get(name)
+        if text is None:
+            if name not in context:
+                raise RenderError(template_key, f"no value for placeholder {{{name}}}")
+            text = formatted[name] = _format(context[name], locale)
+        return text
 
     return _PLACEHOLDER.sub(replace, template)

@@ -21,6 +21,16 @@ Why it is safe to run again, or after a crash:
 An account whose data is invalid (a :class:`~dunning_core.errors.DunningError` while
 loading or evaluating it) is reported in :attr:`CycleReport.errors` and skipped; nothing
 of it is written, and the rest of its batch proceeds.
+
+Which accounts a run evaluates (issue 13): each evaluation also yields the account's
+wake-up date, the earliest day its result can change by time alone (the minimum of the
+statement's, the suspension policy's, the ladder's and the credit alerts' parts), stored
+with the batch; every write that can change an account's evaluation marks it (the store
+sees to it). A run evaluates the accounts marked or whose wake-up date has come, and
+every account when asked (``full=True``), when the configuration's fingerprint differs
+from the one the wake-up dates were computed with, or when it runs a day before one
+already run. Evaluating an account that was not due writes nothing new, so the two
+kinds of run write the same history, outbox, events and states.
 """
 
 from __future__ import annotations
@@ -28,19 +38,19 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import attrs
 
 from dunning_core.domain.account import Account
-from dunning_core.domain.dates import AsOf, as_instant, localize, run_date
+from dunning_core.domain.dates import AsOf, LocalAsOf, as_instant, localize, run_date
 from dunning_core.domain.events import AccountReactivated, AccountSuspended
 from dunning_core.domain.facts import AccountFacts
-from dunning_core.domain.history import ActionRecord, CycleCheckpoint
+from dunning_core.domain.history import ActionRecord, CycleCheckpoint, ReviewBasis
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.errors import DateOutOfRange, DunningError, InvalidField
-from dunning_core.policies.credit import credit_alerts, credit_exposure
-from dunning_core.policies.ladder import DunningAction, evaluate_ladder
+from dunning_core.policies.credit import credit_alerts, credit_exposure, credit_wakes_on
+from dunning_core.policies.ladder import DunningAction, decide_ladder
 from dunning_core.ports import AccountLedger, UnitOfWork, UowFactory
 from dunning_core.service._messages import (
     Effects,
@@ -87,6 +97,9 @@ class CycleReport:
             and shard that this run resumed after, or ``None``.
         already_done: True when the run found its date and shard finished and did
             nothing.
+        full: True when every account of the shard was evaluated (``full=True``, a new
+            configuration fingerprint, or a day before one already run); False when
+            only the accounts due were (marked by a write, or whose wake-up date came).
         accounts: Accounts evaluated (errors excluded).
         batches: Batches processed.
         actions: New ladder actions, each counted once under its kind (see
@@ -104,6 +117,7 @@ class CycleReport:
     dry_run: bool = False
     resumed_after: str | None = None
     already_done: bool = False
+    full: bool = False
     accounts: int = 0
     batches: int = 0
     actions: Mapping[str, int] = attrs.field(factory=dict)
@@ -141,6 +155,7 @@ class _Outcome:
     event: AccountSuspended | AccountReactivated | None
     alerts: int
     action_kinds: list[str]
+    wakes_on: date | None
 
 
 def report_key(action: DunningAction) -> str:
@@ -167,9 +182,17 @@ def run_cycle(
     batch_size: int = 500,
     dry_run: bool = False,
     resume: bool = True,
+    full: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> CycleReport:
     """Run one dunning cycle for ``as_of``.
+
+    Evaluates the accounts due: those a write marked since their last evaluation and
+    those whose wake-up date has come. Every account is evaluated instead when
+    ``full`` is set, when ``config``'s :meth:`~CycleConfig.fingerprint` differs from the
+    one the stored wake-up dates were computed with (the accounts of the other shards
+    are then marked too), or when ``as_of`` is before a day already run. Either way the
+    history, outbox, events and states written are the same.
 
     Args:
         uow_factory: Opens a unit of work on the store (``store.unit_of_work``).
@@ -183,8 +206,9 @@ def run_cycle(
             store opened read-only serves it). ``messages`` then counts the messages
             a real run would write.
         resume: Resume after the last committed batch of an interrupted run of the same
-            date and shard (and do nothing if that run finished). ``False`` evaluates
-            every account again; the keys still keep the effects exactly-once.
+            date and shard (and do nothing if that run finished). ``False`` starts the
+            run over; the keys still keep the effects exactly-once.
+        full: Evaluate every account of the shard, due or not.
         progress: Called after each batch is committed (or evaluated, in a dry run)
             with the number of accounts it held, for a progress bar.
 
@@ -197,6 +221,9 @@ def run_cycle(
         InvalidUnitOfWork: ``uow_factory`` is a unit of work, not the factory.
         StoreError: the store failed; the batch in progress is rolled back, and a rerun
             resumes after the last committed batch.
+
+    .. versionchanged:: 0.2
+       Evaluates only the accounts due; ``full`` and :attr:`CycleReport.full`.
     """
     check_uow_factory(uow_factory)
     checked = check_shard(shard)
@@ -205,19 +232,30 @@ def run_cycle(
     instant = as_instant(as_of)
     day = run_date(as_of)
     label = label_of(checked)
+    fingerprint = config.fingerprint()
     tally = _Tally()
 
     with uow_factory() as uow:
         checkpoint = uow.checkpoints.get(day, label) if resume else None
-    if checkpoint is not None and checkpoint.done:
-        logger.info("cycle %s shard %s already done", day, label)
-        return CycleReport(run_date=day, shard=label, dry_run=dry_run, already_done=True)
+        if checkpoint is not None and checkpoint.done:
+            logger.info("cycle %s shard %s already done", day, label)
+            return CycleReport(run_date=day, shard=label, dry_run=dry_run, already_done=True)
+        whole = _whole_run(uow, fingerprint, day, full, dry_run)
     resumed_after = None if checkpoint is None else checkpoint.last_account_id
-    after = resumed_after
+    # A date is every account's own day; an instant is at most a day ahead of UTC
+    # somewhere (UTC+14), so the accounts due on the next UTC day are asked too.
+    due_by = day if not isinstance(as_of, datetime) else day + timedelta(days=1)
+    after = resumed_after if whole else None
+    cursor: tuple[date, str] | None = None
 
     while True:
         with uow_factory() as uow:
-            ids = uow.accounts.iter_ids(after=after, limit=batch_size, shard=checked)
+            if whole:
+                ids = uow.accounts.iter_ids(after=after, limit=batch_size, shard=checked)
+            else:
+                page = uow.reviews.due(due_by, after=cursor, limit=batch_size, shard=checked)
+                ids = [account_id for _, account_id in page]
+                cursor = page[-1] if page else cursor
             done = len(ids) < batch_size
             if ids:
                 _run_batch(uow, config, as_of, instant, ids, tally, dry_run=dry_run)
@@ -225,7 +263,13 @@ def run_cycle(
             tally.batches += bool(ids)
             if not dry_run:
                 uow.checkpoints.put(
-                    CycleCheckpoint(run_date=day, shard=label, last_account_id=after, done=done)
+                    CycleCheckpoint(
+                        run_date=day,
+                        shard=label,
+                        # only a whole run pages by id: an incremental one starts over
+                        last_account_id=after if whole else None,
+                        done=done,
+                    )
                 )
                 uow.commit()
         if progress is not None and ids:
@@ -234,9 +278,10 @@ def run_cycle(
             break
 
     logger.info(
-        "cycle %s shard %s: %d accounts, %d actions, %d messages, %d errors",
+        "cycle %s shard %s (%s): %d accounts, %d actions, %d messages, %d errors",
         day,
         label,
+        "every account" if whole else "accounts due",
         tally.accounts,
         sum(tally.actions.values()),
         tally.messages,
@@ -247,6 +292,7 @@ def run_cycle(
         shard=label,
         dry_run=dry_run,
         resumed_after=resumed_after,
+        full=whole,
         accounts=tally.accounts,
         batches=tally.batches,
         actions=dict(sorted(tally.actions.items())),
@@ -256,6 +302,31 @@ def run_cycle(
         credit_alerts=tally.credit_alerts,
         errors=tuple(tally.errors),
     )
+
+
+def _whole_run(uow: UnitOfWork, fingerprint: str, day: date, full: bool, dry_run: bool) -> bool:
+    """Whether this run evaluates every account, and (unless a dry run) the review basis
+    brought up to date in the caller's unit of work, committed.
+
+    The stored wake-up dates hold for the configuration that computed them and for days
+    after the one they were computed on. A new configuration marks every account (so
+    every shard evaluates all of its own, and a crash mid-run loses nothing), and
+    becomes the basis; a day before the latest one run evaluates its shard whole.
+    """
+    basis = uow.reviews.basis()
+    changed = basis is None or basis.fingerprint != fingerprint
+    whole = full or changed or (basis is not None and day < basis.latest_day)
+    if whole:
+        reason = "asked" if full else "new configuration" if changed else "an earlier day"
+        logger.info("cycle %s evaluates every account (%s)", day, reason)
+    if not dry_run:
+        if changed:
+            uow.reviews.mark_all()
+        latest = day if basis is None or changed else max(basis.latest_day, day)
+        if basis is None or changed or latest != basis.latest_day:
+            uow.reviews.put_basis(ReviewBasis(fingerprint=fingerprint, latest_day=latest))
+        uow.commit()
+    return whole
 
 
 @attrs.define
@@ -329,6 +400,7 @@ def _run_batch(
     batch = Effects()
     new_suspension: list[SuspensionState] = []
     new_credit: list[CreditAlertState] = []
+    reviews: dict[str, date | None] = {}
     for account_id in present:
         try:
             outcome = _evaluate(
@@ -343,6 +415,7 @@ def _run_batch(
                 instant,
             )
         except DunningError as error:
+            # Not scheduled: it stays due, and is reported again by the next run.
             tally.errors.append(_error(account_id, error))
             continue
         except OverflowError as error:
@@ -352,6 +425,7 @@ def _run_batch(
             continue
         tally.accounts += 1
         batch.extend(outcome.effects)
+        reviews[account_id] = outcome.wakes_on
         if outcome.suspension is not None:
             new_suspension.append(outcome.suspension)
         if outcome.credit is not None:
@@ -374,6 +448,8 @@ def _run_batch(
     uow.history.add_events(batch.events)
     uow.history.put_suspension_states(new_suspension)
     uow.history.put_credit_alert_states(new_credit)
+    # Last: the writes above mark their accounts, and this clears the marks.
+    uow.reviews.schedule(reviews)
 
 
 def _evaluate(
@@ -397,7 +473,7 @@ def _evaluate(
 
     ladder, assignment = config.ladder_of(account.id)
     history = history_from_records(account.id, history_rows)
-    actions = evaluate_ladder(
+    decision = decide_ladder(
         ladder,
         statement,
         history,
@@ -407,7 +483,9 @@ def _evaluate(
         allocations=ledger.allocations,
         assignment=assignment,
         calendar=config.calendar_of(account),
+        explain=False,
     )
+    actions = decision.actions
     source = None
     if config.attachments.statement:
         # The statement a notice carries includes the fees this run books with it.
@@ -434,4 +512,14 @@ def _evaluate(
         event=step.event,
         alerts=len(alerts),
         action_kinds=[report_key(action) for action in actions],
+        wakes_on=_earliest(
+            local, step.decision.wakes_on, decision.wakes_on, credit_wakes_on(statement)
+        ),
     )
+
+
+def _earliest(local: LocalAsOf, *parts: date | None) -> date | None:
+    """The account's wake-up date: the earliest of the policies' parts (each after the
+    account's day), or ``None`` when only a write can change its evaluation."""
+    days = [part for part in parts if part is not None and part > local.day]
+    return min(days) if days else None

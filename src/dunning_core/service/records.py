@@ -33,6 +33,7 @@ from typing import Any
 
 import attrs
 
+from dunning_core.domain._checks import unchecked_constructor
 from dunning_core.domain.dates import as_instant
 from dunning_core.domain.events import (
     AccountReactivated,
@@ -54,6 +55,9 @@ from dunning_core.policies.ladder import (
 
 __all__ = ["action_records", "event_payload", "event_record", "history_from_records"]
 
+_unchecked_action_record = unchecked_constructor(ActionRecord)
+_unchecked_stage_record = unchecked_constructor(StageRecord)
+
 # History row keys are "<action key>/fired|skipped/<stage>": one action can carry a stage
 # fired for some invoices and skipped (caught up) for others, and both records are kept.
 # Action keys are hex digests, so the first "/" ends them.
@@ -63,19 +67,23 @@ _SEPARATOR = "/"
 def action_records(action: DunningAction) -> list[ActionRecord]:
     """The storage rows for an action's stage records: one per stage fired and one per
     stage skipped, each with its own key (``<action key>/fired/<stage>``)."""
+    # Every part comes from the validated action and its records: built unchecked.
+    kind = str(action.kind)
+    channel = "" if action.channel is None else str(action.channel)
     return [
-        ActionRecord(
+        _unchecked_action_record(
             key=_SEPARATOR.join(
                 (record.action_key, "skipped" if record.skipped else "fired", record.stage)
             ),
             account_id=record.account_id,
             ladder=record.ladder,
             stage=record.stage,
-            action=str(action.kind),
-            channel="" if action.channel is None else str(action.channel),
+            action=kind,
+            channel=channel,
             invoice_numbers=record.invoice_numbers,
             fired_on=record.fired_on,
             skipped=record.skipped,
+            payload="",
         )
         for record in action.to_records()
     ]
@@ -86,12 +94,26 @@ def history_from_records(account_id: str, records: Iterable[ActionRecord]) -> Du
     stage_records = []
     for row in records:
         action_key, _, _ = row.key.partition(_SEPARATOR)
+        numbers = tuple(sorted(set(row.invoice_numbers)))
+        if not (numbers and action_key and row.ladder and row.stage):  # not the cycle's: say why
+            stage_records.append(
+                StageRecord(
+                    account_id=row.account_id,
+                    ladder=row.ladder,
+                    stage=row.stage,
+                    invoice_numbers=numbers,
+                    fired_on=row.fired_on,
+                    skipped=row.skipped,
+                    action_key=action_key,
+                )
+            )
+            continue
         stage_records.append(
-            StageRecord(
+            _unchecked_stage_record(
                 account_id=row.account_id,
                 ladder=row.ladder,
                 stage=row.stage,
-                invoice_numbers=row.invoice_numbers,
+                invoice_numbers=numbers,
                 fired_on=row.fired_on,
                 skipped=row.skipped,
                 action_key=action_key,

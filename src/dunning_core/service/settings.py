@@ -33,6 +33,7 @@ from typing import Any
 
 import attrs
 
+from dunning_core._version import __version__
 from dunning_core.config import load_ladders
 from dunning_core.documents.letter import Sender
 from dunning_core.domain.account import Account
@@ -45,6 +46,7 @@ from dunning_core.policies.suspension import SuspensionPolicy
 from dunning_core.ports import PaymentLinks, Renderer, TemplateCatalog
 from dunning_core.rendering.catalog import CatalogRenderer
 from dunning_core.rendering.links import StaticPaymentLinks
+from dunning_core.service._fingerprint import fingerprint
 from dunning_core.service.attachments import AttachmentPolicy
 from dunning_core.service.formal_notice import FormalNoticeTerms
 
@@ -156,6 +158,7 @@ class CycleConfig:
     _legacy_hysteresis: Any = attrs.field(
         default=None, alias="credit_hysteresis", repr=False, eq=False
     )
+    _fingerprint: str | None = attrs.field(init=False, default=None, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         if self._legacy_thresholds is not None or self._legacy_hysteresis is not None:
@@ -218,6 +221,31 @@ class CycleConfig:
         )
         return self.credit.hysteresis
 
+    def fingerprint(self) -> str:
+        """A digest of everything that decides: ladders and assignments, calendars,
+        the suspension, allocation and credit-alert policies, the notification switches.
+
+        Equal configurations have equal fingerprints in any process (built afresh from
+        the same file, say), and any change to a deciding value changes it. The renderer
+        and the payment links are left out: they shape the wording of notices, never
+        whether one is due. The cycle stores it with the accounts' wake-up dates, and
+        a run with another fingerprint evaluates every account (see
+        :func:`~dunning_core.service.cycle.run_cycle`).
+
+        A custom suspension rule is part of it through its fields if it is an attrs
+        class, else through its ``repr``: give it a repr without an address, or every
+        new process will look like a change of configuration. So is the library's
+        version (an upgrade may decide differently), and the ``holidays`` package's
+        with ``country_holidays`` (its data is the calendars).
+
+        .. versionadded:: 0.2
+        """
+        found = self._fingerprint
+        if found is None:
+            found = fingerprint(self, skip=("renderer", "links"), also=_deciding_code(self))
+            object.__setattr__(self, "_fingerprint", found)
+        return found
+
     def calendar_of(self, account: Account) -> BusinessCalendar | None:
         """The calendar the account's ladder counts business days with, when it is not
         the ladder's own: its country's public holidays with ``country_holidays``.
@@ -236,6 +264,19 @@ class CycleConfig:
         if assignment is None:
             return self.ladders[self.default_ladder], None
         return self.ladders[assignment.ladder], assignment
+
+
+def _deciding_code(config: CycleConfig) -> tuple[str, ...]:
+    """The versions of the code whose decisions the fingerprint vouches for."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = [f"dunning_core {__version__}"]
+    if config.country_holidays:
+        try:
+            versions.append(f"holidays {version('holidays')}")
+        except PackageNotFoundError:  # calendar_of will say it is missing
+            versions.append("holidays missing")
+    return tuple(versions)
 
 
 @lru_cache(maxsize=256)

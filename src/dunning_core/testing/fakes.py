@@ -31,6 +31,7 @@ from dunning_core.ports import (
     HistoryStore,
     LedgerStore,
     OutboxStore,
+    ReviewStore,
     UnitOfWork,
     UowFactory,
 )
@@ -258,6 +259,7 @@ WRITE_METHODS: Final[Mapping[str, frozenset[str]]] = {
     ),
     "outbox": frozenset({"add_messages", "claim_due", "mark_sent", "schedule_retry", "mark_dead"}),
     "checkpoints": frozenset({"put"}),
+    "reviews": frozenset({"mark", "mark_all", "schedule", "put_basis"}),
 }
 
 
@@ -350,6 +352,7 @@ class _FaultyUnitOfWork:
         self.checkpoints = cast(
             CheckpointStore, _FaultyStore(inner.checkpoints, "checkpoints", injector)
         )
+        self.reviews = cast(ReviewStore, _FaultyStore(inner.reviews, "reviews", injector))
 
     def __enter__(self) -> Self:
         self._inner.__enter__()

@@ -269,5 +269,112 @@ _V2: Final = """
 ALTER TABLE {s}.outbox ADD COLUMN attachments text;
 """
 
+
+def _marking() -> str:
+    """Version 3's functions and triggers that mark an account for review on every write
+    that can change its evaluation (part of a released migration: never change what it
+    returns). Statement-level triggers see every row a batch wrote (transition tables),
+    so a batch of a thousand invoices marks its accounts in one update."""
+    marked = "DATE '0001-01-01'"
+    script: list[str] = []
+
+    def function(name: str, accounts: str) -> None:
+        script.append(
+            f"CREATE FUNCTION {{s}}.{name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"BEGIN\n"
+            f"    UPDATE {{s}}.accounts SET next_review_on = {marked}\n"
+            f"     WHERE id IN ({accounts}) AND next_review_on <> {marked};\n"
+            f"    RETURN NULL;\n"
+            f"END $$;"
+        )
+
+    def triggers(table: str, insert: str, update: str, delete: str) -> None:
+        for when, fn, referencing in (
+            ("INSERT", insert, "NEW TABLE AS new_rows"),
+            ("UPDATE", update, "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+            ("DELETE", delete, "OLD TABLE AS old_rows"),
+        ):
+            script.append(
+                f"CREATE TRIGGER {table}_mark_{when.lower()} AFTER {when} ON {{s}}.{table} "
+                f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {{s}}.{fn}();"
+            )
+
+    function("mark_new_rows", "SELECT account_id FROM new_rows")
+    function("mark_old_rows", "SELECT account_id FROM old_rows")
+    function(
+        "mark_changed_rows",
+        "SELECT account_id FROM new_rows UNION SELECT account_id FROM old_rows",
+    )
+    for table in (
+        "invoices",
+        "credit_notes",
+        "charges",
+        "refunds",
+        "promises",
+        "disputes",
+        "proceedings",
+        "holds",
+        "actions",
+        "suspension_states",
+        "credit_alert_states",
+    ):
+        triggers(table, "mark_new_rows", "mark_changed_rows", "mark_old_rows")
+    # A payment's status or identification also changes the accounts of the invoices
+    # it settled.
+    function(
+        "mark_changed_payments",
+        "SELECT account_id FROM new_rows UNION SELECT account_id FROM old_rows "
+        "UNION SELECT i.account_id FROM {s}.allocations a "
+        "JOIN {s}.invoices i ON i.number = a.invoice_number "
+        "WHERE a.source_id IN (SELECT id FROM new_rows)",
+    )
+    triggers("payments", "mark_new_rows", "mark_changed_payments", "mark_old_rows")
+
+    def touched(rows: str) -> str:
+        return (
+            f"SELECT i.account_id FROM {rows} r JOIN {{s}}.invoices i "
+            "ON i.number = r.invoice_number "
+            f"UNION SELECT p.account_id FROM {rows} r JOIN {{s}}.payments p ON p.id = r.source_id "
+            f"UNION SELECT c.account_id FROM {rows} r JOIN {{s}}.credit_notes c "
+            "ON c.number = r.source_id"
+        )
+
+    function("mark_new_allocations", touched("new_rows"))
+    function("mark_old_allocations", touched("old_rows"))
+    function("mark_changed_allocations", f"{touched('new_rows')} UNION {touched('old_rows')}")
+    triggers(
+        "allocations", "mark_new_allocations", "mark_changed_allocations", "mark_old_allocations"
+    )
+    # The account's own data: the library's upsert sets every column, so every change of
+    # it is an UPDATE OF one of them (a schedule sets next_review_on alone).
+    script.append(
+        "CREATE FUNCTION {s}.mark_account() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        f"BEGIN\n    NEW.next_review_on := {marked};\n    RETURN NEW;\nEND $$;"
+    )
+    script.append(
+        "CREATE TRIGGER accounts_mark BEFORE UPDATE OF name, currency, segment, locale, "
+        "timezone, credit_limit_minor, billing_entity_id, registration_id, tags, terms_kind, "
+        "terms_days, contacts, country, subdivision ON {s}.accounts "
+        "FOR EACH ROW EXECUTE FUNCTION {s}.mark_account();"
+    )
+    return "\n".join(script)
+
+
+# Version 3: the incremental cycle (issue 13). Each account's next review day
+# ('0001-01-01': marked, due at the next run, what every existing account starts with;
+# '9999-12-31': only a write makes it due), indexed in the order the cycle pages through
+# the due accounts; what the review days were computed with; and the triggers that mark
+# an account on every write that can change its evaluation, whoever writes.
+_V3: Final = """
+ALTER TABLE {s}.accounts ADD COLUMN next_review_on date NOT NULL DEFAULT DATE '0001-01-01';
+CREATE INDEX accounts_by_review ON {s}.accounts (next_review_on, id, shard_key);
+
+CREATE TABLE {s}.review_basis (
+    id integer PRIMARY KEY CHECK (id = 1),
+    fingerprint text NOT NULL,
+    latest_day date NOT NULL
+);
+""" + _marking()
+
 #: Migration scripts; ``schema_migrations`` lists the versions applied.
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -33,7 +33,7 @@ from dunning_core.domain.facts import (
     InsolvencyProceeding,
     PromiseToPay,
 )
-from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord
+from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord, ReviewBasis
 from dunning_core.domain.invoice import CreditNote, Invoice
 from dunning_core.domain.outbox import OutboxMessage, OutboxStatus
 from dunning_core.domain.payment import Allocation, Payment, PaymentStatus, Refund
@@ -42,6 +42,7 @@ from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.errors import (
     ConstraintViolation,
     CorruptRecord,
+    InvalidField,
     StoreBusy,
     StoreError,
     StoreUnavailable,
@@ -751,3 +752,102 @@ class PostgresCheckpoints(_Part):
     @translated
     def put(self, checkpoint: CycleCheckpoint) -> None:
         self._write(self._PUT, rows.checkpoint_row(checkpoint))
+
+
+_MARKED = date.min
+_NEVER = date.max
+
+
+def _review_day(day: object) -> date:
+    if not isinstance(day, date) or isinstance(day, datetime):
+        raise InvalidField("review day", day, "must be a datetime.date")
+    return day
+
+
+class PostgresReviews(_Part):
+    """:class:`~dunning_core.ports.ReviewStore` on PostgreSQL.
+
+    The review day is a column of ``accounts``, marked by statement-level triggers on
+    every table a write to which can change an account's evaluation (schema version 2).
+    A cycle batch holds its accounts' row locks from the moment it reads them, so a mark
+    another transaction makes meanwhile waits for the batch's ``schedule`` and survives
+    it.
+    """
+
+    _MARK = (
+        "UPDATE {s}.accounts SET next_review_on = DATE '0001-01-01' "
+        "WHERE id = ANY(%s::text[]) AND next_review_on <> DATE '0001-01-01'"
+    )
+    _MARK_ALL = (
+        "UPDATE {s}.accounts SET next_review_on = DATE '0001-01-01' "
+        "WHERE next_review_on <> DATE '0001-01-01'"
+    )
+    _SCHEDULE = (
+        "UPDATE {s}.accounts a SET next_review_on = v.day "
+        "FROM unnest(%s::text[], %s::date[]) AS v(id, day) WHERE a.id = v.id"
+    )
+    _PUT_BASIS = (
+        "INSERT INTO {s}.review_basis (id, fingerprint, latest_day) VALUES (1, %s, %s) "
+        "ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, "
+        "latest_day = excluded.latest_day"
+    )
+
+    @translated
+    def mark(self, account_ids: Iterable[str]) -> None:
+        ids = _unique(account_ids)
+        if ids:
+            self._write(self._MARK, (ids,))
+
+    @translated
+    def mark_all(self) -> None:
+        self._write(self._MARK_ALL)
+
+    @translated
+    def schedule(self, reviews: Mapping[str, date | None]) -> None:
+        if not reviews:
+            return
+        ids = list(reviews)
+        days = [_NEVER if day is None else _review_day(day) for day in reviews.values()]
+        self._write(self._SCHEDULE, (ids, days))
+
+    @translated
+    def due(
+        self,
+        on: date,
+        *,
+        after: tuple[date, str] | None = None,
+        limit: int = 500,
+        shard: Shard | None = None,
+    ) -> list[tuple[date, str]]:
+        checked = check_shard(shard)
+        page_limit(limit)
+        clauses = ["next_review_on <= %s"]
+        params: list[Any] = [_review_day(on)]
+        if after is not None:
+            clauses.append("(next_review_on, id) > (%s, %s)")
+            params.extend((_review_day(after[0]), after[1]))
+        if checked is not None:
+            clauses.append("shard_key %% %s = %s")
+            params.extend((checked[1], checked[0]))
+        sql = (
+            f"SELECT next_review_on, id FROM {{s}}.accounts WHERE {' AND '.join(clauses)} "
+            "ORDER BY next_review_on, id LIMIT %s"
+        )
+        return [(row[0], row[1]) for row in self._fetch(sql, (*params, limit))]
+
+    @translated
+    def next_review_on(self, account_ids: Iterable[str]) -> dict[str, date]:
+        ids = _unique(account_ids)
+        if not ids:
+            return {}
+        sql = "SELECT id, next_review_on FROM {s}.accounts WHERE id = ANY(%s::text[])"
+        return {row[0]: row[1] for row in self._fetch(sql, (ids,))}
+
+    @translated
+    def basis(self) -> ReviewBasis | None:
+        row = self._one("SELECT fingerprint, latest_day FROM {s}.review_basis WHERE id = 1")
+        return None if row is None else ReviewBasis(fingerprint=row[0], latest_day=row[1])
+
+    @translated
+    def put_basis(self, basis: ReviewBasis) -> None:
+        self._write(self._PUT_BASIS, (basis.fingerprint, basis.latest_day))

@@ -3,15 +3,32 @@
 Column order in each ``*_COLUMNS`` string matches the tuple the ``*_row`` function
 builds and the tuple the ``*_from_row`` function reads, so the SQL and the translation
 cannot drift apart.
+
+Every ``*_from_row`` raises only :class:`~dunning_core.errors.CorruptRecord` for a row
+it cannot rebuild (see ``_decode``). The rows a cycle loads by the hundred thousand
+(ledger, facts, history, states) take a fast path when they look like what the store
+writes (identifiers in printable ASCII, ISO dates in order, positive integer minor
+units of a known currency, known enum values, JSON lists of such identifiers): they are
+rebuilt with unchecked constructors, which skip the validators. The library validated
+each value when it wrote the row, and the schema's triggers refuse a row that breaks
+the rules SQL can check on every later write, whoever makes it (``_sqlite_schema``,
+version 9). Any other row (one that got past the triggers, or a valid but unusual one:
+a non-ASCII identifier, say) goes through the validating constructor, which rebuilds it
+or names what is wrong. Accounts, outbox messages and events always go through their
+validating constructors (time zones, locales and addresses are beyond what SQL can
+check, and they are read a row per account at most).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
+from dunning_core._iso4217 import MINOR_UNITS
 from dunning_core.adapters.storage._decode import (
     integer,
     json_value,
@@ -23,6 +40,7 @@ from dunning_core.adapters.storage._decode import (
     reader,
     text_list,
 )
+from dunning_core.domain._checks import unchecked_constructor
 from dunning_core.domain.account import (
     Account,
     Contact,
@@ -36,18 +54,123 @@ from dunning_core.domain.attachments import (
     attachments_from_json,
     attachments_to_json,
 )
-from dunning_core.domain.charges import Charge
-from dunning_core.domain.facts import Dispute, Hold, InsolvencyProceeding, PromiseToPay
+from dunning_core.domain.charges import Charge, ChargeKind
+from dunning_core.domain.facts import (
+    Dispute,
+    Hold,
+    InsolvencyProceeding,
+    ProceedingKind,
+    PromiseToPay,
+)
 from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord
 from dunning_core.domain.invoice import CreditNote, Invoice
 from dunning_core.domain.outbox import OutboxMessage
-from dunning_core.domain.payment import Allocation, Payment, Refund
+from dunning_core.domain.payment import (
+    Allocation,
+    AllocationKind,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Refund,
+)
 from dunning_core.domain.remittance import RemittanceAdvice, RemittanceLine
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.errors import InvalidField
+from dunning_core.money import MAX_MINOR_UNITS, Money
 from dunning_core.sharding import shard_key
 
 Row = Sequence[Any]
+
+# -- the fast path for the rows the store wrote (see the module's docstring) -----------
+
+_exact = Money._exact
+_fromisoformat = date.fromisoformat
+
+
+def _ident(value: Any) -> bool:
+    """Whether ``value`` is an identifier in the form nearly all are: printable ASCII
+    without a space at either end (others are left to the validators)."""
+    return (
+        type(value) is str
+        and value != ""
+        and value[0] != " "
+        and value[-1] != " "
+        and value.isascii()
+        and value.isprintable()
+    )
+
+
+def _maybe_ident(value: Any) -> bool:
+    return value is None or _ident(value)
+
+
+def _maybe_text(value: Any) -> bool:
+    return value is None or type(value) is str
+
+
+def _bit(value: Any) -> bool:
+    return type(value) is int and (value == 0 or value == 1)
+
+
+def _units(units: Any, currency: Any) -> bool:
+    """Whether a stored amount is positive integer minor units of a known currency."""
+    return type(units) is int and 0 < units <= MAX_MINOR_UNITS and currency in MINOR_UNITS
+
+
+def _amount(units: int, currency: str) -> Money:
+    """The Money of amounts :func:`_units` accepted."""
+    return _exact(Decimal(units).scaleb(-MINOR_UNITS[currency]), currency)
+
+
+def _day(value: Any) -> date | None:
+    """A stored ISO day, or ``None`` when it is not one."""
+    if type(value) is str:
+        try:
+            return _fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _idents(text: Any) -> tuple[str, ...] | None:
+    """A JSON list of identifiers, or ``None`` when it is something else."""
+    if type(text) is str:
+        try:
+            items = json.loads(text)
+        except ValueError:
+            return None
+        if type(items) is list and all(_ident(item) for item in items):
+            return tuple(items)
+    return None
+
+
+def _member(kind: Any) -> Any:
+    """A stored enum value's member by dictionary lookup, or ``None``."""
+    members = kind._value2member_map_
+
+    def member(value: Any) -> Any:
+        return members.get(value) if type(value) is str else None
+
+    return member
+
+
+_invoice = unchecked_constructor(Invoice)
+_credit_note = unchecked_constructor(CreditNote)
+_payment = unchecked_constructor(Payment)
+_allocation = unchecked_constructor(Allocation)
+_charge = unchecked_constructor(Charge)
+_promise = unchecked_constructor(PromiseToPay)
+_dispute = unchecked_constructor(Dispute)
+_proceeding = unchecked_constructor(InsolvencyProceeding)
+_hold = unchecked_constructor(Hold)
+_action = unchecked_constructor(ActionRecord)
+_suspension = unchecked_constructor(SuspensionState)
+_credit_alert = unchecked_constructor(CreditAlertState)
+_method = _member(PaymentMethod)
+_status = _member(PaymentStatus)
+_allocation_kind = _member(AllocationKind)
+_charge_kind = _member(ChargeKind)
+_proceeding_kind = _member(ProceedingKind)
 
 
 def instant(value: datetime) -> str:
@@ -72,6 +195,18 @@ def _flag(value: Any, field: str) -> bool:
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+# What JSON escapes in a string when non-ASCII is kept: quotes, backslashes, controls.
+_JSON_SPECIAL = re.compile(r'["\\\x00-\x1f]')
+
+
+def _json_strings(values: Sequence[str]) -> str:
+    """``_json(list(values))`` for strings, written directly when none needs escaping
+    (invoice numbers, reason codes: one per history row the cycle writes)."""
+    if any(_JSON_SPECIAL.search(value) for value in values):
+        return _json(list(values))
+    return '["' + '","'.join(values) + '"]' if values else "[]"
 
 
 # -- accounts ---------------------------------------------------------------------------
@@ -216,6 +351,18 @@ def invoice_row(invoice: Invoice) -> tuple[Any, ...]:
 
 @reader("invoices", 1)
 def invoice_from_row(row: Row) -> Invoice:
+    account_id, number, issued, due, units, currency, order = row
+    if _ident(account_id) and _ident(number) and _units(units, currency) and _maybe_ident(order):
+        issued_on, due_on = _day(issued), _day(due)
+        if issued_on is not None and due_on is not None and due_on >= issued_on:
+            return _invoice(  # type: ignore[no-any-return]
+                account_id=account_id,
+                number=number,
+                issued_on=issued_on,
+                due_on=due_on,
+                amount=_amount(units, currency),
+                purchase_order=order,
+            )
     return Invoice(
         account_id=row[0],
         number=row[1],
@@ -247,6 +394,28 @@ def charge_row(charge: Charge) -> tuple[Any, ...]:
 
 @reader("charges", 1)
 def charge_from_row(row: Row) -> Charge:
+    account_id, key, kind, units, currency, booked, invoice, stage, detail = row
+    charge_kind, booked_on = _charge_kind(kind), _day(booked)
+    if (
+        _ident(account_id)
+        and _ident(key)
+        and charge_kind is not None
+        and _units(units, currency)
+        and booked_on is not None
+        and _maybe_ident(invoice)
+        and _maybe_ident(stage)
+        and type(detail) is str
+    ):
+        return _charge(  # type: ignore[no-any-return]
+            account_id=account_id,
+            key=key,
+            kind=charge_kind,
+            amount=_amount(units, currency),
+            booked_on=booked_on,
+            invoice_number=invoice,
+            stage=stage,
+            detail=detail,
+        )
     return Charge(
         account_id=row[0],
         key=row[1],
@@ -303,6 +472,24 @@ def credit_note_row(note: CreditNote) -> tuple[Any, ...]:
 
 @reader("credit_notes", 1)
 def credit_note_from_row(row: Row) -> CreditNote:
+    account_id, number, issued, units, currency, credits, reason = row
+    issued_on = _day(issued)
+    if (
+        _ident(account_id)
+        and _ident(number)
+        and issued_on is not None
+        and _units(units, currency)
+        and _maybe_ident(credits)
+        and _maybe_text(reason)
+    ):
+        return _credit_note(  # type: ignore[no-any-return]
+            account_id=account_id,
+            number=number,
+            issued_on=issued_on,
+            amount=_amount(units, currency),
+            credits_invoice=credits,
+            reason=reason,
+        )
     return CreditNote(
         account_id=row[0],
         number=row[1],
@@ -335,6 +522,28 @@ def payment_row(payment: Payment) -> tuple[Any, ...]:
 
 @reader("payments")
 def payment_from_row(row: Row) -> Payment:
+    payment_id, account_id, units, currency, received, method, status, bank, payer = row
+    received_on, method_member, status_member = _day(received), _method(method), _status(status)
+    if (
+        _ident(payment_id)
+        and _maybe_ident(account_id)
+        and _units(units, currency)
+        and received_on is not None
+        and method_member is not None
+        and status_member is not None
+        and type(bank) is str
+        and type(payer) is str
+    ):
+        return _payment(  # type: ignore[no-any-return]
+            id=payment_id,
+            account_id=account_id,
+            amount=_amount(units, currency),
+            received_on=received_on,
+            method=method_member,
+            status=status_member,
+            bank_reference=bank,
+            payer_name=payer,
+        )
     return Payment(
         id=row[0],
         account_id=row[1],
@@ -363,6 +572,22 @@ def allocation_row(allocation: Allocation) -> tuple[Any, ...]:
 
 @reader("allocations", 4)
 def allocation_from_row(row: Row) -> Allocation:
+    invoice, units, currency, kind, source, reference = row
+    kind_member = _allocation_kind(kind)
+    if (
+        _ident(invoice)
+        and _units(units, currency)
+        and kind_member is not None
+        and _ident(source)
+        and _maybe_text(reference)
+    ):
+        return _allocation(  # type: ignore[no-any-return]
+            invoice_number=invoice,
+            amount=_amount(units, currency),
+            kind=kind_member,
+            source_id=source,
+            reference=reference,
+        )
     return Allocation(
         invoice_number=row[0],
         amount=money(row[1], row[2], "allocations.amount_minor"),
@@ -434,12 +659,32 @@ def promise_row(promise: PromiseToPay) -> tuple[Any, ...]:
         promise.due_on.isoformat(),
         promise.amount.minor_units,
         promise.amount.currency,
-        _json(list(promise.invoice_numbers)),
+        _json_strings(promise.invoice_numbers),
     )
 
 
 @reader("promises", 1)
 def promise_from_row(row: Row) -> PromiseToPay:
+    account_id, promise_id, made, due, units, currency, numbers = row
+    made_on, due_on, invoice_numbers = _day(made), _day(due), _idents(numbers)
+    if (
+        _ident(account_id)
+        and _ident(promise_id)
+        and made_on is not None
+        and due_on is not None
+        and due_on >= made_on
+        and _units(units, currency)
+        and invoice_numbers is not None
+    ):
+        return _promise(  # type: ignore[no-any-return]
+            account_id=account_id,
+            id=promise_id,
+            made_on=made_on,
+            due_on=due_on,
+            amount=_amount(units, currency),
+            invoice_numbers=invoice_numbers,
+            open_when_made=None,
+        )
     return PromiseToPay(
         account_id=row[0],
         id=row[1],
@@ -466,6 +711,24 @@ def dispute_row(dispute: Dispute) -> tuple[Any, ...]:
 
 @reader("disputes", 1)
 def dispute_from_row(row: Row) -> Dispute:
+    account_id, dispute_id, invoice, opened, reason, resolved = row
+    opened_on, resolved_on = _day(opened), _day(resolved)
+    if (
+        _ident(account_id)
+        and _ident(dispute_id)
+        and _ident(invoice)
+        and opened_on is not None
+        and type(reason) is str
+        and (resolved is None or (resolved_on is not None and resolved_on >= opened_on))
+    ):
+        return _dispute(  # type: ignore[no-any-return]
+            account_id=account_id,
+            id=dispute_id,
+            invoice_number=invoice,
+            opened_on=opened_on,
+            reason=reason,
+            resolved_on=resolved_on,
+        )
     return Dispute(
         account_id=row[0],
         id=row[1],
@@ -493,6 +756,26 @@ def proceeding_row(proceeding: InsolvencyProceeding) -> tuple[Any, ...]:
 
 @reader("proceedings", 1)
 def proceeding_from_row(row: Row) -> InsolvencyProceeding:
+    account_id, proceeding_id, kind, opened, ruled, reference, court = row
+    kind_member, opened_on, ruled_on = _proceeding_kind(kind), _day(opened), _day(ruled)
+    if (
+        _ident(account_id)
+        and _ident(proceeding_id)
+        and kind_member is not None
+        and opened_on is not None
+        and (ruled is None or (ruled_on is not None and ruled_on >= opened_on))
+        and _maybe_text(reference)
+        and _maybe_text(court)
+    ):
+        return _proceeding(  # type: ignore[no-any-return]
+            account_id=account_id,
+            id=proceeding_id,
+            kind=kind_member,
+            opened_on=opened_on,
+            ruled_on=ruled_on,
+            reference=reference,
+            court=court,
+        )
     return InsolvencyProceeding(
         account_id=row[0],
         id=row[1],
@@ -521,6 +804,27 @@ def hold_row(hold: Hold) -> tuple[Any, ...]:
 
 @reader("holds", 1)
 def hold_from_row(row: Row) -> Hold:
+    account_id, hold_id, reason, starts, ends, invoice, suspends = row
+    starts_on, ends_on = _day(starts), _day(ends)
+    if (
+        _ident(account_id)
+        and _ident(hold_id)
+        and type(reason) is str
+        and reason.strip() != ""
+        and starts_on is not None
+        and (ends is None or (ends_on is not None and ends_on >= starts_on))
+        and _maybe_ident(invoice)
+        and _bit(suspends)
+    ):
+        return _hold(  # type: ignore[no-any-return]
+            account_id=account_id,
+            id=hold_id,
+            reason=reason,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            invoice_number=invoice,
+            suspends=bool(suspends),
+        )
     return Hold(
         account_id=row[0],
         id=row[1],
@@ -547,7 +851,7 @@ def action_row(record: ActionRecord) -> tuple[Any, ...]:
         record.stage,
         record.action,
         record.channel,
-        _json(list(record.invoice_numbers)),
+        _json_strings(record.invoice_numbers),
         record.fired_on.isoformat(),
         int(record.skipped),
         record.payload,
@@ -556,6 +860,32 @@ def action_row(record: ActionRecord) -> tuple[Any, ...]:
 
 @reader("actions", 1)
 def action_from_row(row: Row) -> ActionRecord:
+    account_id, key, ladder, stage, action, channel, numbers, fired, skipped, payload = row
+    invoice_numbers, fired_on = _idents(numbers), _day(fired)
+    if (
+        _ident(account_id)
+        and _ident(key)
+        and type(ladder) is str
+        and type(stage) is str
+        and type(action) is str
+        and type(channel) is str
+        and invoice_numbers is not None
+        and fired_on is not None
+        and _bit(skipped)
+        and type(payload) is str
+    ):
+        return _action(  # type: ignore[no-any-return]
+            account_id=account_id,
+            key=key,
+            ladder=ladder,
+            stage=stage,
+            action=action,
+            channel=channel,
+            invoice_numbers=invoice_numbers,
+            fired_on=fired_on,
+            skipped=bool(skipped),
+            payload=payload,
+        )
     return ActionRecord(
         account_id=row[0],
         key=row[1],
@@ -577,7 +907,7 @@ def suspension_row(state: SuspensionState) -> tuple[Any, ...]:
     return (
         state.account_id,
         int(state.suspended),
-        _json(list(state.reason_codes)),
+        _json_strings(state.reason_codes),
         optional_day(state.since),
         int(state.requires_prepayment),
     )
@@ -585,6 +915,22 @@ def suspension_row(state: SuspensionState) -> tuple[Any, ...]:
 
 @reader("suspension_states")
 def suspension_from_row(row: Row) -> SuspensionState:
+    account_id, suspended, codes, since, prepayment = row
+    reason_codes, since_day = _idents(codes), _day(since)
+    if (
+        _ident(account_id)
+        and _bit(suspended)
+        and reason_codes is not None
+        and (since is None or since_day is not None)
+        and _bit(prepayment)
+    ):
+        return _suspension(  # type: ignore[no-any-return]
+            account_id=account_id,
+            suspended=bool(suspended),
+            reason_codes=tuple(sorted(reason_codes)),
+            since=since_day,
+            requires_prepayment=bool(prepayment),
+        )
     return SuspensionState(
         account_id=row[0],
         suspended=_flag(row[1], "suspension_states.suspended"),
@@ -603,6 +949,16 @@ def credit_alert_row(state: CreditAlertState) -> tuple[Any, ...]:
 
 @reader("credit_alert_states")
 def credit_alert_from_row(row: Row) -> CreditAlertState:
+    account_id, text = row
+    if _ident(account_id) and type(text) is str:
+        try:
+            fired = json.loads(text)
+        except ValueError:
+            fired = None
+        if type(fired) is list and all(type(t) is int and t > 0 for t in fired):
+            return _credit_alert(  # type: ignore[no-any-return]
+                account_id=account_id, fired=frozenset(fired)
+            )
     fired = json_value(row[1], "credit_alert_states.fired")
     if not isinstance(fired, list):
         raise InvalidField("credit_alert_states.fired", row[1], "not a JSON array")

@@ -11,7 +11,7 @@ import functools
 import logging
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -29,7 +29,7 @@ from dunning_core.domain.facts import (
     InsolvencyProceeding,
     PromiseToPay,
 )
-from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord
+from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord, ReviewBasis
 from dunning_core.domain.invoice import CreditNote, Invoice
 from dunning_core.domain.outbox import OutboxMessage, OutboxStatus
 from dunning_core.domain.payment import Allocation, Payment, PaymentStatus, Refund
@@ -38,6 +38,7 @@ from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.errors import (
     ConstraintViolation,
     CorruptRecord,
+    InvalidField,
     StoreBusy,
     StoreError,
     UnknownRecord,
@@ -761,4 +762,99 @@ class SqliteCheckpoints(_Part):
             "ON CONFLICT(run_date, shard) DO UPDATE SET "
             "last_account_id=excluded.last_account_id, done=excluded.done",
             rows.checkpoint_row(checkpoint),
+        )
+
+
+_MARKED = date.min.isoformat()
+_NEVER = date.max.isoformat()
+
+
+def _review_day(day: object) -> str:
+    if not isinstance(day, date) or isinstance(day, datetime):
+        raise InvalidField("review day", day, "must be a datetime.date")
+    return day.isoformat()
+
+
+class SqliteReviews(_Part):
+    """:class:`~dunning_core.ports.ReviewStore` on SQLite.
+
+    The review day is a column of ``accounts`` (``'0001-01-01'`` when marked,
+    ``'9999-12-31'`` for none), set by triggers on every table a write to which can
+    change an account's evaluation, and indexed by (review day, id).
+    """
+
+    _MARK = (
+        f"UPDATE accounts SET next_review_on = '{_MARKED}' "
+        f"WHERE id = ? AND next_review_on <> '{_MARKED}'"
+    )
+
+    @translated
+    def mark(self, account_ids: Iterable[str]) -> None:
+        self._write().executemany(self._MARK, ((i,) for i in _unique(account_ids)))
+
+    @translated
+    def mark_all(self) -> None:
+        self._write().execute(
+            f"UPDATE accounts SET next_review_on = '{_MARKED}' WHERE next_review_on <> '{_MARKED}'"
+        )
+
+    @translated
+    def schedule(self, reviews: Mapping[str, date | None]) -> None:
+        rows = [
+            (_NEVER if day is None else _review_day(day), account_id)
+            for account_id, day in reviews.items()
+        ]
+        self._write().executemany("UPDATE accounts SET next_review_on = ? WHERE id = ?", rows)
+
+    @translated
+    def due(
+        self,
+        on: date,
+        *,
+        after: tuple[date, str] | None = None,
+        limit: int = 500,
+        shard: Shard | None = None,
+    ) -> list[tuple[date, str]]:
+        checked = check_shard(shard)
+        page_limit(limit)
+        clauses = ["next_review_on <= ?"]
+        params: list[str | int] = [_review_day(on)]
+        if after is not None:
+            clauses.append("(next_review_on, id) > (?, ?)")
+            params.extend((_review_day(after[0]), after[1]))
+        if checked is not None:
+            clauses.append("shard_key % ? = ?")
+            params.extend((checked[1], checked[0]))
+        sql = (
+            f"SELECT next_review_on, id FROM accounts WHERE {' AND '.join(clauses)} "
+            "ORDER BY next_review_on, id LIMIT ?"
+        )
+        day = date.fromisoformat
+        return [(day(row[0]), row[1]) for row in self._read().execute(sql, (*params, limit))]
+
+    @translated
+    def next_review_on(self, account_ids: Iterable[str]) -> dict[str, date]:
+        sql = "SELECT id, next_review_on FROM accounts WHERE id IN ({ids})"
+        return {
+            row[0]: date.fromisoformat(row[1]) for row in self._select_in(sql, _unique(account_ids))
+        }
+
+    @translated
+    def basis(self) -> ReviewBasis | None:
+        row = (
+            self._read()
+            .execute("SELECT fingerprint, latest_day FROM review_basis WHERE id = 1")
+            .fetchone()
+        )
+        if row is None:
+            return None
+        return ReviewBasis(fingerprint=row[0], latest_day=date.fromisoformat(row[1]))
+
+    @translated
+    def put_basis(self, basis: ReviewBasis) -> None:
+        self._write().execute(
+            "INSERT INTO review_basis (id, fingerprint, latest_day) VALUES (1, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET fingerprint = excluded.fingerprint, "
+            "latest_day = excluded.latest_day",
+            (basis.fingerprint, basis.latest_day.isoformat()),
         )

@@ -23,7 +23,7 @@ import heapq
 import itertools
 import secrets
 import threading
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
@@ -42,7 +42,7 @@ from dunning_core.domain.facts import (
     InsolvencyProceeding,
     PromiseToPay,
 )
-from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord
+from dunning_core.domain.history import ActionRecord, CycleCheckpoint, EventRecord, ReviewBasis
 from dunning_core.domain.invoice import CreditNote, Invoice
 from dunning_core.domain.outbox import OutboxMessage, OutboxStatus
 from dunning_core.domain.payment import Allocation, Payment, PaymentStatus, Refund
@@ -50,6 +50,7 @@ from dunning_core.domain.remittance import RemittanceAdvice
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.errors import (
     ConstraintViolation,
+    InvalidField,
     StoreBusy,
     StoreError,
     UnitOfWorkClosed,
@@ -106,6 +107,9 @@ class _Data:
         self.outbox_leases: list[_DueEntry] = []
         self.outbox_versions = itertools.count(1)
         self.checkpoints: Table[tuple[date, str], CycleCheckpoint] = Table(log)
+        # Each account's next review day: date.min when marked, date.max for none.
+        self.reviews: Table[str, date] = Table(log)
+        self.basis: Table[int, ReviewBasis] = Table(log)
 
 
 class MemoryStore:
@@ -159,6 +163,7 @@ class MemoryUnitOfWork:
         self.history = _History(self)
         self.outbox = _Outbox(self)
         self.checkpoints = _Checkpoints(self)
+        self.reviews = _Reviews(self)
 
     def __enter__(self) -> Self:
         if self._used:
@@ -213,6 +218,32 @@ def _require_account(data: _Data, account_id: str | None, what: str) -> None:
         raise ConstraintViolation(f"{what}: account {account_id!r} is not in the store")
 
 
+_MARKED = date.min
+_NEVER = date.max
+
+
+def _mark(data: _Data, account_id: str | None) -> None:
+    """Mark an account for review (a write that can change its evaluation)."""
+    if account_id is not None and account_id in data.accounts:
+        reviews = data.reviews
+        if reviews.rows.get(account_id) != _MARKED:
+            reviews.put(account_id, _MARKED)
+
+
+def _mark_allocation(data: _Data, allocation: Allocation) -> None:
+    """Mark the accounts an allocation touches: the invoice's and the source's."""
+    invoice = data.invoices.get(allocation.invoice_number)
+    if invoice is not None:
+        _mark(data, invoice.account_id)
+    source = allocation.source_id
+    payment = data.payments.get(source)
+    if payment is not None:
+        _mark(data, payment.account_id)
+    note = data.credit_notes.get(source)
+    if note is not None:
+        _mark(data, note.account_id)
+
+
 def _insert_new(
     data: _Data,
     table: Table[str, Any],
@@ -220,6 +251,8 @@ def _insert_new(
     key: Callable[[V], str],
     what: str,
     put: Callable[[V], None] | None = None,
+    *,
+    mark: bool = True,
 ) -> int:
     """Insert the rows whose key is new (the first one wins), each of a known account;
     return how many were inserted. What every insert-once port method does."""
@@ -233,6 +266,8 @@ def _insert_new(
             table.put(row_key, row)
         else:
             put(row)
+        if mark:
+            _mark(data, getattr(row, "account_id", None))
         inserted += 1
     return inserted
 
@@ -255,6 +290,7 @@ class _Accounts(_Part):
                 data.shard_keys[account.id] = shard_key(account.id)
                 data.sorted_ids = None
                 data.log.record(_forget_sorted_ids(data))
+            _mark(data, account.id)
 
     def get(self, account_id: str) -> Account | None:
         return self._uow._data().accounts.get(account_id)
@@ -305,13 +341,19 @@ class _Ledger(_Part):
         data = self._uow._writable()
         for invoice in invoices:
             _require_account(data, invoice.account_id, f"invoice {invoice.number!r}")
-            data.invoices.put(invoice.number, invoice)
+            old = data.invoices.put(invoice.number, invoice)
+            _mark(data, invoice.account_id)
+            if old is not None:
+                _mark(data, old.account_id)
 
     def add_credit_notes(self, credit_notes: Iterable[CreditNote]) -> None:
         data = self._uow._writable()
         for note in credit_notes:
             _require_account(data, note.account_id, f"credit note {note.number!r}")
-            data.credit_notes.put(note.number, note)
+            old = data.credit_notes.put(note.number, note)
+            _mark(data, note.account_id)
+            if old is not None:
+                _mark(data, old.account_id)
 
     def get_invoices(self, numbers: Iterable[str]) -> dict[str, Invoice]:
         rows = self._uow._data().invoices.rows
@@ -325,6 +367,7 @@ class _Ledger(_Part):
             return False
         _require_account(data, payment.account_id, f"payment {payment.id!r}")
         data.payments.put(payment.id, payment)
+        _mark(data, payment.account_id)
         return True
 
     def get_payment(self, payment_id: str) -> Payment | None:
@@ -337,6 +380,9 @@ class _Ledger(_Part):
             raise UnknownRecord("payment", payment_id)
         updated = attrs.evolve(payment, status=status)
         data.payments.put(payment_id, updated)
+        _mark(data, payment.account_id)
+        for seq in data.allocations.keys_by("source", payment_id):
+            _mark_allocation(data, data.allocations.rows[seq])
         return updated
 
     def add_charges(self, charges: Iterable[Charge]) -> int:
@@ -363,6 +409,7 @@ class _Ledger(_Part):
             raise ConstraintViolation(f"payment {payment_id!r}: no account {account_id!r}")
         updated = attrs.evolve(payment, account_id=account_id)
         data.payments.put(payment_id, updated)
+        _mark(data, account_id)
         return updated
 
     def unidentified_payments(self, *, limit: int = 100) -> list[Payment]:
@@ -379,18 +426,21 @@ class _Ledger(_Part):
                     "no such invoice in the store"
                 )
             data.allocations.put(next(data.allocation_seq), allocation)
+            _mark_allocation(data, allocation)
 
     def allocations_of_source(self, source_id: str) -> tuple[Allocation, ...]:
         table = self._uow._data().allocations
         return tuple(table.rows[seq] for seq in sorted(table.keys_by("source", source_id)))
 
     def remove_allocations_of_source(self, source_id: str) -> tuple[Allocation, ...]:
-        table = self._uow._writable().allocations
+        data = self._uow._writable()
+        table = data.allocations
         removed = []
         for seq in sorted(table.keys_by("source", source_id)):
             row = table.delete(seq)
             if row is not None:
                 removed.append(row)
+                _mark_allocation(data, row)
         return tuple(removed)
 
     def add_advice(self, advice: RemittanceAdvice) -> None:
@@ -455,22 +505,34 @@ class _Facts(_Part):
     def add_promise(self, promise: PromiseToPay) -> None:
         data = self._uow._writable()
         _require_account(data, promise.account_id, f"promise {promise.id!r}")
-        data.promises.put(promise.id, promise)
+        old = data.promises.put(promise.id, promise)
+        _mark(data, promise.account_id)
+        if old is not None:
+            _mark(data, old.account_id)
 
     def add_dispute(self, dispute: Dispute) -> None:
         data = self._uow._writable()
         _require_account(data, dispute.account_id, f"dispute {dispute.id!r}")
-        data.disputes.put(dispute.id, dispute)
+        old = data.disputes.put(dispute.id, dispute)
+        _mark(data, dispute.account_id)
+        if old is not None:
+            _mark(data, old.account_id)
 
     def add_proceeding(self, proceeding: InsolvencyProceeding) -> None:
         data = self._uow._writable()
         _require_account(data, proceeding.account_id, f"proceeding {proceeding.id!r}")
-        data.proceedings.put(proceeding.id, proceeding)
+        old = data.proceedings.put(proceeding.id, proceeding)
+        _mark(data, proceeding.account_id)
+        if old is not None:
+            _mark(data, old.account_id)
 
     def add_hold(self, hold: Hold) -> None:
         data = self._uow._writable()
         _require_account(data, hold.account_id, f"hold {hold.id!r}")
-        data.holds.put(hold.id, hold)
+        old = data.holds.put(hold.id, hold)
+        _mark(data, hold.account_id)
+        if old is not None:
+            _mark(data, old.account_id)
 
     def load(self, account_ids: Iterable[str]) -> dict[str, AccountFacts]:
         data = self._uow._data()
@@ -518,6 +580,7 @@ class _History(_Part):
         for state in states:
             _require_account(data, state.account_id, "suspension state")
             data.suspensions.put(state.account_id, state)
+            _mark(data, state.account_id)
 
     def credit_alert_states(self, account_ids: Iterable[str]) -> dict[str, CreditAlertState]:
         rows = self._uow._data().credit_alerts.rows
@@ -528,10 +591,11 @@ class _History(_Part):
         for state in states:
             _require_account(data, state.account_id, "credit alert state")
             data.credit_alerts.put(state.account_id, state)
+            _mark(data, state.account_id)
 
     def add_events(self, records: Iterable[EventRecord]) -> int:
         data = self._uow._writable()
-        return _insert_new(data, data.events, records, _record_key, "event")
+        return _insert_new(data, data.events, records, _record_key, "event", mark=False)
 
     def events_of(self, account_ids: Iterable[str]) -> dict[str, tuple[EventRecord, ...]]:
         data = self._uow._data()
@@ -577,6 +641,7 @@ class _Outbox(_Part):
             _record_key,
             "outbox message",
             put=lambda message: self._put(data, message),
+            mark=False,
         )
 
     def get(self, key: str) -> OutboxMessage | None:
@@ -684,6 +749,65 @@ class _Checkpoints(_Part):
     def put(self, checkpoint: CycleCheckpoint) -> None:
         data = self._uow._writable()
         data.checkpoints.put((checkpoint.run_date, checkpoint.shard), checkpoint)
+
+
+class _Reviews(_Part):
+    def mark(self, account_ids: Iterable[str]) -> None:
+        data = self._uow._writable()
+        for account_id in account_ids:
+            _mark(data, account_id)
+
+    def mark_all(self) -> None:
+        data = self._uow._writable()
+        for account_id in data.accounts.rows:
+            _mark(data, account_id)
+
+    def schedule(self, reviews: Mapping[str, date | None]) -> None:
+        data = self._uow._writable()
+        table = data.reviews
+        for account_id, day in reviews.items():
+            if account_id in data.accounts:
+                table.put(account_id, _NEVER if day is None else _review_day(day))
+
+    def due(
+        self,
+        on: date,
+        *,
+        after: tuple[date, str] | None = None,
+        limit: int = 500,
+        shard: Shard | None = None,
+    ) -> list[tuple[date, str]]:
+        data = self._uow._data()
+        checked = check_shard(shard)
+        page_limit(limit)
+        on = _review_day(on)
+        days = data.reviews.rows
+        keys = data.shard_keys
+        found = (
+            (day, account_id)
+            for account_id in data.accounts.rows
+            if (day := days.get(account_id, _MARKED)) <= on
+            and (after is None or (day, account_id) > after)
+            and (checked is None or keys[account_id] % checked[1] == checked[0])
+        )
+        return heapq.nsmallest(limit, found)
+
+    def next_review_on(self, account_ids: Iterable[str]) -> dict[str, date]:
+        data = self._uow._data()
+        days = data.reviews.rows
+        return {i: days.get(i, _MARKED) for i in account_ids if i in data.accounts}
+
+    def basis(self) -> ReviewBasis | None:
+        return self._uow._data().basis.get(0)
+
+    def put_basis(self, basis: ReviewBasis) -> None:
+        self._uow._writable().basis.put(0, basis)
+
+
+def _review_day(day: object) -> date:
+    if not isinstance(day, date) or isinstance(day, datetime):
+        raise InvalidField("review day", day, "must be a datetime.date")
+    return day
 
 
 if TYPE_CHECKING:  # mypy --strict checks here that the store satisfies every port

@@ -52,6 +52,7 @@ from dunning_core.adapters.storage._pg_stores import (
     PostgresHistory,
     PostgresLedger,
     PostgresOutbox,
+    PostgresReviews,
     store_error,
     translated,
 )
@@ -352,6 +353,7 @@ class PostgresUnitOfWork:
         self.history = PostgresHistory(self)
         self.outbox = PostgresOutbox(self)
         self.checkpoints = PostgresCheckpoints(self)
+        self.reviews = PostgresReviews(self)
 
     def __enter__(self) -> Self:
         if self._used:

@@ -38,7 +38,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from dunning_core.adapters.storage._sqlite_schema import APPLICATION_ID, MIGRATIONS, tables_at
+from dunning_core.adapters.storage._sqlite_schema import (
+    APPLICATION_ID,
+    MIGRATIONS,
+    ROW_KEYS,
+    ROW_RULES,
+    tables_at,
+)
 from dunning_core.adapters.storage._sqlite_stores import (
     SqliteAccounts,
     SqliteCheckpoints,
@@ -46,6 +52,7 @@ from dunning_core.adapters.storage._sqlite_stores import (
     SqliteHistory,
     SqliteLedger,
     SqliteOutbox,
+    SqliteReviews,
     store_error,
 )
 from dunning_core.errors import (
@@ -269,7 +276,12 @@ class SqliteStore:
         return int(self.connection().execute("PRAGMA user_version").fetchone()[0])
 
     def integrity_check(self) -> list[str]:
-        """``PRAGMA integrity_check`` plus ``foreign_key_check``; ``["ok"]`` when sound.
+        """``PRAGMA integrity_check``, ``foreign_key_check`` and the row rules; ``["ok"]``
+        when sound.
+
+        The row rules are those every write is checked against (schema version 9): a
+        row that breaks one got past them (written with the triggers dropped, or by
+        editing the file) and is reported as ``"<table> <key>: <rule>"``.
 
         Returns:
             ``["ok"]``, or the problems found, one message each. A file so damaged that
@@ -278,11 +290,23 @@ class SqliteStore:
 
         Raises:
             StoreBusy: another connection held a lock longer than the busy timeout.
+
+        .. versionchanged:: 0.2
+           Checks the row rules too.
         """
         try:
             connection = self.connection()
             problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
             orphans = connection.execute("PRAGMA foreign_key_check").fetchall()
+            broken = [
+                f"{table} {key!r}: {message}"
+                for table, checks in ROW_RULES.items()
+                for condition, message in checks
+                for (key,) in connection.execute(
+                    f"SELECT {ROW_KEYS[table]} FROM {table} "
+                    f"WHERE ({condition.format(r=table)}) IS NOT 1"
+                )
+            ]
         except sqlite3.Error as error:
             translated = store_error(error)
             if isinstance(translated, StoreBusy):
@@ -291,6 +315,7 @@ class SqliteStore:
         except StoreError as error:  # the connection could not be opened
             return [f"the database cannot be opened: {error}"]
         problems += [f"foreign key: {row!r}" for row in orphans]
+        problems += broken
         if problems != ["ok"]:
             return [p for p in problems if p != "ok"] or problems
         return problems
@@ -339,6 +364,7 @@ class SqliteUnitOfWork:
         self.history = SqliteHistory(self)
         self.outbox = SqliteOutbox(self)
         self.checkpoints = SqliteCheckpoints(self)
+        self.reviews = SqliteReviews(self)
 
     def __enter__(self) -> Self:
         if self._used:

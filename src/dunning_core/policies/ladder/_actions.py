@@ -20,13 +20,15 @@ from datetime import date, datetime
 
 import attrs
 
-from dunning_core.domain._checks import FrozenMapping
+from dunning_core.domain._checks import FrozenMapping, unchecked_constructor
 from dunning_core.domain.account import Channel
 from dunning_core.domain.charges import Charge, ChargeKind
 from dunning_core.domain.reasons import FactValue, Reason
 from dunning_core.money import Money
 from dunning_core.policies.ladder._history import StageRecord
 from dunning_core.policies.ladder._model import ActionKind
+
+_unchecked_stage_record = unchecked_constructor(StageRecord)
 
 __all__ = [
     "DunningAction",
@@ -244,12 +246,14 @@ class DunningAction:
             fired.setdefault(line.stage, []).append(line.invoice_number)
             for stage in line.skipped_stages:
                 skipped.setdefault(stage, []).append(line.invoice_number)
+        # The parts come from this validated action: build the records unchecked.
+        record = _unchecked_stage_record
         records = [
-            StageRecord(
+            record(
                 account_id=self.account_id,
                 ladder=self.ladder,
                 stage=stage,
-                invoice_numbers=tuple(numbers),
+                invoice_numbers=tuple(sorted(set(numbers))),
                 fired_on=self.fired_on,
                 skipped=False,
                 action_key=self.key,
@@ -257,11 +261,11 @@ class DunningAction:
             for stage, numbers in fired.items()
         ]
         records.extend(
-            StageRecord(
+            record(
                 account_id=self.account_id,
                 ladder=self.ladder,
                 stage=stage,
-                invoice_numbers=tuple(numbers),
+                invoice_numbers=tuple(sorted(set(numbers))),
                 fired_on=self.fired_on,
                 skipped=True,
                 action_key=self.key,
@@ -359,6 +363,13 @@ class LadderDecision:
         actions: The actions, in a stable order (operations, then notices by channel).
         trace: Every stage considered and what came of it, account-level entries first,
             then per invoice oldest first.
+        wakes_on: The earliest later day on which the ladder can act again with the
+            same ledger and facts, once these actions are recorded (``None``: only a
+            new document or fact can make it act). See
+            :func:`~dunning_core.policies.ladder.decide_ladder`.
+
+    .. versionchanged:: 0.2
+       ``wakes_on``.
     """
 
     account_id: str
@@ -366,6 +377,7 @@ class LadderDecision:
     as_of: date
     actions: tuple[DunningAction, ...]
     trace: tuple[StageTrace, ...]
+    wakes_on: date | None = None
 
     @property
     def records(self) -> tuple[StageRecord, ...]:

@@ -35,6 +35,7 @@ from dunning_core.domain.payment import Allocation, AllocationKind, Payment, Pay
 from dunning_core.domain.statement import AccountStatement, ItemStatus
 from dunning_core.errors import AccountMismatch, InvalidAsOf, InvalidField
 from dunning_core.money import Money
+from dunning_core.policies._wake import WakeUp
 from dunning_core.policies.ladder._actions import (
     DunningAction,
     LadderDecision,
@@ -50,7 +51,7 @@ from dunning_core.policies.ladder._assignment import LadderAssignment
 from dunning_core.policies.ladder._grouping import Firing, build_actions, declare_claims
 from dunning_core.policies.ladder._history import DECLARE_CLAIM_PREFIX, DunningHistory
 from dunning_core.policies.ladder._model import CatchUp, Ladder
-from dunning_core.policies.ladder._pauses import account_pause, invoice_pauses
+from dunning_core.policies.ladder._pauses import account_pause, invoice_pauses, offer_pause_changes
 from dunning_core.policies.ladder._plan import Plan, plan_for
 
 __all__ = ["decide_ladder", "evaluate_ladder"]
@@ -102,7 +103,17 @@ def evaluate_ladder(
             partial payments and ``payments`` or ``allocations`` is missing.
     """
     return _evaluate(
-        ladder, statement, history, as_of, facts, payments, allocations, assignment, calendar, None
+        ladder,
+        statement,
+        history,
+        as_of,
+        facts,
+        payments,
+        allocations,
+        assignment,
+        calendar,
+        None,
+        None,
     )
 
 
@@ -117,17 +128,54 @@ def decide_ladder(
     allocations: Iterable[Allocation] | None = None,
     assignment: LadderAssignment | None = None,
     calendar: BusinessCalendar | None = None,
+    explain: bool = True,
 ) -> LadderDecision:
-    """Like :func:`evaluate_ladder`, with the trace of every stage considered.
+    """Like :func:`evaluate_ladder`, with the trace of every stage considered and the
+    day the answer can next change.
 
     Use it to explain a decision (``decide_ladder(...).explain()``), or to collect the
     run's records and fee charges in one place; the actions are those
-    :func:`evaluate_ladder` returns. Arguments and errors are the same.
+    :func:`evaluate_ladder` returns. Arguments and errors are the same, plus:
+
+    Args:
+        explain: Build the trace (``False``: an empty trace, for a caller that only
+            needs the actions and :attr:`~LadderDecision.wakes_on`).
+
+    The decision's ``wakes_on`` is the ladder's part of the account's wake-up date: once
+    the actions are recorded in the history, :func:`evaluate_ladder` with the same
+    ledger, facts and assignment returns nothing on every day before it (the next stage
+    date of an open invoice after business-day and holiday shifts, the end of a pause,
+    the day a held-back notice is allowed, the day after a stage caught up in turn, the
+    statement's own changes). ``None``: nothing but a new fact or document can make the
+    ladder act.
+
+    .. versionchanged:: 0.2
+       ``explain`` and ``LadderDecision.wakes_on``.
     """
-    trace: list[StageTrace] = []
+    trace: list[StageTrace] | None = [] if explain else None
+    wake = WakeUp(localize(as_of, statement.account.tz).day)
     actions = _evaluate(
-        ladder, statement, history, as_of, facts, payments, allocations, assignment, calendar, trace
+        ladder,
+        statement,
+        history,
+        as_of,
+        facts,
+        payments,
+        allocations,
+        assignment,
+        calendar,
+        trace,
+        wake,
     )
+    if trace is None:
+        return LadderDecision(
+            account_id=statement.account.id,
+            ladder=ladder.name,
+            as_of=statement.as_of,
+            actions=actions,
+            trace=(),
+            wakes_on=wake.day,
+        )
     # Account-level entries first, then invoice by invoice, oldest first (a stable sort
     # keeps each invoice's entries in the order they were decided).
     position = {item.invoice.number: i for i, item in enumerate(statement.items)}
@@ -138,6 +186,7 @@ def decide_ladder(
         as_of=statement.as_of,
         actions=actions,
         trace=tuple(trace),
+        wakes_on=wake.day,
     )
 
 
@@ -180,6 +229,7 @@ def _evaluate(
     assignment: LadderAssignment | None,
     calendar: BusinessCalendar | None,
     trace: list[StageTrace] | None,
+    wake: WakeUp | None,
 ) -> tuple[DunningAction, ...]:
     account = statement.account
     local = localize(as_of, account.tz)  # a no-op when the caller converted already
@@ -188,6 +238,21 @@ def _evaluate(
     paid = None if payments is None else tuple(payments)
     allocated = None if allocations is None else tuple(allocations)
     plan = plan_for(ladder, calendar)
+    if wake is not None:
+        wake.offer(statement.next_change_on)
+        offer_pause_changes(
+            wake,
+            facts,
+            paid,
+            account,
+            grace_days=ladder.promise_grace_days,
+            clearing_window_days=ladder.clearing_window_days,
+            calendar=plan.calendar,
+        )
+        if facts is not None:
+            for proceeding in facts.proceedings:
+                wake.offer(proceeding.opened_on)
+                wake.offer(proceeding.ruled_on)
 
     # -- the whole account ----------------------------------------------------------------
     claims_cutoff: date | None = None
@@ -229,10 +294,10 @@ def _evaluate(
         chargebacks = _charged_back(paid, allocated)
 
     firings = _due_stages(
-        plan, statement, history, day, pauses, restarts, chargebacks, claims_cutoff, trace
+        plan, statement, history, day, pauses, restarts, chargebacks, claims_cutoff, trace, wake
     )
     if firings and ladder.min_days_between_notices:
-        firings = _hold_back(plan, history, firings, day, trace)
+        firings = _hold_back(plan, history, firings, day, trace, wake)
     if not firings:
         return ()
     return build_actions(plan, account, firings, assignment, day, now, trace)
@@ -248,8 +313,14 @@ def _due_stages(
     chargebacks: frozenset[str],
     claims_cutoff: date | None,
     trace: list[StageTrace] | None,
+    wake: WakeUp | None,
 ) -> list[Firing]:
-    """The stage each open invoice is due in this run (the hot loop)."""
+    """The stage each open invoice is due in this run (the hot loop).
+
+    With ``wake``, also offer it the next day each invoice's answer can change: its
+    next stage date, or tomorrow when it caught up only part of the way (one stage in
+    turn, or an earlier stage than the latest due).
+    """
     currency = statement.account.currency
     overdue = statement.overdue_balance.amount
     minimums = plan.minimums(currency)
@@ -284,6 +355,8 @@ def _due_stages(
             triggers = plan.restart_triggers(round_start)
             floor = plan.last_pre_due
         due = bisect_right(triggers, day) - 1
+        if wake is not None and due + 1 < len(triggers):
+            wake.offer(triggers[due + 1])
         entries = by_invoice.get(number)
         if entries is None and due <= floor and number not in chargebacks:
             if trace is not None:
@@ -373,6 +446,8 @@ def _due_stages(
             )
             reasons.append(ladder_reason(ReasonCode.CAUGHT_UP, detail, number, keys[target]))
         firings.append(Firing(len(firings), item, target, skipped, round_start, reasons))
+        if wake is not None and target < due:
+            wake.tomorrow()  # the next stage is due already: it comes in the next run
     return firings
 
 
@@ -395,8 +470,10 @@ def _hold_back(
     firings: list[Firing],
     day: date,
     trace: list[StageTrace] | None,
+    wake: WakeUp | None,
 ) -> list[Firing]:
-    """Hold back the notice stages while the previous notice is too recent."""
+    """Hold back the notice stages while the previous notice is too recent (and offer
+    ``wake`` the first day they are allowed)."""
     last = _last_notice(plan, history)
     if last is None:
         return firings
@@ -405,6 +482,8 @@ def _hold_back(
         return firings
     notice = plan.notice
     kept = [firing for firing in firings if not notice[firing.stage]]
+    if wake is not None and len(kept) < len(firings):
+        wake.offer(allowed)
     if trace is not None:
         for firing in firings:
             if notice[firing.stage]:

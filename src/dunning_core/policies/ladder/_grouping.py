@@ -9,6 +9,7 @@ preconditions are checked here, and the hand-over option applies.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 from dunning_core.domain.account import Account, Channel
 from dunning_core.domain.facts import InsolvencyProceeding
@@ -104,12 +105,19 @@ def due_reason(
         when = f"due in {-late} day(s)"
     else:
         when = "due today"
-    how = ", ".join(c.value for c in channels)
-    what = stage.action.value + (f" by {how}" if how else "")
-    if operation and how:
-        what = f"{stage.action.value} (notice by {how})"
-    detail = f"invoice {number} is {when}: stage {stage.key}, {what}"
+    detail = (
+        f"invoice {number} is {when}: stage {stage.key}, {_what(stage.action, channels, operation)}"
+    )
     return ladder_reason(ReasonCode.STAGE_DUE, detail, number, stage.key)
+
+
+@lru_cache(maxsize=1024)
+def _what(action: ActionKind, channels: tuple[Channel, ...], operation: bool) -> str:
+    """What a stage does, in words (the same few sentences for every account)."""
+    how = ", ".join(c.value for c in channels)
+    if operation and how:
+        return f"{action.value} (notice by {how})"
+    return action.value + (f" by {how}" if how else "")
 
 
 def build_actions(

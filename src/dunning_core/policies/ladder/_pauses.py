@@ -8,18 +8,19 @@ stay fired, and the ones whose day passed meanwhile follow the ladder's catch-up
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from dunning_core.domain.account import Account
 from dunning_core.domain.calendar import BusinessCalendar
 from dunning_core.domain.facts import AccountFacts
-from dunning_core.domain.payment import Payment
+from dunning_core.domain.payment import Payment, PaymentStatus
 from dunning_core.domain.statement import AccountStatement
-from dunning_core.policies.in_flight import payments_in_flight
+from dunning_core.policies._wake import ONE_DAY, WakeUp
+from dunning_core.policies.in_flight import flight_ends_on, payments_in_flight
 from dunning_core.policies.ladder._actions import Reason, ReasonCode, format_day, ladder_reason
 
-__all__ = ["account_pause", "invoice_pauses"]
+__all__ = ["account_pause", "invoice_pauses", "offer_pause_changes"]
 
 
 def _until(day: date | None) -> str:
@@ -162,3 +163,41 @@ def _in_flight(
             f"dated {format_day(payment.received_on)}"
         )
     return total, "payment in flight: " + ", ".join(names)
+
+
+def offer_pause_changes(
+    wake: WakeUp,
+    facts: AccountFacts | None,
+    payments: Iterable[Payment] | None,
+    account: Account,
+    *,
+    grace_days: int,
+    clearing_window_days: int,
+    calendar: BusinessCalendar,
+) -> None:
+    """Offer ``wake`` every day on which a pause can begin or end.
+
+    Between two such days :func:`account_pause` and :func:`invoice_pauses` give the same
+    answer (for the same statement): a hold starts or ends (the day after its last day),
+    a dispute is raised or resolved, a promise is made or runs out (the day after its
+    date plus ``grace_days``), money stops being in flight (the day after its clearing
+    window).
+    """
+    if facts is not None:
+        for hold in facts.holds:
+            wake.offer(hold.starts_on)
+            if hold.ends_on is not None:
+                wake.offer(hold.ends_on + ONE_DAY)
+        for dispute in facts.disputes:
+            wake.offer(dispute.opened_on)
+            wake.offer(dispute.resolved_on)
+        grace = timedelta(days=grace_days) + ONE_DAY
+        for promise in facts.promises:
+            wake.offer(promise.made_on)
+            wake.offer(promise.due_on + grace)
+    if payments is not None:
+        for payment in payments:
+            if payment.status is PaymentStatus.PENDING and payment.currency == account.currency:
+                wake.offer(
+                    flight_ends_on(payment, window_days=clearing_window_days, calendar=calendar)
+                )

@@ -45,6 +45,13 @@ class SuspensionDecision:
         prepayment_reasons: The reasons behind ``requires_prepayment``.
         deferred: Reasons held off by payments in flight (see :class:`InFlightGrace`).
         in_flight_payments: Ids of the pending payments that held them off.
+        wakes_on: The earliest later day on which the decision can differ with the
+            same ledger and facts (``None``: only a new document or fact can change
+            it): the suspension policy's part of the account's wake-up date. See
+            :func:`~dunning_core.policies.suspension.decide_suspension`.
+
+    .. versionchanged:: 0.2
+       ``wakes_on``.
     """
 
     account_id: str = attrs.field(validator=non_empty_text)
@@ -56,6 +63,7 @@ class SuspensionDecision:
     prepayment_reasons: tuple[SuspensionReason, ...] = attrs.field(default=(), converter=_reasons)
     deferred: tuple[SuspensionReason, ...] = attrs.field(default=(), converter=_reasons)
     in_flight_payments: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    wakes_on: date | None = None
 
     @property
     def reason_codes(self) -> tuple[str, ...]:

@@ -132,6 +132,10 @@ def merge_statements(
             (bucket, total(s.aging.get(bucket, Money.zero(currency)) for s in members))
             for bucket in AgingBucket
         ),
+        next_document_on=min(
+            (s.next_document_on for s in members if s.next_document_on is not None),
+            default=None,
+        ),
     )
 
 

@@ -14,7 +14,9 @@ from dunning_core._exports import renamed_keywords
 from dunning_core.domain._checks import to_frozenset
 from dunning_core.domain.calendar import BusinessCalendar
 from dunning_core.errors import InvalidPolicy
-from dunning_core.policies.suspension._reasons import ReasonCode
+from dunning_core.policies._wake import WakeUp
+from dunning_core.policies.in_flight import flight_ends_on
+from dunning_core.policies.suspension._reasons import ReasonCode, SuspensionContext
 
 __all__ = ["InFlightGrace"]
 
@@ -85,6 +87,22 @@ class InFlightGrace:
             stacklevel=2,
         )
         return self.clearing_window_days
+
+    def wakes_on(self, context: SuspensionContext) -> date | None:
+        """The next day a pending payment's clearing window is over (it stops holding
+        reasons off).
+
+        Args:
+            context: The account's pending payments on the decision day.
+        """
+        wake = WakeUp(context.on)
+        for payment in context.pending:
+            wake.offer(
+                flight_ends_on(
+                    payment, window_days=self.clearing_window_days, calendar=self._calendar
+                )
+            )
+        return wake.day
 
     def last_day(self, received_on: date) -> date:
         """The last day a payment initiated on ``received_on`` counts as in flight."""

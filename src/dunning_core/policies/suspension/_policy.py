@@ -17,6 +17,7 @@ from dunning_core.domain.payment import Payment, PaymentStatus
 from dunning_core.domain.statement import AccountStatement
 from dunning_core.errors import AccountMismatch, CurrencyMismatch, InvalidAsOf, InvalidPolicy
 from dunning_core.money import Money
+from dunning_core.policies._wake import ONE_DAY, WakeUp
 from dunning_core.policies.in_flight import payments_in_flight
 from dunning_core.policies.suspension._decision import (
     SuspensionDecision,
@@ -261,7 +262,11 @@ def decide_suspension(
         unbilled: Service used and not yet invoiced, for :class:`CreditLimitExceeded`.
 
     Returns:
-        The decision, with ``resumes_when`` written in the account's locale.
+        The decision, with ``resumes_when`` written in the account's locale, and
+        ``wakes_on``: the earliest later day the decision can differ for the same
+        documents and facts (the statement's own changes, each rule's ``wakes_on``, the
+        end of a pending payment's clearing window; a rule without ``wakes_on`` makes it
+        the next day).
 
     .. versionchanged:: 0.2
        ``facts`` is a keyword argument with a default (it was third and required).
@@ -293,16 +298,24 @@ def decide_suspension(
         unbilled=unbilled,
     )
     found: list[SuspensionReason] = []
+    wake = WakeUp(on)
+    wake.offer(statement.next_change_on)
     for rule in policy.rules:
         found.extend(rule.reasons(context))
+        wakes_on = getattr(rule, "wakes_on", None)
+        wake.offer(wakes_on(context) if callable(wakes_on) else on + ONE_DAY)
+    grace = policy.in_flight
+    if grace is not None and context.pending:
+        wake.offer(grace.wakes_on(context))
     if not found:
-        return SuspensionDecision(account_id=account.id, as_of=on, suspended=False)
+        return SuspensionDecision(
+            account_id=account.id, as_of=on, suspended=False, wakes_on=wake.day
+        )
 
     suspending = [r for r in found if r.effect is Effect.SUSPEND]
     prepayment = [r for r in found if r.effect is Effect.REQUIRE_PREPAYMENT]
     deferred: list[SuspensionReason] = []
     used: tuple[str, ...] = ()
-    grace = policy.in_flight
     if grace is not None and context.pending and suspending:
         deferrable = [
             r
@@ -335,6 +348,7 @@ def decide_suspension(
         prepayment_reasons=prepayment,
         deferred=deferred,
         in_flight_payments=used,
+        wakes_on=wake.day,
     )
 
 

@@ -183,6 +183,15 @@ class SuspensionRule(Protocol):
     An implementation must be pure: the same context gives the same reasons, whatever
     the order of the facts in it; it neither reads the clock nor raises for an account
     in good standing (it returns ``()``).
+
+    A rule may also have a ``wakes_on(context) -> date | None`` method: the earliest
+    day after ``context.on`` on which its reasons can differ for the same documents
+    and facts, besides the statement's own changes (the built-in rules do; see
+    :attr:`~dunning_core.policies.suspension.SuspensionDecision.wakes_on`). A rule
+    without one is asked again every day.
+
+    .. versionchanged:: 0.2
+       The optional ``wakes_on`` method.
     """
 
     def reasons(self, context: SuspensionContext) -> tuple[SuspensionReason, ...]:

@@ -19,7 +19,7 @@ Private; everything public here is re-exported by :mod:`dunning_core.policies.su
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import attrs
@@ -29,6 +29,7 @@ from dunning_core.domain.account import Segment
 from dunning_core.domain.statement import OpenItem
 from dunning_core.errors import CurrencyMismatch, InvalidPolicy
 from dunning_core.money import Money, minor_unit
+from dunning_core.policies._wake import ONE_DAY, WakeUp
 from dunning_core.policies.credit import credit_exposure
 from dunning_core.policies.suspension import _text as text
 from dunning_core.policies.suspension._reasons import (
@@ -202,6 +203,33 @@ class OverdueDays:
             ),
         )
 
+    def wakes_on(self, context: SuspensionContext) -> date | None:
+        """The next day an open invoice becomes more than N days past due, or a dispute
+        or invoice hold that leaves an invoice out begins or ends.
+
+        Args:
+            context: The account, its statement and facts on the decision day.
+        """
+        wake = WakeUp(context.on)
+        crossing = timedelta(days=self.days_for(context.statement.account.segment) + 1)
+        for item in context.statement.items:
+            if item.is_open:
+                wake.offer(item.invoice.due_on + crossing)
+        if self.ignore_disputed:
+            _offer_hold_and_dispute_changes(wake, context)
+        return wake.day
+
+
+def _offer_hold_and_dispute_changes(wake: WakeUp, context: SuspensionContext) -> None:
+    facts = context.facts
+    for dispute in facts.disputes:
+        wake.offer(dispute.opened_on)
+        wake.offer(dispute.resolved_on)
+    for hold in facts.holds:
+        if hold.invoice_number is not None:
+            wake.offer(hold.starts_on)
+            wake.offer(None if hold.ends_on is None else hold.ends_on + ONE_DAY)
+
 
 def _grace_days(value: object) -> int:
     return _non_negative_days("BrokenPromise.grace_days", value)
@@ -297,6 +325,18 @@ class BrokenPromise:
             )
         return tuple(found)
 
+    def wakes_on(self, context: SuspensionContext) -> date | None:
+        """The day after a promise's date plus the grace: when it can break.
+
+        Args:
+            context: The account's facts on the decision day.
+        """
+        wake = WakeUp(context.on)
+        grace = timedelta(days=self.grace_days) + ONE_DAY
+        for promise in context.facts.promises:
+            wake.offer(promise.due_on + grace)
+        return wake.day
+
 
 @attrs.frozen(kw_only=True)
 class OpenInsolvency:
@@ -365,6 +405,18 @@ class OpenInsolvency:
             )
         return tuple(found)
 
+    def wakes_on(self, context: SuspensionContext) -> date | None:
+        """The next opening or ruling day of a proceeding.
+
+        Args:
+            context: The account's facts on the decision day.
+        """
+        wake = WakeUp(context.on)
+        for proceeding in context.facts.proceedings:
+            wake.offer(proceeding.opened_on)
+            wake.offer(proceeding.ruled_on)
+        return wake.day
+
 
 @attrs.frozen(kw_only=True)
 class CreditLimitExceeded:
@@ -417,6 +469,16 @@ class CreditLimitExceeded:
             ),
         )
 
+    def wakes_on(self, context: SuspensionContext) -> date | None:
+        """``None``: exposure moves only with the statement (whose changes
+        :func:`~dunning_core.policies.suspension.decide_suspension` adds) and with
+        ``unbilled``, which the caller passes each time.
+
+        Args:
+            context: Unused.
+        """
+        return None
+
 
 @attrs.frozen(kw_only=True)
 class ManualHold:
@@ -460,3 +522,17 @@ class ManualHold:
                 )
             )
         return tuple(found)
+
+    def wakes_on(self, context: SuspensionContext) -> date | None:
+        """The next day a suspending account-level hold starts, or the day after one
+        ends.
+
+        Args:
+            context: The account's facts on the decision day.
+        """
+        wake = WakeUp(context.on)
+        for hold in context.facts.holds:
+            if hold.invoice_number is None and hold.suspends:
+                wake.offer(hold.starts_on)
+                wake.offer(None if hold.ends_on is None else hold.ends_on + ONE_DAY)
+        return wake.day

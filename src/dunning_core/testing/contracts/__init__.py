@@ -34,6 +34,7 @@ from dunning_core.testing.contracts.history import (
 )
 from dunning_core.testing.contracts.ledger import LedgerStoreContract
 from dunning_core.testing.contracts.outbox import OutboxStoreContract
+from dunning_core.testing.contracts.reviews import ReviewStoreContract
 from dunning_core.testing.contracts.uow import UnitOfWorkContract
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "HistoryStoreContract",
     "LedgerStoreContract",
     "OutboxStoreContract",
+    "ReviewStoreContract",
     "StoreContract",
     "StoreContractBase",
     "UnitOfWorkContract",
@@ -60,5 +62,6 @@ class StoreContract(
     HistoryStoreContract,
     OutboxStoreContract,
     CheckpointStoreContract,
+    ReviewStoreContract,
 ):
     """Every port's contract at once, for a store that implements them all."""
