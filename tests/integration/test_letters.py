@@ -31,6 +31,7 @@ from dunning_core.documents.letter import (
 from dunning_core.domain.account import Channel
 from dunning_core.domain.outbox import OutboxMessage
 from dunning_core.domain.payment import Payment
+from dunning_core.domain.references import creditor_reference, format_creditor_reference
 from dunning_core.errors import PermanentDeliveryError, UnknownRecord
 from dunning_core.policies.fees import InterestRate
 from dunning_core.policies.ladder import (
@@ -196,6 +197,23 @@ def test_a_formal_notice_reads_back_with_the_name_the_amount_and_the_deadline(
     assert isinstance(total, Money)
     assert _spaces(total.format("fr_FR")) in text
     assert "Page 1 sur 1" in text
+
+
+def test_a_letter_prints_the_invoices_rf_references_once_among_its_reference_lines(
+    tmp_path: Path,
+) -> None:
+    pdf, _ = _formal_notice(tmp_path)
+    lines = [_spaces(line).strip() for line in _text(pdf).splitlines()]
+    references = ", ".join(
+        format_creditor_reference(creditor_reference(number))
+        for number in ("F-2026-001", "F-2026-014")
+    )
+    expected = f"Références de paiement : {references}"
+    assert lines.count(expected) == 1
+    # Among the reference lines, under "our reference" and the account, before the subject.
+    at = lines.index(expected)
+    assert lines[at - 1] == "Compte client : A-77"
+    assert lines.index("Mise en demeure de payer") > at
 
 
 def test_page_one_is_not_blank(tmp_path: Path) -> None:
