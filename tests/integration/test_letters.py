@@ -11,6 +11,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
+import attrs
 import pytest
 from babel.dates import format_date
 from babel.numbers import format_currency
@@ -241,8 +242,40 @@ def test_page_one_is_not_blank(tmp_path: Path) -> None:
     assert dark > 0.005 * width * height
 
 
-@pytest.mark.parametrize("window", [WINDOW_NF_Z_11_001, WINDOW_DIN_5008_B])
-def test_the_address_block_falls_inside_the_envelope_window(tmp_path: Path, window: Window) -> None:
+def _address_outside_window(pdf: Path, recipient: tuple[str, ...], window: Window) -> list[str]:
+    """What of the address block on page 1 is not inside ``window``: the block is the
+    address's words, every line in order, as one run of the page's words; each line's
+    box (the union of its words' boxes) must lie inside the window. Empty when all do."""
+    boxes = _word_boxes_mm(pdf)
+    words = [box[0] for box in boxes]
+    expected = [word for line in recipient for word in line.split()]
+    starts = [
+        i for i in range(len(words) - len(expected) + 1) if words[i : i + len(expected)] == expected
+    ]
+    if not starts:
+        return [f"the address {recipient!r} is not printed as one block"]
+    problems = []
+    at = starts[0]
+    for line in recipient:
+        count = len(line.split())
+        line_boxes = boxes[at : at + count]
+        at += count
+        x0 = min(box[1] for box in line_boxes)
+        y0 = min(box[2] for box in line_boxes)
+        x1 = max(box[3] for box in line_boxes)
+        y1 = max(box[4] for box in line_boxes)
+        inside = (
+            window.x <= x0
+            and x1 <= window.x + window.width
+            and window.y <= y0
+            and y1 <= window.y + window.height
+        )
+        if not inside:
+            problems.append(f"{line!r} at x {x0:.1f}-{x1:.1f}, y {y0:.1f}-{y1:.1f} mm")
+    return problems
+
+
+def _window_letter(tmp_path: Path, printed_at: Window) -> tuple[Path, Letter]:
     _, context = _formal_notice(tmp_path)
     letter = notice_letter(
         rendered=CatalogRenderer().render("mise_en_demeure", "fr_FR", context),
@@ -256,17 +289,31 @@ def test_the_address_block_falls_inside_the_envelope_window(tmp_path: Path, wind
         sender=SENDER,
     )
     pdf = tmp_path / "window.pdf"
-    pdf.write_bytes(letter_pdf(letter, window=window))
-    boxes = _word_boxes_mm(pdf)
-    address_words = {w for line in letter.recipient for w in line.split()}
-    placed = [box for box in boxes if box[0] in address_words and box[2] > 30]
-    # Every line of the address was found (the page's other text is outside the block).
-    assert {box[0] for box in placed} >= {"Nguyễn", "98800", "Nouméa", "NOUVELLE-CALÉDONIE"}
-    for word, x0, y0, x1, y1 in placed:
-        if y0 > window.y + window.height + 2:
-            continue  # the same word further down the letter, not in the address block
-        assert window.x <= x0 and x1 <= window.x + window.width, (word, x0, x1)
-        assert window.y <= y0 and y1 <= window.y + window.height, (word, y0, y1)
+    pdf.write_bytes(letter_pdf(letter, window=printed_at))
+    return pdf, letter
+
+
+@pytest.mark.parametrize("window", [WINDOW_NF_Z_11_001, WINDOW_DIN_5008_B])
+def test_the_address_block_falls_inside_the_envelope_window(tmp_path: Path, window: Window) -> None:
+    pdf, letter = _window_letter(tmp_path, window)
+    assert len(letter.recipient) == 5
+    assert _address_outside_window(pdf, letter.recipient, window) == []
+
+
+@pytest.mark.parametrize(
+    ("down", "right"),
+    [(60, 0), (30, 0), (15, 0), (0, -12), (0, 40)],
+)
+def test_the_window_check_catches_an_address_printed_off_the_window(
+    tmp_path: Path, down: float, right: float
+) -> None:
+    # The control: the letter printed for a window moved down or sideways, checked
+    # against the real one. An address 60 mm too low used to pass the check.
+    window = WINDOW_NF_Z_11_001
+    moved = attrs.evolve(window, x=window.x + right, y=window.y + down)
+    pdf, letter = _window_letter(tmp_path, moved)
+    assert _address_outside_window(pdf, letter.recipient, moved) == []
+    assert _address_outside_window(pdf, letter.recipient, window) != []
 
 
 def test_a_german_mahnung_has_its_fees_and_interest(tmp_path: Path) -> None:
