@@ -30,6 +30,7 @@ from dunning_core.documents.letter import (
     print_letter,
 )
 from dunning_core.domain.account import Channel
+from dunning_core.domain.charges import Charge, ChargeKind
 from dunning_core.domain.outbox import OutboxMessage
 from dunning_core.domain.payment import Payment
 from dunning_core.domain.references import creditor_reference, format_creditor_reference
@@ -444,7 +445,28 @@ def test_a_statement_of_account_in_the_customers_language(tmp_path: Path) -> Non
         received_on=date(2026, 2, 20),
         bank_reference="VIR F-1",
     )
-    statement = build_statement(account, DAY, invoices=invoices, payments=[payment])
+    charges = [
+        Charge(
+            key="fee:F-1:relance",
+            account_id="A-9",
+            kind=ChargeKind.STAGE_FEE,
+            amount=Money("5000", "XPF"),
+            booked_on=date(2026, 2, 15),
+            invoice_number="F-1",
+            stage="relance",
+        ),
+        Charge(
+            key="interest:F-1",
+            account_id="A-9",
+            kind=ChargeKind.LATE_INTEREST,
+            amount=Money("1234", "XPF"),
+            booked_on=DAY,
+            invoice_number="F-1",
+        ),
+    ]
+    statement = build_statement(
+        account, DAY, invoices=invoices, payments=[payment], charges=charges
+    )
     letter = statement_letter(
         statement,
         address=NOUMEA,
@@ -460,7 +482,16 @@ def test_a_statement_of_account_in_the_customers_language(tmp_path: Path) -> Non
     assert "Relevé de compte" in text and "Factures ouvertes" in text
     assert "Balance âgée" in text and "Règlements depuis le" in text and "VIR F-1" in text
     assert _spaces(Money("165000", "XPF").format("fr_NC")) in text
-    assert "Total à payer" in text
+
+    def amount(value: str) -> str:
+        return _spaces(Money(value, "XPF").format("fr_NC"))
+
+    # The fees section: one line per charge (what, on which invoice, how much), then
+    # their total among the totals, and in the total to pay (165 000 + 6 234 - 20 000).
+    assert f"Frais F-1 {amount('5000')}" in text
+    assert f"Pénalités de retard F-1 {amount('1234')}" in text
+    assert f"Frais et pénalités {amount('6234')}" in text
+    assert f"Total à payer {amount('151234')}" in text
 
 
 def _message(key: str, channel: Channel) -> OutboxMessage:
