@@ -72,21 +72,44 @@ def record_account(
         InvalidAsOf: ``as_of`` is a naive datetime.
     """
     check_unit_of_work(uow)
+    with uow:
+        outcome = account_in(uow, account, config, as_of)
+        if not outcome.repeated:
+            uow.commit()
+    return outcome
+
+
+def account_in(
+    uow: UnitOfWork, account: Account, config: CycleConfig | None, as_of: AsOf
+) -> AccountOutcome:
+    """What :func:`record_account` does, inside the caller's open unit of work (not
+    committed): for services that change an account as part of a larger change.
+
+    Args:
+        uow: An entered unit of work; the caller commits it.
+        account: The account as it is now.
+        config: The policies; the defaults if ``None``.
+        as_of: When the change is recorded.
+
+    Returns:
+        The outcome, as :func:`record_account` returns it.
+
+    Raises:
+        InvalidField: ``account`` is not an :class:`~dunning_core.Account`.
+        InvalidAsOf: ``as_of`` is a naive datetime.
+    """
     if not isinstance(account, Account):
         raise InvalidField("account", account, "must be an Account")
     as_instant(as_of)  # refuses a naive datetime before anything is written
     config = CycleConfig() if config is None else config
-    with uow:
-        before = uow.accounts.get(account.id)
-        if before == account:
-            return AccountOutcome(account_id=account.id, repeated=True)
-        uow.accounts.add(account)
-        changed = AccountChanged(
-            account_id=account.id,
-            as_of=as_of,
-            fields=_changed_fields(before, account),
-            created=before is None,
-        )
-        outcome = finish_change(uow, config, account, as_of, [changed])
-        uow.commit()
-    return outcome
+    before = uow.accounts.get(account.id)
+    if before == account:
+        return AccountOutcome(account_id=account.id, repeated=True)
+    uow.accounts.add(account)
+    changed = AccountChanged(
+        account_id=account.id,
+        as_of=as_of,
+        fields=_changed_fields(before, account),
+        created=before is None,
+    )
+    return finish_change(uow, config, account, as_of, [changed])
