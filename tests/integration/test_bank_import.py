@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +19,13 @@ import pytest
 from stdnum.iso7064 import mod_97_10
 
 from dunning_core import Account, Invoice, Money, Payment, PaymentMethod
-from dunning_core.adapters.bank import read_camt053, read_camt054, read_mt940, stream_camt053
+from dunning_core.adapters.bank import (
+    BankFileContents,
+    read_camt053,
+    read_camt054,
+    read_mt940,
+    stream_camt053,
+)
 from dunning_core.adapters.storage.memory import MemoryStore
 from dunning_core.domain.payment import PaymentStatus
 from dunning_core.errors import InvalidIban, MalformedBankFile
@@ -145,6 +152,52 @@ def test_importing_the_same_statement_twice_changes_nothing(store: MemoryStore) 
     assert snapshot(store) == before
     assert again.changed_nothing
     assert {o.status for o in again.outcomes} == {EntryStatus.ALREADY_IMPORTED}
+
+
+def _reader(path: Path) -> Callable[[Path], BankFileContents]:
+    if path.suffix == ".sta":
+        return read_mt940
+    return read_camt054 if path.name.startswith("camt054") else read_camt053
+
+
+#: Files a sample needs imported first (the collections its returns or re-presentations
+#: are about), and the day each is imported on; any other file stands alone.
+BEFORE = {
+    "camt054_v08_representation.xml": ("camt053_v02_day1.xml", "camt053_v08_days2to5.xml"),
+}
+IMPORTED_ON = {
+    "camt053_v02_day1.xml": date(2026, 3, 2),
+    "mt940_de_day1.sta": date(2026, 3, 2),
+    "camt053_v08_days2to5.xml": date(2026, 3, 5),
+    "mt940_nl_day4.sta": date(2026, 3, 5),
+    "mt940_de_returns.sta": date(2026, 3, 9),
+    "camt054_v08_representation.xml": date(2026, 3, 16),
+}
+SAMPLES = sorted(path.name for path in DATA.iterdir() if path.suffix in {".xml", ".sta"})
+
+
+def test_every_sample_is_in_the_idempotence_test() -> None:
+    assert len(SAMPLES) >= 6 and set(IMPORTED_ON) <= set(SAMPLES)
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_importing_any_sample_a_second_time_changes_nothing(store: MemoryStore, name: str) -> None:
+    for earlier in BEFORE.get(name, ()):
+        path = DATA / earlier
+        import_statement(
+            store.unit_of_work, _reader(path)(path), IMPORTED_ON[earlier], payer_ibans=PAYER_IBANS
+        )
+    path = DATA / name
+    day = IMPORTED_ON.get(name, date(2026, 3, 31))
+    first = import_statement(store.unit_of_work, _reader(path)(path), day, payer_ibans=PAYER_IBANS)
+    assert not first.changed_nothing  # the sample does something the second import repeats
+    before = snapshot(store)
+    again = import_statement(
+        store.unit_of_work, _reader(path)(path), day + timedelta(days=1), payer_ibans=PAYER_IBANS
+    )
+    assert again.changed_nothing
+    assert snapshot(store) == before
+    assert not again.recorded and not again.returns and not again.unidentified
 
 
 def test_returns_reopen_invoices_and_follow_their_reason_codes(store: MemoryStore) -> None:

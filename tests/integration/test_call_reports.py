@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dunning_core import Account, Contact, Invoice, Money, PostalAddress, PromiseToPay
+from dunning_core import Account, Contact, Dispute, Invoice, Money, PostalAddress, PromiseToPay
 from dunning_core.adapters.storage.memory import MemoryStore
 from dunning_core.adapters.storage.sqlite import SqliteStore
 from dunning_core.domain.account import Channel
@@ -17,6 +17,7 @@ from dunning_core.errors import InvalidField, UnknownRecord
 from dunning_core.policies.ladder import DayBasis, Ladder, Stage, presets
 from dunning_core.service.calls import CallOutcome, record_call_report
 from dunning_core.service.cycle import run_cycle
+from dunning_core.service.facts import record_dispute, record_promise
 from dunning_core.service.settings import CycleConfig
 
 ADDRESS = PostalAddress(
@@ -82,13 +83,26 @@ def _call_task(store: MemoryStore | SqliteStore) -> tuple[str, date]:
     return tasks[0].key, tasks[0].created_at.date()
 
 
+def _facts_and_events(store: MemoryStore | SqliteStore) -> tuple[object, ...]:
+    """The account's facts, suspension state and history, but the call report itself."""
+    with store.unit_of_work(read_only=True) as uow:
+        facts = uow.facts.load(["A-1"])["A-1"]
+        state = uow.history.suspension_states(["A-1"]).get("A-1")
+        events = [
+            (e.kind, e.occurred_at, e.payload)
+            for e in uow.history.events_of(["A-1"])["A-1"]
+            if e.kind != "call.reported"
+        ]
+    return facts, state, events
+
+
 def _until_the_call(store: MemoryStore | SqliteStore) -> tuple[str, date]:
     _run(store, date(2026, 2, 3), date(2026, 2, 20))
     return _call_task(store)
 
 
 @pytest.mark.parametrize("kind", ["memory", "sqlite"])
-def test_a_promise_by_call_pauses_the_ladder_exactly_as_one_recorded_through_the_store(
+def test_a_promise_by_call_pauses_the_ladder_exactly_as_one_recorded_through_the_service(
     tmp_path: Path, kind: str
 ) -> None:
     def store(name: str) -> MemoryStore | SqliteStore:
@@ -112,16 +126,18 @@ def test_a_promise_by_call_pauses_the_ladder_exactly_as_one_recorded_through_the
         called_on,
         note="paiera le 10",
         promise=promise,
+        config=CONFIG,
     )
     assert event.promise_id == "PR-1"
-    with by_api.unit_of_work() as uow:
-        uow.facts.add_promise(promise)
-        uow.commit()
+    outcome = record_promise(by_api.unit_of_work(), promise, config=CONFIG, as_of=called_on)
+    assert not outcome.repeated
+    assert _facts_and_events(by_call) == _facts_and_events(by_api)
 
     later = called_on + timedelta(days=40)
     after_call = _run(by_call, called_on, later)
     after_api = _run(by_api, called_on, later)
     assert after_call == after_api
+    assert _facts_and_events(by_call) == _facts_and_events(by_api)
 
     # And the promise did pause it: without one, the formal notice goes out sooner.
     def formal_notice_day(sent: list[tuple[date, str, str]]) -> date:
@@ -195,6 +211,48 @@ def test_a_dispute_by_call_opens_a_dispute_on_each_invoice_of_the_task() -> None
         ("F-1", "conteste la quantité livrée")
     ]
     assert event.dispute_ids == (facts.disputes[0].id,)
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_a_dispute_by_call_re_decides_suspension_at_once_as_record_dispute_does(
+    tmp_path: Path, kind: str
+) -> None:
+    def store(name: str) -> MemoryStore | SqliteStore:
+        return _seeded(MemoryStore() if kind == "memory" else SqliteStore(tmp_path / name))
+
+    by_call, by_api = store("call.db"), store("api.db")
+    task, _ = _until_the_call(by_call)
+    assert _until_the_call(by_api)[0] == task
+    # The cycle ran to 20 February: F-1 is 18 days overdue, the account suspended.
+    assert _suspended(by_call) and _suspended(by_api)
+    day = date(2026, 2, 20)
+    event = record_call_report(
+        by_call.unit_of_work(),
+        task,
+        CallOutcome.REACHED_DISPUTE,
+        day,
+        note="conteste la quantité livrée",
+        config=CONFIG,
+    )
+    dispute = Dispute(
+        id=event.dispute_ids[0],
+        account_id="A-1",
+        invoice_number="F-1",
+        opened_on=day,
+        reason="conteste la quantité livrée",
+    )
+    outcome = record_dispute(by_api.unit_of_work(), dispute, config=CONFIG, as_of=day)
+    assert outcome.decision is not None and not outcome.decision.suspended
+    # Reactivated by the report itself, not at the next cycle.
+    assert not _suspended(by_call)
+    assert _facts_and_events(by_call) == _facts_and_events(by_api)
+    kinds = [kind for kind, _, _ in _facts_and_events(by_call)[2]]
+    assert sorted(kinds[-2:]) == ["account.reactivated", "fact.recorded"]
+
+
+def _suspended(store: MemoryStore | SqliteStore) -> bool:
+    with store.unit_of_work(read_only=True) as uow:
+        return uow.history.suspension_states(["A-1"])["A-1"].suspended
 
 
 @pytest.mark.parametrize("outcome", ["NO_ANSWER", "VOICEMAIL", "REACHED_REFUSED"])

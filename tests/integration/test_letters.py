@@ -11,6 +11,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
+import attrs
 import pytest
 from babel.dates import format_date
 from babel.numbers import format_currency
@@ -29,8 +30,10 @@ from dunning_core.documents.letter import (
     print_letter,
 )
 from dunning_core.domain.account import Channel
+from dunning_core.domain.charges import Charge, ChargeKind
 from dunning_core.domain.outbox import OutboxMessage
 from dunning_core.domain.payment import Payment
+from dunning_core.domain.references import creditor_reference, format_creditor_reference
 from dunning_core.errors import PermanentDeliveryError, UnknownRecord
 from dunning_core.policies.fees import InterestRate
 from dunning_core.policies.ladder import (
@@ -198,6 +201,23 @@ def test_a_formal_notice_reads_back_with_the_name_the_amount_and_the_deadline(
     assert "Page 1 sur 1" in text
 
 
+def test_a_letter_prints_the_invoices_rf_references_once_among_its_reference_lines(
+    tmp_path: Path,
+) -> None:
+    pdf, _ = _formal_notice(tmp_path)
+    lines = [_spaces(line).strip() for line in _text(pdf).splitlines()]
+    references = ", ".join(
+        format_creditor_reference(creditor_reference(number))
+        for number in ("F-2026-001", "F-2026-014")
+    )
+    expected = f"Références de paiement : {references}"
+    assert lines.count(expected) == 1
+    # Among the reference lines, under "our reference" and the account, before the subject.
+    at = lines.index(expected)
+    assert lines[at - 1] == "Compte client : A-77"
+    assert lines.index("Mise en demeure de payer") > at
+
+
 def test_page_one_is_not_blank(tmp_path: Path) -> None:
     pdf, _ = _formal_notice(tmp_path)
     subprocess.run(
@@ -223,8 +243,40 @@ def test_page_one_is_not_blank(tmp_path: Path) -> None:
     assert dark > 0.005 * width * height
 
 
-@pytest.mark.parametrize("window", [WINDOW_NF_Z_11_001, WINDOW_DIN_5008_B])
-def test_the_address_block_falls_inside_the_envelope_window(tmp_path: Path, window: Window) -> None:
+def _address_outside_window(pdf: Path, recipient: tuple[str, ...], window: Window) -> list[str]:
+    """What of the address block on page 1 is not inside ``window``: the block is the
+    address's words, every line in order, as one run of the page's words; each line's
+    box (the union of its words' boxes) must lie inside the window. Empty when all do."""
+    boxes = _word_boxes_mm(pdf)
+    words = [box[0] for box in boxes]
+    expected = [word for line in recipient for word in line.split()]
+    starts = [
+        i for i in range(len(words) - len(expected) + 1) if words[i : i + len(expected)] == expected
+    ]
+    if not starts:
+        return [f"the address {recipient!r} is not printed as one block"]
+    problems = []
+    at = starts[0]
+    for line in recipient:
+        count = len(line.split())
+        line_boxes = boxes[at : at + count]
+        at += count
+        x0 = min(box[1] for box in line_boxes)
+        y0 = min(box[2] for box in line_boxes)
+        x1 = max(box[3] for box in line_boxes)
+        y1 = max(box[4] for box in line_boxes)
+        inside = (
+            window.x <= x0
+            and x1 <= window.x + window.width
+            and window.y <= y0
+            and y1 <= window.y + window.height
+        )
+        if not inside:
+            problems.append(f"{line!r} at x {x0:.1f}-{x1:.1f}, y {y0:.1f}-{y1:.1f} mm")
+    return problems
+
+
+def _window_letter(tmp_path: Path, printed_at: Window) -> tuple[Path, Letter]:
     _, context = _formal_notice(tmp_path)
     letter = notice_letter(
         rendered=CatalogRenderer().render("mise_en_demeure", "fr_FR", context),
@@ -238,17 +290,31 @@ def test_the_address_block_falls_inside_the_envelope_window(tmp_path: Path, wind
         sender=SENDER,
     )
     pdf = tmp_path / "window.pdf"
-    pdf.write_bytes(letter_pdf(letter, window=window))
-    boxes = _word_boxes_mm(pdf)
-    address_words = {w for line in letter.recipient for w in line.split()}
-    placed = [box for box in boxes if box[0] in address_words and box[2] > 30]
-    # Every line of the address was found (the page's other text is outside the block).
-    assert {box[0] for box in placed} >= {"Nguyễn", "98800", "Nouméa", "NOUVELLE-CALÉDONIE"}
-    for word, x0, y0, x1, y1 in placed:
-        if y0 > window.y + window.height + 2:
-            continue  # the same word further down the letter, not in the address block
-        assert window.x <= x0 and x1 <= window.x + window.width, (word, x0, x1)
-        assert window.y <= y0 and y1 <= window.y + window.height, (word, y0, y1)
+    pdf.write_bytes(letter_pdf(letter, window=printed_at))
+    return pdf, letter
+
+
+@pytest.mark.parametrize("window", [WINDOW_NF_Z_11_001, WINDOW_DIN_5008_B])
+def test_the_address_block_falls_inside_the_envelope_window(tmp_path: Path, window: Window) -> None:
+    pdf, letter = _window_letter(tmp_path, window)
+    assert len(letter.recipient) == 5
+    assert _address_outside_window(pdf, letter.recipient, window) == []
+
+
+@pytest.mark.parametrize(
+    ("down", "right"),
+    [(60, 0), (30, 0), (15, 0), (0, -12), (0, 40)],
+)
+def test_the_window_check_catches_an_address_printed_off_the_window(
+    tmp_path: Path, down: float, right: float
+) -> None:
+    # The control: the letter printed for a window moved down or sideways, checked
+    # against the real one. An address 60 mm too low used to pass the check.
+    window = WINDOW_NF_Z_11_001
+    moved = attrs.evolve(window, x=window.x + right, y=window.y + down)
+    pdf, letter = _window_letter(tmp_path, moved)
+    assert _address_outside_window(pdf, letter.recipient, moved) == []
+    assert _address_outside_window(pdf, letter.recipient, window) != []
 
 
 def test_a_german_mahnung_has_its_fees_and_interest(tmp_path: Path) -> None:
@@ -379,7 +445,28 @@ def test_a_statement_of_account_in_the_customers_language(tmp_path: Path) -> Non
         received_on=date(2026, 2, 20),
         bank_reference="VIR F-1",
     )
-    statement = build_statement(account, DAY, invoices=invoices, payments=[payment])
+    charges = [
+        Charge(
+            key="fee:F-1:relance",
+            account_id="A-9",
+            kind=ChargeKind.STAGE_FEE,
+            amount=Money("5000", "XPF"),
+            booked_on=date(2026, 2, 15),
+            invoice_number="F-1",
+            stage="relance",
+        ),
+        Charge(
+            key="interest:F-1",
+            account_id="A-9",
+            kind=ChargeKind.LATE_INTEREST,
+            amount=Money("1234", "XPF"),
+            booked_on=DAY,
+            invoice_number="F-1",
+        ),
+    ]
+    statement = build_statement(
+        account, DAY, invoices=invoices, payments=[payment], charges=charges
+    )
     letter = statement_letter(
         statement,
         address=NOUMEA,
@@ -395,7 +482,16 @@ def test_a_statement_of_account_in_the_customers_language(tmp_path: Path) -> Non
     assert "Relevé de compte" in text and "Factures ouvertes" in text
     assert "Balance âgée" in text and "Règlements depuis le" in text and "VIR F-1" in text
     assert _spaces(Money("165000", "XPF").format("fr_NC")) in text
-    assert "Total à payer" in text
+
+    def amount(value: str) -> str:
+        return _spaces(Money(value, "XPF").format("fr_NC"))
+
+    # The fees section: one line per charge (what, on which invoice, how much), then
+    # their total among the totals, and in the total to pay (165 000 + 6 234 - 20 000).
+    assert f"Frais F-1 {amount('5000')}" in text
+    assert f"Pénalités de retard F-1 {amount('1234')}" in text
+    assert f"Frais et pénalités {amount('6234')}" in text
+    assert f"Total à payer {amount('151234')}" in text
 
 
 def _message(key: str, channel: Channel) -> OutboxMessage:

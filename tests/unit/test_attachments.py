@@ -23,13 +23,15 @@ from dunning_core.errors import InvalidField
 from dunning_core.service.attachments import AttachmentPolicy, last_statement_day
 
 _text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=40)
+# A file name needs something besides spaces (Attachment refuses "   ").
+_filename = _text.filter(str.strip)
 attachments = st.one_of(
-    st.builds(Attachment.invoice, _text, filename=_text),
+    st.builds(Attachment.invoice, _text, filename=_filename),
     st.builds(
         Attachment.document,
         st.sampled_from([AttachmentKind.STATEMENT, AttachmentKind.NOTICE]),
         _text,
-        filename=_text,
+        filename=_filename,
     ),
 ).flatmap(
     lambda asked: st.one_of(

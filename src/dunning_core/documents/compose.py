@@ -88,7 +88,9 @@ def notice_letter(
 ) -> Letter:
     """The letter of a rendered notice: its paragraphs, the invoice table, the totals
     (amount due; late interest, recovery compensation and fees where the context has
-    them; the total claimed), the place and date, and the registered-mail mention.
+    them; the total claimed), the place and date, and the registered-mail mention. The
+    RF creditor references of the invoices (``creditor_references``) are a reference
+    line, when they have one.
 
     A French *mise en demeure* is the ``formal_notice`` notice sent this way, a German
     *Mahnung* a ``notice.first`` (or later) notice in ``de_DE`` with fees and interest.
@@ -151,6 +153,18 @@ def notice_letter(
     reference_lines = [labels("reference", reference=reference)]
     if context.get("account_id"):
         reference_lines.append(labels("account", account_id=str(context["account_id"])))
+    paragraphs = [p for p in rendered.body.split("\n\n") if p.strip()]
+    references = str(context.get("creditor_references") or "")
+    count = len([r for r in references.split(",") if r.strip()])
+    if count:
+        line = labels(
+            "creditor_reference",
+            creditor_references=references,
+            creditor_reference_count=count,
+        )
+        reference_lines.append(line)
+        # The built-in notice printed it as its last paragraph: a letter has it above.
+        paragraphs = [p for p in paragraphs if p != line]
     return Letter(
         language=labels.catalog,
         recipient=address_lines(
@@ -163,7 +177,7 @@ def notice_letter(
         else labels.date(written_on, "long"),
         reference_lines=reference_lines,
         subject=rendered.subject,
-        paragraphs=[p for p in rendered.body.split("\n\n") if p.strip()],
+        paragraphs=paragraphs,
         sections=(section,) if rows else (),
         totals=totals,
         closing=labels("closing"),

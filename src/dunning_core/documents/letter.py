@@ -255,7 +255,7 @@ def print_letter(letter: Letter, *, window: Window = WINDOW_NF_Z_11_001) -> tupl
 
     pdf = _Pdf(orientation="P", unit="mm", format="A4")
     pdf.set_margins(_LEFT, 15, _RIGHT)
-    pdf.set_auto_page_break(auto=True, margin=25)
+    pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_font(_FONT, "", _font_path("DejaVuSans.ttf"))
     pdf.add_font(_FONT, "B", _font_path("DejaVuSans-Bold.ttf"))
     pdf.set_title(_clean(letter.title or letter.subject))

@@ -99,6 +99,12 @@ COMMON: Final[Mapping[str, Text]] = {
     "col_open": _t("table|open_amount", "Amount open"),
     "col_days_late": _t("table|days_late", "Days late"),
     "total": _t("table|total", "Total due"),
+    "creditor_reference": _tn(
+        "common|creditor_reference",
+        "Payment reference: {creditor_references}",
+        "Payment references: {creditor_references}",
+        "creditor_reference_count",
+    ),
 }
 
 _DAYS_LATE = COMMON["days_late"]
@@ -120,6 +126,8 @@ VARIABLES: Final[Mapping[str, Mapping[str, str]]] = {
         "due_on": "the oldest due date (date)",
         "days_overdue": "days past due of the most overdue invoice",
         "stage": "the ladder stage key",
+        "creditor_reference": "the oldest invoice's RF creditor reference, or empty",
+        "creditor_references": "every invoice's RF creditor reference, joined by ', '",
     },
     "termination": {"days": "days until the account is terminated"},
     "suspension": {

@@ -149,12 +149,32 @@ class CatalogRenderer:
 
 
 def prepare(context: Mapping[str, object]) -> dict[str, object]:
-    """The context with the derived values the texts use (``invoice_count``)."""
+    """The context with the derived values the texts use (``invoice_count``,
+    ``creditor_reference_count``)."""
     values = dict(context)
     numbers = values.get("invoice_numbers")
     if "invoice_count" not in values and isinstance(numbers, list | tuple):
         values["invoice_count"] = len(numbers)
+    references = values.get("creditor_references")
+    if "creditor_reference_count" not in values and isinstance(references, str):
+        values["creditor_reference_count"] = len(_references(references))
     return values
+
+
+def _references(joined: str) -> list[str]:
+    return [reference for reference in (r.strip() for r in joined.split(",")) if reference]
+
+
+def _prints_references(notice: Notice, values: Mapping[str, object]) -> bool:
+    """A notice to the customer about invoices (e-mail, letter; not an SMS or a call
+    task) prints the RF creditor references, when the invoices have one."""
+    references = values.get("creditor_references")
+    return (
+        notice.html
+        and "invoices" in notice.variables
+        and isinstance(references, str)
+        and bool(_references(references))
+    )
 
 
 def translate(
@@ -192,6 +212,8 @@ def render_notice(
         )
 
     paragraphs = [text_of(text) for text in notice.paragraphs if _applies(text, values)]
+    if _prints_references(notice, values):
+        paragraphs.append(text_of(COMMON["creditor_reference"]))
     subject = "" if notice.subject is None else text_of(notice.subject)
     if notice.subject is None:
         return RenderedMessage(

@@ -3,7 +3,7 @@ they are loaded, and what ``docs/messages.md`` shows.
 
 >>> context = sample_context("notice.first")
 >>> sorted(context)[:4]
-['account_id', 'amount_due', 'customer_name', 'days_overdue']
+['account_id', 'amount_due', 'creditor_reference', 'creditor_references']
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ def sample_values(currency: str = "EUR") -> dict[str, dict[str, object]]:
             "due_on": date(2026, 1, 31),
             "days_overdue": 20,
             "stage": "first_notice",
+            "creditor_reference": "RF98 F1",
+            "creditor_references": "RF98 F1, RF71 F2",
         },
         "termination": {"days": 10},
         "suspension": {

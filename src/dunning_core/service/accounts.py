@@ -145,6 +145,31 @@ def record_accounts(
     return outcomes
 
 
+def account_in(
+    uow: UnitOfWork, account: Account, config: CycleConfig | None, as_of: AsOf
+) -> AccountOutcome:
+    """What :func:`record_account` does, inside the caller's open unit of work (not
+    committed): for services that change an account as part of a larger change.
+
+    Args:
+        uow: An entered unit of work; the caller commits it.
+        account: The account as it is now.
+        config: The policies; the defaults if ``None``.
+        as_of: When the change is recorded.
+
+    Returns:
+        The outcome, as :func:`record_account` returns it.
+
+    Raises:
+        InvalidField: ``account`` is not an :class:`~dunning_core.Account`.
+        InvalidAsOf: ``as_of`` is a naive datetime.
+    """
+    _check_account(account)
+    as_instant(as_of)  # refuses a naive datetime before anything is written
+    config = CycleConfig() if config is None else config
+    return _record_account(uow, config, account, as_of)
+
+
 def _check_account(account: object) -> None:
     if not isinstance(account, Account):
         raise InvalidField("account", account, "must be an Account")

@@ -15,7 +15,13 @@ record the report with :func:`record_call_report`:
 * ``WRONG_NUMBER``: the number is marked wrong on the contact, so the next stage falls
   back to the contact's other number, another contact or the stage's other channels.
 
-Every report is an event in the account's history (kind ``call.reported``).
+Promises, disputes and the contact change go through the account services
+(:func:`~dunning_core.service.facts.record_promise`,
+:func:`~dunning_core.service.facts.record_dispute`,
+:func:`~dunning_core.service.accounts.record_account`) in the report's own unit of
+work: each records its event and re-decides suspension at once, exactly as when
+recorded through those services. Every report is an event in the account's history
+(kind ``call.reported``).
 
 .. versionadded:: 0.3
 """
@@ -27,13 +33,16 @@ from typing import Any
 import attrs
 
 from dunning_core.domain.account import Channel
-from dunning_core.domain.dates import AsOf, as_instant, local_date, run_date
+from dunning_core.domain.dates import AsOf, as_instant, local_date
 from dunning_core.domain.events import CallOutcome, CallReported
 from dunning_core.domain.facts import Dispute, PromiseToPay
 from dunning_core.errors import AccountMismatch, InvalidField, UnknownRecord
 from dunning_core.ports import UnitOfWork
 from dunning_core.service._uow import check_unit_of_work
+from dunning_core.service.accounts import account_in
+from dunning_core.service.facts import dispute_in, promise_in
 from dunning_core.service.records import event_record
+from dunning_core.service.settings import CycleConfig
 
 # CallOutcome and CallReported live in domain.events (events are domain objects); they
 # stay importable from here, where record_call_report uses them.
@@ -56,6 +65,7 @@ def record_call_report(
     *,
     note: str | None = None,
     promise: PromiseToPay | None = None,
+    config: CycleConfig | None = None,
 ) -> CallReported:
     """Record what came of the call task ``task_key``, atomically.
 
@@ -67,6 +77,11 @@ def record_call_report(
         as_of: When the call was made (a date or an aware datetime).
         note: What the collector noted (the reason of a dispute).
         promise: The promise, for ``REACHED_PROMISE`` (and only then).
+        config: The policies the account services apply (suspension re-decided at
+            once, as :func:`~dunning_core.service.facts.record_promise`,
+            :func:`~dunning_core.service.facts.record_dispute` and
+            :func:`~dunning_core.service.accounts.record_account` do); the defaults if
+            ``None``. Pass the cycle's own.
 
     Returns:
         The :class:`CallReported` event written to the history.
@@ -76,6 +91,8 @@ def record_call_report(
         InvalidField: the outcome is unknown; a promise is missing for
             ``REACHED_PROMISE`` or given for another outcome; a dispute has no note.
         AccountMismatch: the promise is for another account.
+        UnknownRecord: the task's account is not on file (a promise, a dispute or a
+            wrong number changes it).
         InvalidUnitOfWork: ``uow`` is a factory rather than a unit of work.
     """
     check_unit_of_work(uow)
@@ -95,14 +112,17 @@ def record_call_report(
         number = task.recipient
         promise_id: str | None = None
         dispute_ids: tuple[str, ...] = ()
+        config = CycleConfig() if config is None else config
         if promise is not None:
             if promise.account_id != account_id:
                 raise AccountMismatch("promise.account_id", account_id, promise.account_id)
-            uow.facts.add_promise(promise)
+            promise_in(uow, promise, config, as_of)
             promise_id = promise.id
         if result is CallOutcome.REACHED_DISPUTE:
             account = uow.accounts.get(account_id)
-            day = local_date(as_of, account.tz) if account is not None else run_date(as_of)
+            if account is None:
+                raise UnknownRecord("account", account_id)
+            day = local_date(as_of, account.tz)
             disputes = [
                 Dispute(
                     id=f"call:{task_key}:{number_}",
@@ -114,10 +134,10 @@ def record_call_report(
                 for number_ in _task_invoices(uow, account_id, task_key)
             ]
             for dispute in disputes:
-                uow.facts.add_dispute(dispute)
+                dispute_in(uow, dispute, config, as_of)
             dispute_ids = tuple(d.id for d in disputes)
         if result is CallOutcome.WRONG_NUMBER:
-            _mark_wrong_number(uow, account_id, number)
+            _mark_wrong_number(uow, account_id, number, config, as_of)
         event = CallReported(
             account_id=account_id,
             as_of=as_of,
@@ -143,7 +163,9 @@ def _task_invoices(uow: UnitOfWork, account_id: str, task_key: str) -> list[str]
     return numbers
 
 
-def _mark_wrong_number(uow: UnitOfWork, account_id: str, number: str) -> None:
+def _mark_wrong_number(
+    uow: UnitOfWork, account_id: str, number: str, config: CycleConfig, as_of: AsOf
+) -> None:
     account = uow.accounts.get(account_id)
     if account is None:
         raise UnknownRecord("account", account_id)
@@ -153,4 +175,4 @@ def _mark_wrong_number(uow: UnitOfWork, account_id: str, number: str) -> None:
         else contact
         for contact in account.contacts
     )
-    uow.accounts.add(attrs.evolve(account, contacts=contacts))
+    account_in(uow, attrs.evolve(account, contacts=contacts), config, as_of)

@@ -75,31 +75,92 @@ def _record(
     as_of: AsOf | None,
 ) -> AccountOutcome:
     check_unit_of_work(uow)
+    with uow:
+        outcome = _record_in(uow, fact, kind, name, change, day, config, as_of)
+        if not outcome.repeated:
+            uow.commit()
+    return outcome
+
+
+def _record_in(
+    uow: UnitOfWork,
+    fact: F,
+    kind: type[F],
+    name: str,
+    change: Callable[[F | None, F], str],
+    day: date,
+    config: CycleConfig | None,
+    as_of: AsOf | None,
+) -> AccountOutcome:
+    """Store ``fact``, record its event and re-decide suspension in the open ``uow``,
+    which the caller commits."""
     if not isinstance(fact, kind):
         raise InvalidField(name, fact, f"must be a {kind.__name__}")
     when: AsOf = day if as_of is None else as_of
     as_instant(when)  # refuses a naive datetime before anything is written
     config = CycleConfig() if config is None else config
-    with uow:
-        account = uow.accounts.get(fact.account_id)
-        if account is None:
-            raise UnknownRecord("account", fact.account_id)
-        known = uow.facts.load([fact.account_id])[fact.account_id]
-        on_file: tuple[Any, ...] = getattr(known, _FIELD[kind])
-        before = next((f for f in on_file if f.id == fact.id), None)
-        if before == fact:
-            return AccountOutcome(account_id=account.id, repeated=True)
-        getattr(uow.facts, _ADD[kind])(fact)
-        event = FactRecorded(
-            account_id=account.id,
-            as_of=when,
-            fact=name,
-            fact_id=fact.id,
-            change=change(before, fact),
-        )
-        outcome = finish_change(uow, config, account, when, [event])
-        uow.commit()
-    return outcome
+    account = uow.accounts.get(fact.account_id)
+    if account is None:
+        raise UnknownRecord("account", fact.account_id)
+    known = uow.facts.load([fact.account_id])[fact.account_id]
+    on_file: tuple[Any, ...] = getattr(known, _FIELD[kind])
+    before = next((f for f in on_file if f.id == fact.id), None)
+    if before == fact:
+        return AccountOutcome(account_id=account.id, repeated=True)
+    getattr(uow.facts, _ADD[kind])(fact)
+    event = FactRecorded(
+        account_id=account.id,
+        as_of=when,
+        fact=name,
+        fact_id=fact.id,
+        change=change(before, fact),
+    )
+    return finish_change(uow, config, account, when, [event])
+
+
+def promise_in(
+    uow: UnitOfWork, promise: PromiseToPay, config: CycleConfig, as_of: AsOf | None = None
+) -> AccountOutcome:
+    """What :func:`record_promise` does, inside the caller's open unit of work (not
+    committed): for services that record a promise as part of a larger change.
+
+    Args:
+        uow: An entered unit of work; the caller commits it.
+        promise: The promise.
+        config: The policies.
+        as_of: When it is recorded; the day the promise was made by default.
+
+    Returns:
+        The outcome, as :func:`record_promise` returns it.
+
+    Raises:
+        UnknownRecord: the promise names an account the store does not know.
+        InvalidField: ``promise`` is not a :class:`PromiseToPay`.
+    """
+    return _record_in(uow, promise, PromiseToPay, "promise", _made, promise.made_on, config, as_of)
+
+
+def dispute_in(
+    uow: UnitOfWork, dispute: Dispute, config: CycleConfig, as_of: AsOf | None = None
+) -> AccountOutcome:
+    """What :func:`record_dispute` does, inside the caller's open unit of work (not
+    committed).
+
+    Args:
+        uow: An entered unit of work; the caller commits it.
+        dispute: The dispute.
+        config: The policies.
+        as_of: When it is recorded; the resolution or else the opening day by default.
+
+    Returns:
+        The outcome, as :func:`record_dispute` returns it.
+
+    Raises:
+        UnknownRecord: the dispute names an account the store does not know.
+        InvalidField: ``dispute`` is not a :class:`Dispute`.
+    """
+    day = dispute.resolved_on or dispute.opened_on
+    return _record_in(uow, dispute, Dispute, "dispute", _dispute_change, day, config, as_of)
 
 
 def _made(before: PromiseToPay | None, after: PromiseToPay) -> str:

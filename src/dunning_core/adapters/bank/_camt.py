@@ -56,7 +56,8 @@ __all__ = ["SUPPORTED_VERSIONS", "camt_items"]
 
 #: The message versions read (``camt.053.001.02`` ... ``camt.053.001.13``; the same for
 #: camt.054). The elements read here have kept their names and places across them; the
-#: tests read .02 and .08 statements and a .08 notification.
+#: tests read .02 and .08 statements, a .08 notification, and the .08 samples under every
+#: version's namespace.
 SUPPORTED_VERSIONS = tuple(range(2, 14))
 _NAMESPACE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.(05[34])\.001\.(\d\d)")
 _NOT_PROVIDED = "NOTPROVIDED"
