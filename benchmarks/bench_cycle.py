@@ -67,6 +67,7 @@ from typing import Any
 
 import attrs
 
+from dunning_core.adapters.storage import _sqlite_rows, _sqlite_schema
 from dunning_core.adapters.storage.memory import MemoryStore
 from dunning_core.adapters.storage.sqlite import SCHEMA_VERSION, SqliteStore
 from dunning_core.domain.account import Account, Contact, PostalAddress, Segment
@@ -388,9 +389,13 @@ def chunks(first: int, stop: int, size: int = 2_000) -> Iterator[list[AccountDat
 
 
 def fingerprint() -> str:
-    """Changes whenever the data the files hold would change."""
+    """Changes whenever the data the files hold would change: the generator, and the
+    SQLite schema and row codec the files are written with (their source text, not only
+    the schema's version number: a migration edited under the same number, as version 4
+    once was, would otherwise leave a stale file in the cache)."""
     parts = [
         str(SCHEMA_VERSION),
+        *(inspect.getsource(module) for module in (_sqlite_schema, _sqlite_rows)),
         str(SEED),
         RUN_DAY.isoformat(),
         str(INVOICES_PER_ACCOUNT),
@@ -423,7 +428,11 @@ def built_file(accounts: int, smaller: Path | None = None) -> Path:
     """
     path = CACHE / f"cycle-{accounts}-{fingerprint()}.sqlite3"
     if path.exists():
-        return path
+        problem = _stale(path, accounts)
+        if problem is None:
+            return path
+        print(f"  {path.name} is stale ({problem}): rebuilding", flush=True)
+        path.unlink()
     partial = path.with_suffix(".partial")
     for leftover in CACHE.glob(partial.name + "*"):
         leftover.unlink()
@@ -447,6 +456,22 @@ def built_file(accounts: int, smaller: Path | None = None) -> Path:
     partial.rename(path)
     print(f"  built {path.name} in {time.perf_counter() - start:.0f} s", flush=True)
     return path
+
+
+def _stale(path: Path, accounts: int) -> str | None:
+    """Why a cached file cannot be used (another schema version, not every account),
+    or None when it can."""
+    connection = sqlite3.connect(path)
+    try:
+        version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+        if version != SCHEMA_VERSION:
+            return f"schema version {version}, not {SCHEMA_VERSION}"
+        count = int(connection.execute("SELECT count(*) FROM accounts").fetchone()[0])
+    except sqlite3.DatabaseError as error:
+        return str(error)
+    finally:
+        connection.close()
+    return None if count == accounts else f"{count:,} accounts, not {accounts:,}"
 
 
 def _account_count(path: Path) -> int:

@@ -2,8 +2,9 @@
 
 The sample ledger is imported with the command and run for 60 days; the same files are
 loaded through the Python API by the test itself (its own parsing, the domain
-constructors, ``record_payment``, ``run_cycle``) and the case list computed there is
-written as the golden CSV the command's export must equal.
+constructors, the services ``record_accounts``, ``record_invoices``,
+``record_credit_notes``, ``record_payments``, then ``run_cycle``) and the case list
+computed there is written as the golden CSV the command's export must equal.
 """
 
 from __future__ import annotations
@@ -38,9 +39,11 @@ from dunning_core import (
 )
 from dunning_core.adapters.storage.sqlite import SqliteStore
 from dunning_core.policies.ladder import LadderAssignment
+from dunning_core.service.accounts import record_accounts
 from dunning_core.service.cases import CASE_COLUMNS, case_list
 from dunning_core.service.cycle import run_cycle
-from dunning_core.service.payments import record_payment
+from dunning_core.service.invoices import record_credit_notes, record_invoices
+from dunning_core.service.payments import record_payments
 from dunning_core.service.settings import CycleConfig, bootstrap
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +53,7 @@ FIRST, LAST = date(2026, 3, 1), date(2026, 4, 29)
 
 
 def dunning(
-    *args: str, db: Path, check: int | None = 0, env: dict[str, str] | None = None
+    *args: str, db: Path | str, check: int | None = 0, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the console script; ``check`` is the expected exit status (None: any)."""
     environment = {
@@ -71,18 +74,21 @@ def dunning(
     return done
 
 
-def import_sample(db: Path) -> None:
-    """The sample ledger through the command (the order the docs give)."""
+def import_sample(db: Path | str) -> None:
+    """The sample ledger through the command (the order and options the docs give: a
+    first load, suspension left to the first run)."""
+    defer = "--defer-suspension"
     dunning("init", db=db)
-    dunning("import", "accounts", str(LEDGER / "accounts.csv"), db=db)
-    dunning("import", "invoices", str(LEDGER / "invoices.csv"), "--decimal", "comma", db=db)
-    dunning("import", "credit-notes", str(LEDGER / "credit-notes.tsv"), db=db)
+    dunning("import", "accounts", str(LEDGER / "accounts.csv"), defer, db=db)
+    dunning("import", "invoices", str(LEDGER / "invoices.csv"), "--decimal", "comma", defer, db=db)
+    dunning("import", "credit-notes", str(LEDGER / "credit-notes.tsv"), defer, db=db)
     dunning(
         "import",
         "payments",
         str(LEDGER / "payments.jsonl"),
         "--advices",
         str(LEDGER / "advices.csv"),
+        defer,
         db=db,
     )
 
@@ -156,31 +162,39 @@ def api_case_list_csv(db: Path) -> str:
     """The case list of the sample ledger after 60 days, through the Python API."""
     config = _config()
     store = SqliteStore(db)
-    with store.unit_of_work() as uow:
-        uow.accounts.add_many(_account(row) for row in _rows("accounts.csv", ","))
-        uow.ledger.add_invoices(
-            Invoice(
-                number=row["number"],
-                account_id=row["account_id"],
-                issued_on=date.fromisoformat(row["issued_on"]),
-                due_on=date.fromisoformat(row["due_on"]),
-                amount=Money(row["amount"].replace(",", "."), row["currency"]),
-                purchase_order=row["purchase_order"] or None,
-            )
-            for row in _rows("invoices.csv", ";")
+    record_accounts(
+        store.unit_of_work(),
+        [_account(row) for row in _rows("accounts.csv", ",")],
+        as_of=date(2026, 1, 1),
+        config=config,
+        decide_suspension=False,
+    )
+    invoices = [
+        Invoice(
+            number=row["number"],
+            account_id=row["account_id"],
+            issued_on=date.fromisoformat(row["issued_on"]),
+            due_on=date.fromisoformat(row["due_on"]),
+            amount=Money(row["amount"].replace(",", "."), row["currency"]),
+            purchase_order=row["purchase_order"] or None,
         )
-        uow.ledger.add_credit_notes(
-            CreditNote(
-                number=row["number"],
-                account_id=row["account_id"],
-                issued_on=date.fromisoformat(row["issued_on"]),
-                amount=Money(row["amount"], row["currency"]),
-                credits_invoice=row["credits_invoice"] or None,
-                reason=row["reason"] or None,
-            )
-            for row in _rows("credit-notes.tsv", "\t")
+        for row in _rows("invoices.csv", ";")
+    ]
+    invoices.sort(key=lambda invoice: invoice.issued_on)
+    record_invoices(store.unit_of_work(), invoices, config=config, decide_suspension=False)
+    notes = [
+        CreditNote(
+            number=row["number"],
+            account_id=row["account_id"],
+            issued_on=date.fromisoformat(row["issued_on"]),
+            amount=Money(row["amount"], row["currency"]),
+            credits_invoice=row["credits_invoice"] or None,
+            reason=row["reason"] or None,
         )
-        uow.commit()
+        for row in _rows("credit-notes.tsv", "\t")
+    ]
+    notes.sort(key=lambda note: note.issued_on)
+    record_credit_notes(store.unit_of_work(), notes, config=config, decide_suspension=False)
     lines: dict[str, list[RemittanceLine]] = {}
     references: dict[str, str] = {}
     for row in _rows("advices.csv", ","):
@@ -193,24 +207,28 @@ def api_case_list_csv(db: Path) -> str:
             )
         )
         references[row["payment_id"]] = row["reference"]
+    payments = []
     for text in (LEDGER / "payments.jsonl").read_text(encoding="utf-8").splitlines():
         data = json.loads(text, parse_float=Decimal)
-        payment = Payment(
-            id=data["id"],
-            account_id=data["account_id"],
-            amount=Money(Decimal(data["amount"]), data["currency"]),
-            received_on=date.fromisoformat(data["received_on"]),
-            method=data["method"],
-            status=data["status"],
-            bank_reference=data["bank_reference"],
-            payer_name=data["payer_name"],
-        )
-        advice = None
-        if payment.id in lines:
-            advice = RemittanceAdvice(
-                payment_id=payment.id, lines=lines[payment.id], reference=references[payment.id]
+        payments.append(
+            Payment(
+                id=data["id"],
+                account_id=data["account_id"],
+                amount=Money(Decimal(data["amount"]), data["currency"]),
+                received_on=date.fromisoformat(data["received_on"]),
+                method=data["method"],
+                status=data["status"],
+                bank_reference=data["bank_reference"],
+                payer_name=data["payer_name"],
             )
-        record_payment(store.unit_of_work(), payment, advice, config=config)
+        )
+    advices = {
+        payment_id: RemittanceAdvice(
+            payment_id=payment_id, lines=paid, reference=references[payment_id]
+        )
+        for payment_id, paid in lines.items()
+    }
+    record_payments(store.unit_of_work(), payments, advices, config=config, decide_suspension=False)
     day = FIRST
     while day <= LAST:
         run_cycle(store.unit_of_work, config, day)
@@ -463,3 +481,22 @@ def test_progress_is_a_bar_on_a_terminal(sample_db: Path, tmp_path: Path) -> Non
     os.close(leader)
     screen = b"".join(chunks).decode("utf-8", "replace")
     assert "80/80" in screen and "acct" in screen and "\r" in screen, repr(screen)
+
+
+def test_a_dry_run_writes_nothing_and_the_shards_cover_every_account_once(
+    sample_db: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "shards.sqlite3"
+    shutil.copy(sample_db, db)
+    before = _dump(db)
+    day = ("--as-of", (LAST + timedelta(days=1)).isoformat(), "--json", "--progress", "none")
+    every = json.loads(dunning("run", *day, "--dry-run", "--full", db=db).stdout)
+    assert every["dry_run"] and every["full"] and every["accounts"] == 40
+    dry = json.loads(dunning("run", *day, "--dry-run", db=db).stdout)
+    assert dry["dry_run"] and not dry["full"] and 0 < dry["accounts"] < 40  # the ones due
+    assert _dump(db) == before
+    halves = [json.loads(dunning("run", *day, "--shard", s, db=db).stdout) for s in ("0/2", "1/2")]
+    assert sum(h["accounts"] for h in halves) == dry["accounts"]
+    assert sum(h["messages"] for h in halves) == dry["messages"]
+    again = json.loads(dunning("run", *day, "--shard", "1/2", db=db).stdout)
+    assert again["already_done"]

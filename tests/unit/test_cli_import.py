@@ -368,3 +368,34 @@ def test_dates_in_a_declared_format(tmp_path: Path) -> None:
     text = INVOICE_HEADER + "F-1,A-1,01/02/2026,03/03/2026,10,EUR\n"
     _import(store, "invoices", _write(tmp_path / "i.csv", text), date_format="%d/%m/%Y")
     assert _invoices(store)["F-1"].due_on == date(2026, 3, 3)
+
+
+def test_an_import_goes_through_the_services_rules(tmp_path: Path) -> None:
+    """Events for each record, a credit note applied to the invoice it credits, and
+    suspension re-decided on the record's day unless the import defers it."""
+    invoices = INVOICE_HEADER + (
+        "F-1,A-1,2026-01-01,2026-01-31,100.00,EUR\nF-2,A-1,2026-03-01,2026-03-31,50.00,EUR\n"
+    )
+    notes = (
+        "number,account_id,issued_on,amount,currency,credits_invoice\n"
+        "CN-1,A-1,2026-03-02,30.00,EUR,F-1\n"
+    )
+    eager, deferred = _store_with_accounts(ACME), _store_with_accounts(ACME)
+    report = _import(eager, "invoices", _write(tmp_path / "i.csv", invoices))
+    # F-2 recorded on its issue day, F-1 then 29 days late: suspended at once.
+    assert report.notes == ("account A-1 suspended",)
+    quiet = _import(deferred, "invoices", tmp_path / "i.csv", defer_suspension=True)
+    assert (quiet.new, quiet.notes) == (2, ())
+    applied = _import(eager, "credit-notes", _write(tmp_path / "n.csv", notes))
+    assert applied.new == 1
+    with eager.unit_of_work() as uow:
+        ledger = uow.ledger.load(["A-1"])["A-1"]
+        kinds = [e.kind for e in uow.history.events_of(["A-1"])["A-1"]]
+        state = uow.history.suspension_states(["A-1"])["A-1"]
+    assert [(a.source_id, a.invoice_number, str(a.amount)) for a in ledger.allocations] == [
+        ("CN-1", "F-1", "30.00 EUR")
+    ]
+    assert kinds.count("invoice.recorded") == 2 and "credit_note.applied" in kinds
+    assert state.suspended
+    with deferred.unit_of_work() as uow:
+        assert uow.history.suspension_states(["A-1"]) == {}

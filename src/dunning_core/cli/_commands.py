@@ -19,15 +19,17 @@ import attrs
 
 from dunning_core import Money, Payment, RemittanceAdvice
 from dunning_core.cli._import import ImportOptions, import_file
-from dunning_core.cli._notify import build_notifier
+from dunning_core.cli._notify import DispatchClock, build_notifier
 from dunning_core.cli._progress import Progress
 from dunning_core.cli._report import PortfolioReport, SuspendedAccount, render_html
 from dunning_core.cli._settings import (
     Settings,
     Store,
     UsageError,
+    is_postgres,
     load_settings,
     open_store,
+    shown,
     store_factory,
 )
 from dunning_core.policies.sms import count_segments, split_segments
@@ -35,7 +37,7 @@ from dunning_core.ports import UowFactory
 from dunning_core.rendering.tables import Cell, terminal_safe, to_csv, to_json, to_text_table
 from dunning_core.service.cases import CASE_COLUMNS, CaseFilter, CaseRow, case_list, case_rows
 from dunning_core.service.cycle import AccountError, CycleReport, run_cycle
-from dunning_core.service.dispatch import dispatch
+from dunning_core.service.dispatch import DispatchReport, dispatch
 from dunning_core.service.explain import explain_account
 from dunning_core.service.payments import record_payment, reverse_payment
 from dunning_core.service.portfolio import (
@@ -57,9 +59,11 @@ class Context:
     out: TextIO
     err: TextIO
     db: str
+    busy_timeout: float
     config_path: str | None
     as_json: bool
     write_json: Callable[[TextIO, object], None]
+    read_only: bool = False
     _store: Store | None = None
     _settings: Settings | None = None
 
@@ -67,13 +71,15 @@ class Context:
     def store(self) -> Store:
         """The store (opened now if not yet)."""
         if self._store is None:
-            self._store = open_store(self.db)
+            self._store = open_store(
+                self.db, read_only=self.read_only, busy_timeout=self.busy_timeout
+            )
         return self._store
 
     @property
     def uow_factory(self) -> UowFactory:
-        """The store's unit-of-work factory."""
-        return store_factory(self.store)
+        """The store's unit-of-work factory (read-only units for a reading command)."""
+        return store_factory(self.store, read_only=self.read_only)
 
     @property
     def settings(self) -> Settings:
@@ -174,8 +180,17 @@ def _errors_json(errors: list[AccountError] | tuple[AccountError, ...]) -> list[
 
 def init(ctx: Context) -> int:
     """``dunning init``."""
-    existed = Path(ctx.db).exists() if "://" not in ctx.db else True
-    ctx._store = open_store(ctx.db, create=True)
+    if is_postgres(ctx.db):
+        ctx._store = open_store(ctx.db, create=True, busy_timeout=ctx.busy_timeout)
+        version = getattr(ctx._store, "schema_version", None)
+        where = f"{shown(ctx.db)} (schema {getattr(ctx._store, 'schema', '?')})"
+        ctx.emit(
+            {"database": shown(ctx.db), "schema_version": version},
+            f"{where}: at version {version}\n",
+        )
+        return 0
+    existed = Path(ctx.db).exists()
+    ctx._store = open_store(ctx.db, create=True, busy_timeout=ctx.busy_timeout)
     text = f"{ctx.db}: {'up to date' if existed else 'created'}\n"
     ctx.emit({"database": ctx.db, "created": not existed}, text)
     return 0
@@ -194,6 +209,8 @@ def import_(ctx: Context) -> int:
         partial=args.partial,
         rejects=args.rejects,
         advices=args.advices,
+        as_of=args.as_of,
+        defer_suspension=args.defer_suspension,
     )
     report = import_file(ctx.uow_factory, args.kind, args.file, options, ctx.settings.config)
     lines = []
@@ -243,6 +260,7 @@ def _report_data(report: CycleReport) -> dict[str, object]:
         "shard": report.shard,
         "dry_run": report.dry_run,
         "already_done": report.already_done,
+        "full": report.full,
         "resumed_after": report.resumed_after,
         "accounts": report.accounts,
         "batches": report.batches,
@@ -273,7 +291,27 @@ def _report_text(report: CycleReport) -> str:
     return text + _errors_text(report.errors)
 
 
-def _report_line(report: CycleReport, sent: int | None) -> str:
+def _sent_text(sent: DispatchReport) -> str:
+    text = f"{sent.sent} sent"
+    if sent.deferred:
+        text += f", {sent.deferred} deferred"
+    if sent.retried or sent.dead:
+        text += f", {sent.retried} to retry, {sent.dead} dead"
+    return text
+
+
+def _sent_data(sent: DispatchReport | None) -> dict[str, int] | None:
+    if sent is None:
+        return None
+    return {
+        "sent": sent.sent,
+        "deferred": sent.deferred,
+        "retried": sent.retried,
+        "dead": sent.dead,
+    }
+
+
+def _report_line(report: CycleReport, sent: DispatchReport | None) -> str:
     if report.already_done:
         return f"{report.run_date}: already done\n"
     actions = ", ".join(f"{k} {v}" for k, v in report.actions.items()) or "no action"
@@ -283,7 +321,7 @@ def _report_line(report: CycleReport, sent: int | None) -> str:
     if report.reactivated:
         line += f", reactivated {', '.join(report.reactivated)}"
     if sent is not None:
-        line += f", {sent} sent"
+        line += f", {_sent_text(sent)}"
     return line + "\n" + _errors_text(report.errors)
 
 
@@ -306,10 +344,16 @@ def run(ctx: Context) -> int:
     days = _days(ctx)
     total = 0 if args.progress == "none" else _count(ctx, args.shard) * len(days)
     progress = Progress.start(args.progress, total, ctx.err)
-    notifier = None
+    notifier, clock = None, DispatchClock(datetime.now(UTC))
     if args.dispatch:
-        notifier, _ = build_notifier(ctx.settings.notifiers, io.StringIO())
-    reports: list[tuple[CycleReport, int | None]] = []
+        notifier, _ = build_notifier(
+            ctx.settings.notifiers,
+            ctx.settings.routing,
+            io.StringIO(),
+            uow_factory=ctx.uow_factory,
+            clock=clock,
+        )
+    reports: list[tuple[CycleReport, DispatchReport | None]] = []
     per_day = total // len(days)
     try:
         for day in days:
@@ -326,14 +370,15 @@ def run(ctx: Context) -> int:
                 shard=args.shard,
                 batch_size=args.batch_size,
                 dry_run=args.dry_run,
+                full=args.full,
                 progress=advance,
             )
             if per_day > seen[0]:  # the accounts with nothing due that day count as done
                 progress.advance(per_day - seen[0])
             sent = None
             if notifier is not None and not args.dry_run:
-                at = datetime.combine(report.run_date, args.dispatch, tzinfo=UTC)
-                sent = dispatch(ctx.uow_factory, notifier, at).sent
+                clock.at = datetime.combine(report.run_date, args.dispatch, tzinfo=UTC)
+                sent = dispatch(ctx.uow_factory, notifier, clock.at)
             reports.append((report, sent))
     finally:
         progress.close()
@@ -342,12 +387,12 @@ def run(ctx: Context) -> int:
         data = _report_data(report)
         text = _report_text(report)
         if sent is not None:
-            data["sent"] = sent
-            text += f"  sent: {sent}\n"
+            data["dispatch"] = _sent_data(sent)
+            text += f"  dispatched: {_sent_text(sent)}\n"
         ctx.emit(data, text)
     else:
         ctx.emit(
-            [dict(_report_data(r), sent=s) for r, s in reports],
+            [dict(_report_data(r), dispatch=_sent_data(s)) for r, s in reports],
             "".join(_report_line(r, s) for r, s in reports),
         )
     return 1 if any(report.errors for report, _ in reports) else 0
@@ -357,7 +402,14 @@ def dispatch_outbox(ctx: Context) -> int:
     """``dunning dispatch``."""
     at = ctx.args.at or datetime.now(UTC)
     stream = io.StringIO() if ctx.as_json else ctx.out
-    notifier, printer = build_notifier(ctx.settings.notifiers, stream, bodies=ctx.args.bodies)
+    notifier, printer = build_notifier(
+        ctx.settings.notifiers,
+        ctx.settings.routing,
+        stream,
+        uow_factory=ctx.uow_factory,
+        clock=DispatchClock(at),
+        bodies=ctx.args.bodies,
+    )
     report = dispatch(ctx.uow_factory, notifier, at)
     data = {
         "at": at,
@@ -365,6 +417,7 @@ def dispatch_outbox(ctx: Context) -> int:
         "sent": report.sent,
         "retried": report.retried,
         "dead": report.dead,
+        "deferred": report.deferred,
         "dead_letters": [list(pair) for pair in report.dead_letters],
         "printed": [
             {
@@ -379,7 +432,8 @@ def dispatch_outbox(ctx: Context) -> int:
     }
     text = (
         f"dispatched at {at.isoformat(timespec='seconds')}: {report.sent} sent, "
-        f"{report.retried} to retry, {report.dead} dead\n"
+        f"{report.deferred} deferred (quiet hours), {report.retried} to retry, "
+        f"{report.dead} dead\n"
     )
     text += "".join(f"  dead: {key}: {reason}\n" for key, reason in report.dead_letters)
     ctx.emit(data, text)

@@ -9,13 +9,17 @@ The steps, for every kind:
    payment id on file with another amount);
 4. if any row is bad: write nothing (or, with ``partial``, write the good rows and put
    the bad ones in a reject file);
-5. write, skipping what the store already holds unchanged, so importing the same file
-   twice changes nothing.
-
-Accounts, invoices, credit notes and advices are written in one unit of work. Payments
-go through :func:`~dunning_core.service.payments.record_payment` one by one (each is
-identified, allocated and re-decided in its own transaction, as a bank-file import
-would); every check it could refuse on is made before the first is recorded.
+5. write through the services' batch forms, one unit of work per file: accounts by
+   :func:`~dunning_core.service.accounts.record_accounts`, invoices by
+   :func:`~dunning_core.service.invoices.record_invoices` and credit notes by
+   :func:`~dunning_core.service.invoices.record_credit_notes` (in the order they were
+   issued), payments by :func:`~dunning_core.service.payments.record_payments` (in the
+   file's order), advices by :func:`~dunning_core.service.payments.record_advices`.
+   Each record goes through the rules (events, a credit note applied, a payment
+   identified and allocated, suspension re-decided); what the store already holds
+   unchanged is a no-op, so importing the same file twice changes nothing. The checks
+   of step 3 are the ones the services would refuse on, so a file that passed them is
+   written whole; should a service refuse anyway, its unit of work writes nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,15 +39,21 @@ from dunning_core import (
     CreditNote,
     DunningError,
     Invoice,
+    Money,
     Payment,
     PaymentStatus,
     RemittanceAdvice,
 )
 from dunning_core.cli._read import RowProblem, SourceRow, SourceTable, preview, read_table
 from dunning_core.cli._rows import KINDS, AdviceRow, RecordKind, build_row
+from dunning_core.domain.dates import AsOf
+from dunning_core.domain.events import AccountChanged, AccountSuspended, Event, InvoiceRecorded
 from dunning_core.errors import InvalidInputFile
 from dunning_core.ports import UnitOfWork, UowFactory
-from dunning_core.service.payments import record_payment
+from dunning_core.service.accounts import record_accounts
+from dunning_core.service.invoices import record_credit_notes, record_invoices
+from dunning_core.service.outcomes import AccountOutcome
+from dunning_core.service.payments import record_advices, record_payments
 from dunning_core.service.settings import CycleConfig
 
 __all__ = ["ImportOptions", "ImportReport", "import_file"]
@@ -60,6 +71,11 @@ class ImportOptions:
         partial: Write the good rows and reject the bad ones.
         rejects: Where the bad rows go with ``partial``; next to the file by default.
         advices: For payments: a file of remittance advices to record them with.
+        as_of: When the records are recorded (their events, and the suspension
+            decisions taken then): by default now for accounts, and each document's
+            own date for the others (issue date, value date), as the services do.
+        defer_suspension: Leave suspension to the next cycle run (a first load of a
+            ledger in several files); by default each record re-decides it.
     """
 
     decimal: str = "point"
@@ -69,6 +85,8 @@ class ImportOptions:
     partial: bool = False
     rejects: Path | None = None
     advices: Path | None = None
+    as_of: AsOf | None = None
+    defer_suspension: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -178,7 +196,14 @@ def import_file(
     )
     if problems and not options.partial:
         return report
-    counts, notes = _WRITERS[kind.name](uow_factory, batch.good(), config, advices)
+    context = _WriteContext(
+        config=config,
+        as_of=options.as_of,
+        now=datetime.now(UTC),
+        decide=not options.defer_suspension,
+        advices=advices,
+    )
+    counts, notes = _WRITERS[kind.name](uow_factory, batch.good(), context)
     rejects = None
     if problems:
         rejects = _write_rejects(batch, options.rejects or _default_rejects(path))
@@ -407,16 +432,23 @@ _CHECKS: dict[str, Callable[[UnitOfWork, _Batch], None]] = {
 # -- writing ----------------------------------------------------------------------------
 
 _Counts = tuple[int, int, int]
+
+
+@attrs.frozen
+class _WriteContext:
+    """What the writers record with: the policies, the instant, the payments' advices."""
+
+    config: CycleConfig
+    as_of: AsOf | None
+    now: datetime
+    decide: bool
+    advices: dict[str, RemittanceAdvice]
+
+
 _Writer = Callable[
-    [UowFactory, list[tuple[SourceRow, Any]], CycleConfig, dict[str, RemittanceAdvice]],
+    [UowFactory, list[tuple[SourceRow, Any]], _WriteContext],
     tuple[_Counts, list[str]],
 ]
-
-
-def _tally(records: Sequence[Any], on_file: dict[str, Any], key: Callable[[Any], str]) -> _Counts:
-    new = sum(1 for r in records if key(r) not in on_file)
-    same = sum(1 for r in records if on_file.get(key(r)) == r)
-    return new, len(records) - new - same, same
 
 
 def _unique(good: list[tuple[SourceRow, Any]], key: Callable[[Any], str]) -> list[Any]:
@@ -426,52 +458,100 @@ def _unique(good: list[tuple[SourceRow, Any]], key: Callable[[Any], str]) -> lis
     return list(seen.values())
 
 
+def _change_notes(outcomes: Sequence[AccountOutcome]) -> list[str]:
+    """The suspensions and reactivations an import caused."""
+    notes = []
+    for outcome in outcomes:
+        event = outcome.suspension_event
+        if event is not None:
+            what = "suspended" if isinstance(event, AccountSuspended) else "reactivated"
+            notes.append(f"account {outcome.account_id} {what}")
+    return notes
+
+
+def _counts(outcomes: Sequence[AccountOutcome], replaced: Callable[[Event], bool]) -> _Counts:
+    new = updated = unchanged = 0
+    for outcome in outcomes:
+        if outcome.repeated:
+            unchanged += 1
+        elif replaced(outcome.events[0]):
+            updated += 1
+        else:
+            new += 1
+    return new, updated, unchanged
+
+
 def _write_accounts(
-    uow_factory: UowFactory, good: list[tuple[SourceRow, Any]], *_unused: object
+    uow_factory: UowFactory, good: list[tuple[SourceRow, Any]], context: _WriteContext
 ) -> tuple[_Counts, list[str]]:
     accounts: list[Account] = _unique(good, lambda a: a.id)
-    with uow_factory() as uow:
-        on_file = uow.accounts.get_many([a.id for a in accounts])
-        changed = [a for a in accounts if on_file.get(a.id) != a]
-        uow.accounts.add_many(changed)
-        uow.commit()
-    return _tally(accounts, dict(on_file), lambda a: a.id), []
+    outcomes = record_accounts(
+        uow_factory(),
+        accounts,
+        config=context.config,
+        as_of=context.now if context.as_of is None else context.as_of,
+        decide_suspension=context.decide,
+    )
+    counts = _counts(outcomes, lambda e: isinstance(e, AccountChanged) and not e.created)
+    return counts, _change_notes(outcomes)
 
 
 def _write_invoices(
-    uow_factory: UowFactory, good: list[tuple[SourceRow, Any]], *_unused: object
+    uow_factory: UowFactory, good: list[tuple[SourceRow, Any]], context: _WriteContext
 ) -> tuple[_Counts, list[str]]:
     invoices: list[Invoice] = _unique(good, lambda i: i.number)
-    with uow_factory() as uow:
-        on_file = uow.ledger.get_invoices([i.number for i in invoices])
-        uow.ledger.add_invoices([i for i in invoices if on_file.get(i.number) != i])
-        uow.commit()
-    return _tally(invoices, dict(on_file), lambda i: i.number), []
+    invoices.sort(key=lambda i: i.issued_on)  # recorded in the order they were issued
+    outcomes = record_invoices(
+        uow_factory(),
+        invoices,
+        config=context.config,
+        as_of=context.as_of,
+        decide_suspension=context.decide,
+    )
+    counts = _counts(outcomes, lambda e: isinstance(e, InvoiceRecorded) and e.replaced)
+    return counts, _change_notes(outcomes)
 
 
 def _write_credit_notes(
-    uow_factory: UowFactory, good: list[tuple[SourceRow, Any]], *_unused: object
+    uow_factory: UowFactory, good: list[tuple[SourceRow, Any]], context: _WriteContext
 ) -> tuple[_Counts, list[str]]:
     notes: list[CreditNote] = _unique(good, lambda n: n.number)
+    notes.sort(key=lambda n: n.issued_on)
     with uow_factory() as uow:
         ledgers = uow.ledger.load(sorted({n.account_id for n in notes}))
-        on_file = {n.number: n for ledger in ledgers.values() for n in ledger.credit_notes}
-        uow.ledger.add_credit_notes([n for n in notes if on_file.get(n.number) != n])
-        uow.commit()
-    return _tally(notes, on_file, lambda n: n.number), []
+    on_file = {n.number for ledger in ledgers.values() for n in ledger.credit_notes}
+    outcomes = record_credit_notes(uow_factory(), notes, config=context.config, as_of=context.as_of)
+    new = updated = unchanged = 0
+    said = _change_notes(outcomes)
+    for note, outcome in zip(notes, outcomes, strict=True):
+        if outcome.repeated:
+            unchanged += 1
+            continue
+        if note.number in on_file:
+            updated += 1
+        else:
+            new += 1
+        left = note.amount - Money.sum((a.amount for a in outcome.allocations), note.currency)
+        if left:
+            said.append(f"credit note {note.number}: {left} left as credit on the account")
+    return (new, updated, unchanged), said
 
 
 def _write_payments(
-    uow_factory: UowFactory,
-    good: list[tuple[SourceRow, Any]],
-    config: CycleConfig,
-    advices: dict[str, RemittanceAdvice],
+    uow_factory: UowFactory, good: list[tuple[SourceRow, Any]], context: _WriteContext
 ) -> tuple[_Counts, list[str]]:
     new = unchanged = 0
     notes: list[str] = []
     payments: list[Payment] = _unique(good, lambda p: p.id)
-    for payment in payments:
-        outcome = record_payment(uow_factory(), payment, advices.get(payment.id), config=config)
+    outcomes = record_payments(
+        uow_factory(),
+        payments,
+        context.advices,
+        config=context.config,
+        as_of=context.as_of,
+        decide_suspension=context.decide,
+    )
+    for payment, outcome in zip(payments, outcomes, strict=True):
         if outcome.repeated:
             unchanged += 1
             continue
@@ -490,34 +570,32 @@ def _write_payments(
 
 
 def _write_advices(
-    uow_factory: UowFactory, good: list[tuple[SourceRow, Any]], *_unused: object
+    uow_factory: UowFactory, good: list[tuple[SourceRow, Any]], context: _WriteContext
 ) -> tuple[_Counts, list[str]]:
+    del context
     grouped: dict[str, list[AdviceRow]] = {}
     for _, advice_row in good:
         grouped.setdefault(advice_row.payment_id, []).append(advice_row)
-    new = updated = unchanged = 0
-    notes: list[str] = []
-    with uow_factory() as uow:
-        for payment_id, lines in grouped.items():
-            references = sorted({line.reference for line in lines if line.reference})
-            advice = RemittanceAdvice(
+    advices = []
+    for payment_id, lines in grouped.items():
+        references = sorted({line.reference for line in lines if line.reference})
+        advices.append(
+            RemittanceAdvice(
                 payment_id=payment_id,
                 lines=[line.line for line in lines],
                 reference=references[0] if references else None,
             )
-            known = uow.ledger.advice_for(payment_id)
-            if known == advice:
-                unchanged += 1
-                continue
-            new, updated = (new + 1, updated) if known is None else (new, updated + 1)
-            uow.ledger.add_advice(advice)
-            if uow.ledger.allocations_of_source(payment_id):
-                notes.append(
-                    f"payment {payment_id} is already allocated: the advice is kept, "
-                    "its allocations are unchanged"
-                )
-        uow.commit()
-    return (new, updated, unchanged), notes
+        )
+    outcomes = record_advices(uow_factory(), advices)
+    notes = [
+        f"payment {o.payment_id} is already allocated: the advice is kept, "
+        "its allocations are unchanged"
+        for o in outcomes
+        if o.allocated
+    ]
+    new = sum(1 for o in outcomes if not o.repeated and not o.replaced)
+    updated = sum(1 for o in outcomes if o.replaced)
+    return (new, updated, len(outcomes) - new - updated), notes
 
 
 _WRITERS: dict[str, _Writer] = {

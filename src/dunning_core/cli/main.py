@@ -40,6 +40,10 @@ __all__ = ["main"]
 
 EXIT_OK, EXIT_ACCOUNT_ERRORS, EXIT_USAGE, EXIT_STORE = 0, 1, 2, 3
 
+#: Commands that only read the store: it is opened read-only for them (as for
+#: ``run --dry-run``), so they cannot change it and never wait for a writer.
+_READ_ONLY = frozenset({"cases", "statement", "aging", "explain", "report"})
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse, with usage errors raised (so ``main`` returns 2) instead of exiting."""
@@ -57,6 +61,14 @@ def _common() -> _Parser:
     )
     common.add_argument(
         "--config", default=argparse.SUPPRESS, help="settings TOML file (env DUNNING_CONFIG)"
+    )
+    common.add_argument(
+        "--busy-timeout",
+        type=float,
+        default=argparse.SUPPRESS,
+        metavar="SECONDS",
+        help="wait this long for another writer (or a PostgreSQL connection) before "
+        "giving up with status 3 (default 30)",
     )
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
     return common
@@ -104,6 +116,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importing.add_argument("--rejects", type=Path, help="reject file (default FILE.rejects.EXT)")
     importing.add_argument("--advices", type=Path, help="payments: their remittance advices")
+    importing.add_argument(
+        "--as-of",
+        type=_commands.parse_as_of,
+        help="when the records are recorded (default: now for accounts, each "
+        "document's own date for the others)",
+    )
+    importing.add_argument(
+        "--defer-suspension",
+        action="store_true",
+        help="leave suspension to the next run (a first load of a ledger in several files)",
+    )
 
     run = command("run", "run the dunning cycle for a day")
     _as_of_arg(run, required=True)
@@ -119,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="after each day's run, dispatch the outbox at this UTC time (default 23:00)",
     )
     run.add_argument("--dry-run", action="store_true", help="evaluate, write nothing")
+    run.add_argument(
+        "--full",
+        action="store_true",
+        help="evaluate every account, not only those due (marked by a write or woken up)",
+    )
     run.add_argument("--shard", type=_commands.parse_shard, help="i/n: one shard of n")
     run.add_argument("--batch-size", type=int, default=500, help=argparse.SUPPRESS)
     run.add_argument(
@@ -151,6 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
     pay.add_argument(
         "--withheld", action="append", default=[], metavar="INVOICE=AMOUNT", help="tax withheld"
     )
+    pay.add_argument(
+        "--discount",
+        action="append",
+        default=[],
+        metavar="INVOICE=AMOUNT",
+        help="discount the customer deducted (early payment, agreed rebate)",
+    )
+    pay.add_argument("--short-reason", help="why the customer paid less (on the advice)")
 
     reverse = command("reverse", "reverse a payment: chargeback or returned direct debit")
     reverse.add_argument("payment_id")
@@ -221,14 +257,20 @@ def payment_from_args(args: argparse.Namespace) -> tuple[Payment, RemittanceAdvi
     )
     paid = _parse_pairs(args.advice, "--advice", currency)
     withheld = _parse_pairs(args.withheld, "--withheld", currency)
-    numbers = list(dict.fromkeys([*paid, *withheld]))
+    discounts = _parse_pairs(args.discount, "--discount", currency)
+    numbers = list(dict.fromkeys([*paid, *withheld, *discounts]))
     if not numbers:
+        if args.short_reason:
+            raise UsageError("--short-reason goes with --advice, --withheld or --discount")
         return payment, None
+    zero = Money.zero(currency)
     lines = [
         RemittanceLine(
             invoice_number=number,
-            amount_paid=paid.get(number, Money.zero(currency)),
-            tax_withheld=withheld.get(number, Money.zero(currency)),
+            amount_paid=paid.get(number, zero),
+            tax_withheld=withheld.get(number, zero),
+            discount_taken=discounts.get(number, zero),
+            reason=args.short_reason,
         )
         for number in numbers
     ]
@@ -296,9 +338,11 @@ def main(
             out=out,
             err=err,
             db=getattr(args, "db", None) or os.environ.get("DUNNING_DB") or "dunning.sqlite3",
+            busy_timeout=getattr(args, "busy_timeout", 30.0),
             config_path=getattr(args, "config", None) or os.environ.get("DUNNING_CONFIG"),
             as_json=bool(getattr(args, "json", False)),
             write_json=write_json,
+            read_only=args.command in _READ_ONLY or bool(getattr(args, "dry_run", False)),
         )
         try:
             return _HANDLERS[args.command](context)

@@ -17,6 +17,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -24,6 +25,7 @@ from decimal import Decimal
 __all__ = [
     "FORMULA_TRIGGERS",
     "Cell",
+    "display_width",
     "neutralise",
     "terminal_safe",
     "to_csv",
@@ -98,6 +100,40 @@ def terminal_safe(text: str) -> str:
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0  # accents written as a second code point, zero-width joiners
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """The columns ``text`` takes on a terminal: two for a wide East Asian character
+    (CJK ideographs, kana, hangul, full-width forms), none for a combining mark.
+
+    >>> display_width("ACME"), display_width("株式会社さくら"), display_width("e\u0301")
+    (4, 14, 1)
+    """
+    return sum(_char_width(char) for char in text)
+
+
+def _cut(text: str, width: int) -> str:
+    """``text`` cut to at most ``width`` columns, an ellipsis marking the cut."""
+    if display_width(text) <= width:
+        return text
+    kept, used = [], 0
+    for char in text:
+        used += _char_width(char)
+        if used > width - 1:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
+
+
+def _pad(text: str, width: int, *, right: bool) -> str:
+    fill = " " * (width - display_width(text))
+    return fill + text if right else text + fill
+
+
 def to_text_table(
     columns: Sequence[str],
     rows: Iterable[Sequence[Cell]],
@@ -105,25 +141,25 @@ def to_text_table(
     right: Iterable[str] = (),
     max_width: int = 40,
 ) -> str:
-    """The rows as an aligned plain-text table (control characters escaped, cells longer
-    than ``max_width`` cut with an ellipsis).
+    """The rows as an aligned plain-text table (control characters escaped, cells wider
+    than ``max_width`` cut with an ellipsis). Widths are terminal columns
+    (:func:`display_width`), so a Japanese customer name lines up with a French one.
 
     Args:
         columns: The header.
         rows: The rows.
         right: Columns aligned to the right (amounts, counts).
-        max_width: The widest a cell may be.
+        max_width: The widest a cell may be, in terminal columns.
     """
     flush_right = set(right)
-    lines = [[terminal_safe(_plain(c)) for c in row] for row in rows]
-    lines = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in row] for row in lines]
-    widths = [len(column) for column in columns]
+    lines = [[_cut(terminal_safe(_plain(c)), max_width) for c in row] for row in rows]
+    widths = [display_width(column) for column in columns]
     for row in lines:
-        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+        widths = [max(w, display_width(c)) for w, c in zip(widths, row, strict=True)]
 
     def render(cells: Sequence[str]) -> str:
         parts = [
-            cell.rjust(width) if column in flush_right else cell.ljust(width)
+            _pad(cell, width, right=column in flush_right)
             for column, cell, width in zip(columns, cells, widths, strict=True)
         ]
         return "  ".join(parts).rstrip()

@@ -33,14 +33,20 @@ def finish_change(
     happened: Sequence[Event],
     *,
     allocations: Sequence[Allocation] = (),
+    decide: bool = True,
 ) -> AccountOutcome:
     """Write ``happened`` to the history, then re-decide the account's suspension on
-    ``as_of`` from what the store now holds (writing the state, event and notice).
+    ``as_of`` from what the store now holds (writing the state, event and notice);
+    with ``decide=False`` the decision is left to the next cycle run.
 
     The suspension event's key names the change (the first event's key), so two changes
     on one day each keep their own suspension or reactivation."""
     keys = [event_key(event) for event in happened]
     uow.history.add_events([event_record(e, key=k) for e, k in zip(happened, keys, strict=True)])
+    if not decide:
+        return AccountOutcome(
+            account_id=account.id, events=tuple(happened), allocations=tuple(allocations)
+        )
     cause = keys[0].split(":", 1)[1] if keys else "change"
     _, ledger, facts = account_data(uow, account.id)
     statement = statement_of(account, ledger, localize(as_of, account.tz))

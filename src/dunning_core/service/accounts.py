@@ -18,10 +18,19 @@ True
 >>> moved.events[0].fields
 ('segment',)
 
+:func:`record_accounts` records a whole list in one unit of work (an import):
+
+>>> both = [attrs.evolve(acct, segment="LARGE"), Account(id="A-2", name="Bolt", currency="EUR")]
+>>> outcomes = record_accounts(store.unit_of_work(), both, as_of=date(2026, 3, 3))
+>>> [(o.account_id, o.repeated) for o in outcomes]
+[('A-1', True), ('A-2', False)]
+
 .. versionadded:: 0.2
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import attrs
 
@@ -35,7 +44,7 @@ from dunning_core.service._uow import check_unit_of_work
 from dunning_core.service.outcomes import AccountOutcome
 from dunning_core.service.settings import CycleConfig
 
-__all__ = ["record_account"]
+__all__ = ["record_account", "record_accounts"]
 
 
 def _changed_fields(before: Account | None, after: Account) -> tuple[str, ...]:
@@ -72,11 +81,68 @@ def record_account(
         InvalidAsOf: ``as_of`` is a naive datetime.
     """
     check_unit_of_work(uow)
+    _check_account(account)
+    as_instant(as_of)  # refuses a naive datetime before anything is written
+    config = CycleConfig() if config is None else config
     with uow:
-        outcome = account_in(uow, account, config, as_of)
+        outcome = _record_account(uow, config, account, as_of)
         if not outcome.repeated:
             uow.commit()
     return outcome
+
+
+def record_accounts(
+    uow: UnitOfWork,
+    accounts: Iterable[Account],
+    *,
+    config: CycleConfig | None = None,
+    as_of: AsOf,
+    decide_suspension: bool = True,
+) -> tuple[AccountOutcome, ...]:
+    """Record several accounts in one unit of work: all of them, or none.
+
+    Each account is recorded as :func:`record_account` would, in the order given (an
+    id given twice: the second replaces the first), but nothing is committed until
+    the last is done, so an import of a file is one transaction and its speed does not
+    depend on how many transactions the store can commit.
+
+    Args:
+        uow: A unit of work not yet entered; this function enters it and commits once.
+        accounts: The accounts as they are now.
+        config: The policies; the defaults if ``None``.
+        as_of: When the changes are recorded (a date or an aware datetime).
+        decide_suspension: Re-decide each account's suspension after its change (the
+            default, as the single service does). ``False`` for a first load of a
+            ledger in several files: a decision taken between two of them would judge
+            an account by half its data (invoices without the payments that settled
+            them) and send its notice; the next cycle run decides from the whole
+            ledger instead. The outcomes' ``decision`` is then ``None``.
+
+    Returns:
+        One outcome per account, in order (``repeated=True`` for an account on file
+        unchanged).
+
+    Raises:
+        InvalidField: an item is not an :class:`~dunning_core.Account` (nothing written).
+        InvalidUnitOfWork: ``uow`` is a factory rather than a unit of work.
+        InvalidAsOf: ``as_of`` is a naive datetime.
+
+    .. versionadded:: 0.2
+    """
+    check_unit_of_work(uow)
+    batch = list(accounts)
+    for account in batch:
+        _check_account(account)
+    as_instant(as_of)
+    config = CycleConfig() if config is None else config
+    with uow:
+        outcomes = tuple(
+            _record_account(uow, config, account, as_of, decide=decide_suspension)
+            for account in batch
+        )
+        if not all(outcome.repeated for outcome in outcomes):
+            uow.commit()
+    return outcomes
 
 
 def account_in(
@@ -98,10 +164,21 @@ def account_in(
         InvalidField: ``account`` is not an :class:`~dunning_core.Account`.
         InvalidAsOf: ``as_of`` is a naive datetime.
     """
-    if not isinstance(account, Account):
-        raise InvalidField("account", account, "must be an Account")
+    _check_account(account)
     as_instant(as_of)  # refuses a naive datetime before anything is written
     config = CycleConfig() if config is None else config
+    return _record_account(uow, config, account, as_of)
+
+
+def _check_account(account: object) -> None:
+    if not isinstance(account, Account):
+        raise InvalidField("account", account, "must be an Account")
+
+
+def _record_account(
+    uow: UnitOfWork, config: CycleConfig, account: Account, as_of: AsOf, *, decide: bool = True
+) -> AccountOutcome:
+    """Record ``account`` in the caller's (entered) unit of work, without committing."""
     before = uow.accounts.get(account.id)
     if before == account:
         return AccountOutcome(account_id=account.id, repeated=True)
@@ -112,4 +189,4 @@ def account_in(
         fields=_changed_fields(before, account),
         created=before is None,
     )
-    return finish_change(uow, config, account, as_of, [changed])
+    return finish_change(uow, config, account, as_of, [changed], decide=decide)

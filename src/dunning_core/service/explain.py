@@ -134,6 +134,8 @@ def explain_account(
 
     history = []
     for record in sorted(view.actions, key=lambda r: (r.fired_on, r.key)):
+        if record.fired_on > statement.as_of:
+            continue  # not yet on the day explained
         if record.skipped:
             history.append(
                 f"{record.fired_on}: stage {record.stage} was passed over for "
@@ -145,9 +147,17 @@ def explain_account(
                 f"{record.fired_on}: stage {record.stage} fired ({record.action}{how}) for "
                 f"{_names(record.invoice_numbers)}."
             )
+    # What happened up to the day explained (UTC days); the same kind
+    # of event on one day is one line (an import records many invoices at once).
+    happened: Counter[tuple[object, str]] = Counter()
+    for event in sorted(events, key=lambda e: (e.occurred_at, e.key)):
+        day = event.occurred_at.date()  # UTC, as the cycle stamps its runs
+        if day <= statement.as_of:
+            happened[(day, event.kind)] += 1
     event_lines = [
-        f"{event.occurred_at.date()}: {event.kind.replace('.', ' ').replace('_', ' ')}."
-        for event in sorted(events, key=lambda e: (e.occurred_at, e.key))
+        f"{day}: {kind.replace('.', ' ').replace('_', ' ')}"
+        + (f" ({count})." if count > 1 else ".")
+        for (day, kind), count in happened.items()
     ]
 
     pending = [p for p in view.ledger.payments if p.status is PaymentStatus.PENDING]

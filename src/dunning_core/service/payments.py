@@ -16,6 +16,7 @@ and re-decides suspension.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 import attrs
@@ -48,10 +49,13 @@ from dunning_core.service.settings import CycleConfig
 from dunning_core.service.write_offs import reopen_named_write_offs, settle_recoveries
 
 __all__ = [
+    "AdviceOutcome",
     "PaymentOutcome",
     "ReversalOutcome",
     "assign_payment",
+    "record_advices",
     "record_payment",
+    "record_payments",
     "reverse_payment",
 ]
 
@@ -166,50 +170,206 @@ def record_payment(
     if advice is not None:
         advice.check_payment(payment)
     with uow:
-        existing = uow.ledger.get_payment(payment.id)
-        if existing is not None:
-            # Raises DuplicatePayment on another amount or account.
-            if is_repeat(payment, existing):
-                return PaymentOutcome(payment=existing, repeated=True)
-            clears = (
-                existing.status is PaymentStatus.PENDING and payment.status is PaymentStatus.CLEARED
-            )
-            identifies = existing.account_id is None and payment.account_id is not None
-            if not (clears or identifies):
-                return PaymentOutcome(payment=existing, repeated=True)
-            stored = existing
-            if identifies:
-                assert payment.account_id is not None  # for mypy: identifies says so
-                if uow.accounts.get(payment.account_id) is None:
-                    raise UnknownRecord("account", payment.account_id)
-                stored = uow.ledger.identify_payment(payment.id, payment.account_id)
-            if clears:
-                stored = uow.ledger.set_payment_status(payment.id, PaymentStatus.CLEARED)
-            if stored.account_id is None or stored.status is not PaymentStatus.CLEARED:
-                uow.commit()  # cleared but still in suspense, or identified but pending
-                return PaymentOutcome(payment=stored)
-            advice = advice or uow.ledger.advice_for(payment.id)
-            outcome = _allocate_and_decide(uow, config, stored, advice, when)
+        outcome = _record_payment(uow, config, payment, advice, when)
+        if not outcome.repeated:
             uow.commit()
-            return outcome
+    return outcome
 
-        identified_by: PaymentMatch | None = None
-        candidates: tuple[PaymentMatch, ...] = ()
-        if payment.account_id is None:
-            identified_by, candidates = _identify(uow, payment, when)
-            if identified_by is not None:
-                payment = attrs.evolve(payment, account_id=identified_by.account_id)
-        elif uow.accounts.get(payment.account_id) is None:
-            raise UnknownRecord("account", payment.account_id)
-        uow.ledger.add_payment(payment)
+
+def record_payments(
+    uow: UnitOfWork,
+    payments: Iterable[Payment],
+    advices: Mapping[str, RemittanceAdvice] | None = None,
+    *,
+    config: CycleConfig | None = None,
+    as_of: AsOf | None = None,
+    decide_suspension: bool = True,
+) -> tuple[PaymentOutcome, ...]:
+    """Record several payments in one unit of work: all of them, or none (a bank file).
+
+    Each is recorded, identified, allocated and re-decided as :func:`record_payment`
+    would, in the order given (a later payment sees what the earlier ones settled), but
+    nothing is committed until the last is done: a refused payment leaves the store as
+    it was.
+
+    Args:
+        uow: A unit of work not yet entered; this function enters it and commits once.
+        payments: The payments, in the order they arrived.
+        advices: Remittance advices by payment id.
+        config: Allocation and suspension policies, renderer; the defaults if ``None``.
+        as_of: When they are recorded; each one's value date by default.
+        decide_suspension: Re-decide each account's suspension after its change (the
+            default, as the single service does). ``False`` for a first load of a
+            ledger in several files: a decision taken between two of them would judge
+            an account by half its data (invoices without the payments that settled
+            them) and send its notice; the next cycle run decides from the whole
+            ledger instead. The outcomes' ``decision`` is then ``None``.
+
+    Returns:
+        One :class:`PaymentOutcome` per payment, in order.
+
+    Raises:
+        DuplicatePayment, InvalidRemittance, CurrencyMismatch, UnknownRecord: as
+            :func:`record_payment`; nothing is written.
+        InvalidField: an item is not a :class:`~dunning_core.Payment`.
+        InvalidUnitOfWork: ``uow`` is a factory rather than a unit of work.
+
+    .. versionadded:: 0.2
+    """
+    check_unit_of_work(uow)
+    config = CycleConfig() if config is None else config
+    advices = {} if advices is None else advices
+    batch = list(payments)
+    for payment in batch:
+        if not isinstance(payment, Payment):
+            raise InvalidField("payment", payment, "must be a Payment")
+        advice = advices.get(payment.id)
         if advice is not None:
-            uow.ledger.add_advice(advice)
-        if payment.account_id is None or payment.status is not PaymentStatus.CLEARED:
+            advice.check_payment(payment)
+    if as_of is not None:
+        as_instant(as_of)
+    with uow:
+        outcomes = tuple(
+            _record_payment(
+                uow,
+                config,
+                payment,
+                advices.get(payment.id),
+                payment.received_on if as_of is None else as_of,
+                decide=decide_suspension,
+            )
+            for payment in batch
+        )
+        if not all(outcome.repeated for outcome in outcomes):
             uow.commit()
-            return PaymentOutcome(payment=payment, candidates=candidates)
-        outcome = _allocate_and_decide(uow, config, payment, advice, when)
-        uow.commit()
+    return outcomes
+
+
+def _record_payment(
+    uow: UnitOfWork,
+    config: CycleConfig,
+    payment: Payment,
+    advice: RemittanceAdvice | None,
+    when: AsOf,
+    *,
+    decide: bool = True,
+) -> PaymentOutcome:
+    """Record ``payment`` in the caller's (entered) unit of work, without committing."""
+    existing = uow.ledger.get_payment(payment.id)
+    if existing is not None:
+        # Raises DuplicatePayment on another amount or account.
+        if is_repeat(payment, existing):
+            return PaymentOutcome(payment=existing, repeated=True)
+        clears = (
+            existing.status is PaymentStatus.PENDING and payment.status is PaymentStatus.CLEARED
+        )
+        identifies = existing.account_id is None and payment.account_id is not None
+        if not (clears or identifies):
+            return PaymentOutcome(payment=existing, repeated=True)
+        stored = existing
+        if identifies:
+            assert payment.account_id is not None  # for mypy: identifies says so
+            if uow.accounts.get(payment.account_id) is None:
+                raise UnknownRecord("account", payment.account_id)
+            stored = uow.ledger.identify_payment(payment.id, payment.account_id)
+        if clears:
+            stored = uow.ledger.set_payment_status(payment.id, PaymentStatus.CLEARED)
+        if stored.account_id is None or stored.status is not PaymentStatus.CLEARED:
+            return PaymentOutcome(payment=stored)
+        advice = advice or uow.ledger.advice_for(payment.id)
+        return _allocate_and_decide(uow, config, stored, advice, when, decide=decide)
+
+    identified_by: PaymentMatch | None = None
+    candidates: tuple[PaymentMatch, ...] = ()
+    if payment.account_id is None:
+        identified_by, candidates = _identify(uow, payment, when)
+        if identified_by is not None:
+            payment = attrs.evolve(payment, account_id=identified_by.account_id)
+    elif uow.accounts.get(payment.account_id) is None:
+        raise UnknownRecord("account", payment.account_id)
+    uow.ledger.add_payment(payment)
+    if advice is not None:
+        uow.ledger.add_advice(advice)
+    if payment.account_id is None or payment.status is not PaymentStatus.CLEARED:
+        return PaymentOutcome(payment=payment, candidates=candidates)
+    outcome = _allocate_and_decide(uow, config, payment, advice, when, decide=decide)
     return attrs.evolve(outcome, identified_by=identified_by, candidates=candidates)
+
+
+@attrs.frozen(kw_only=True)
+class AdviceOutcome:
+    """What :func:`record_advices` did with one advice.
+
+    Attributes:
+        payment_id: The payment the advice describes.
+        repeated: The same advice was on file: nothing was written.
+        replaced: Another advice for the payment was on file and was replaced.
+        allocated: The payment is already allocated: the advice is kept (for the
+            record, and for a reversal and a new payment of the same id) but the
+            allocations stay as they are.
+
+    .. versionadded:: 0.2
+    """
+
+    payment_id: str
+    repeated: bool = False
+    replaced: bool = False
+    allocated: bool = False
+
+
+def record_advices(
+    uow: UnitOfWork, advices: Iterable[RemittanceAdvice]
+) -> tuple[AdviceOutcome, ...]:
+    """Keep remittance advices for payments already on file, in one unit of work.
+
+    An advice that arrives after its payment is what allocates it when it clears (a
+    pending direct debit) or when it is identified (a payment in suspense assigned by
+    :func:`assign_payment`); for a payment already allocated it changes nothing but the
+    record. Give an advice with its payment (:func:`record_payment`) when both are at
+    hand, so the allocation follows it.
+
+    Args:
+        uow: A unit of work not yet entered; this function enters it and commits once.
+        advices: The advices.
+
+    Returns:
+        One outcome per advice, in order.
+
+    Raises:
+        UnknownRecord: an advice names a payment the store does not know (nothing
+            written).
+        InvalidRemittance, CurrencyMismatch: an advice does not fit its payment.
+        InvalidUnitOfWork: ``uow`` is a factory rather than a unit of work.
+
+    .. versionadded:: 0.2
+    """
+    check_unit_of_work(uow)
+    batch = list(advices)
+    for advice in batch:
+        if not isinstance(advice, RemittanceAdvice):
+            raise InvalidField("advice", advice, "must be a RemittanceAdvice")
+    outcomes: list[AdviceOutcome] = []
+    with uow:
+        for advice in batch:
+            payment = uow.ledger.get_payment(advice.payment_id)
+            if payment is None:
+                raise UnknownRecord("payment", advice.payment_id)
+            advice.check_payment(payment)
+            known = uow.ledger.advice_for(advice.payment_id)
+            if known == advice:
+                outcomes.append(AdviceOutcome(payment_id=advice.payment_id, repeated=True))
+                continue
+            uow.ledger.add_advice(advice)
+            outcomes.append(
+                AdviceOutcome(
+                    payment_id=advice.payment_id,
+                    replaced=known is not None,
+                    allocated=bool(uow.ledger.allocations_of_source(advice.payment_id)),
+                )
+            )
+        if not all(outcome.repeated for outcome in outcomes):
+            uow.commit()
+    return tuple(outcomes)
 
 
 @renamed_keywords(at="as_of")
@@ -371,6 +531,8 @@ def _allocate_and_decide(
     payment: Payment,
     advice: RemittanceAdvice | None,
     as_of: AsOf,
+    *,
+    decide: bool = True,
 ) -> PaymentOutcome:
     payer_id = payment.account_id
     assert payer_id is not None  # the callers checked it
@@ -413,7 +575,7 @@ def _allocate_and_decide(
     touched = {payer_id} | {owner[a.invoice_number] for a in result.allocations}
     decision, event, others = None, None, []
     for account_id in account_ids:
-        if account_id not in touched:
+        if account_id not in touched or not decide:
             continue
         account, ledger, facts = data[account_id]
         payments = _without(ledger, payment.id).payments
