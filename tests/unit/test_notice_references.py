@@ -7,6 +7,8 @@ from datetime import date
 from html import unescape
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from stdnum import iso11649
 
 from dunning_core import Account, Invoice, Money, build_statement
@@ -106,3 +108,22 @@ def test_an_sms_does_not_print_the_reference() -> None:
     context = _action_context(("F-2026-0001",), "en_GB")
     rendered = CatalogRenderer().render("notice.first.sms", "en_GB", context)
     assert "RF" not in rendered.body
+
+
+@given(
+    st.text(
+        alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-/ ", max_size=30
+    )
+)
+def test_the_printed_reference_of_a_notice_is_what_format_creditor_reference_prints(
+    number: str,
+) -> None:
+    # The notice groups the reference it just computed without re-checking its digits.
+    from dunning_core.errors import InvalidCreditorReference
+    from dunning_core.service.notices import _printed_reference
+
+    try:
+        expected = format_creditor_reference(creditor_reference(number))
+    except InvalidCreditorReference:
+        expected = ""
+    assert _printed_reference(number) == expected

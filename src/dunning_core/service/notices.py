@@ -28,10 +28,11 @@ action, so a user can check a template, or show an agent what a customer will re
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from dunning_core.domain.account import Account, Channel
-from dunning_core.domain.references import creditor_reference, format_creditor_reference
+from dunning_core.domain.references import creditor_reference
 from dunning_core.errors import (
     AccountMismatch,
     DunningError,
@@ -114,11 +115,16 @@ def notice_context(config: CycleConfig, account: Account, action: DunningAction)
     return context
 
 
+@functools.lru_cache(maxsize=65_536)
 def _printed_reference(number: str) -> str:
+    # An account's invoices are in each of its notices (one per channel): cached. The
+    # reference was just computed, so it is grouped as format_creditor_reference would
+    # print it without checking its digits again (a test compares the two).
     try:
-        return format_creditor_reference(creditor_reference(number))
+        compact = creditor_reference(number)
     except InvalidCreditorReference:
         return ""  # more than 21 letters and digits: no RF reference for this number
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
 def render_for_channel(
