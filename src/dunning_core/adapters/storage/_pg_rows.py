@@ -27,10 +27,24 @@ from psycopg.pq import Format
 from psycopg.types.string import StrDumper, StrDumperUnknown
 
 from dunning_core.adapters.storage._decode import reader
+
+# The row shapes both stores write alike come from the SQLite module (one definition).
 from dunning_core.adapters.storage._sqlite_rows import (
     _contact,
-    _contact_dict,
+    _json,
     optional_attachments,
+)
+from dunning_core.adapters.storage._sqlite_rows import (
+    account_row as account_row,
+)
+from dunning_core.adapters.storage._sqlite_rows import (
+    allocation_row as allocation_row,
+)
+from dunning_core.adapters.storage._sqlite_rows import (
+    credit_alert_row as credit_alert_row,
+)
+from dunning_core.adapters.storage._sqlite_rows import (
+    remittance_line_rows as remittance_line_rows,
 )
 from dunning_core.domain.account import Account, PaymentTerms, Segment, TermsKind
 from dunning_core.domain.attachments import attachments_from_json
@@ -43,7 +57,6 @@ from dunning_core.domain.payment import Allocation, Payment, Refund
 from dunning_core.domain.remittance import RemittanceAdvice, RemittanceLine
 from dunning_core.domain.state import CreditAlertState, SuspensionState
 from dunning_core.money import Money
-from dunning_core.sharding import shard_key
 
 Row = Sequence[Any]
 Columns = tuple[tuple[str, str], ...]
@@ -115,10 +128,6 @@ def register_text_adapters(context: AdaptContext) -> None:
 # -- helpers ------------------------------------------------------------------------------
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 def utc(value: datetime) -> datetime:
     """An instant read back, in UTC whatever the session's ``TimeZone``."""
     return value.astimezone(UTC)
@@ -153,28 +162,6 @@ ACCOUNT_COLUMNS: Columns = (
     ("country", "text"),
     ("subdivision", "text"),
 )
-
-
-def account_row(account: Account) -> tuple[Any, ...]:
-    limit = account.credit_limit
-    return (
-        account.id,
-        shard_key(account.id),
-        account.name,
-        account.currency,
-        account.segment.key,
-        account.locale,
-        account.timezone,
-        None if limit is None else limit.minor_units,
-        account.billing_entity_id,
-        account.registration_id,
-        _json(sorted(account.tags)),
-        account.terms.kind.value,
-        account.terms.days,
-        _json([_contact_dict(c) for c in account.contacts]),
-        account.country,
-        account.subdivision,
-    )
 
 
 @reader("accounts")
@@ -394,17 +381,6 @@ ALLOCATION_COLUMNS: Columns = (
 )
 
 
-def allocation_row(allocation: Allocation) -> tuple[Any, ...]:
-    return (
-        allocation.invoice_number,
-        allocation.amount.minor_units,
-        allocation.amount.currency,
-        allocation.kind.value,
-        allocation.source_id,
-        allocation.reference,
-    )
-
-
 @reader("allocations")
 def allocation_from_row(row: Row) -> Allocation:
     return Allocation(
@@ -427,23 +403,6 @@ REMITTANCE_LINE_COLUMNS: Columns = (
     ("reason", "text"),
     ("certificate", "text"),
 )
-
-
-def remittance_line_rows(advice: RemittanceAdvice) -> list[tuple[Any, ...]]:
-    return [
-        (
-            advice.payment_id,
-            position,
-            line.invoice_number,
-            line.currency,
-            line.amount_paid.minor_units,
-            line.tax_withheld.minor_units,
-            line.discount_taken.minor_units,
-            line.reason,
-            line.certificate,
-        )
-        for position, line in enumerate(advice.lines)
-    ]
 
 
 def remittance_advice_from_rows(
@@ -686,10 +645,6 @@ def suspension_from_row(row: Row) -> SuspensionState:
 
 
 CREDIT_ALERT_COLUMNS: Columns = (("account_id", "text"), ("fired", "text"))
-
-
-def credit_alert_row(state: CreditAlertState) -> tuple[Any, ...]:
-    return (state.account_id, _json(sorted(state.fired)))
 
 
 @reader("credit_alert_states")
