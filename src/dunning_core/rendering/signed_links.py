@@ -98,21 +98,8 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class SignedPaymentLinks:
-    """A :class:`~dunning_core.ports.PaymentLinks` whose links carry an HMAC-SHA256
-    signature and an expiry.
-
-    Args:
-        base_url: The payment site, ``https://`` (``http://`` for local tests).
-        secret: The signing key, at least 16 bytes (32 random bytes recommended); the
-            payment page verifies with the same key.
-        ttl: How long a link stays valid after the notice is written.
-        clock: Returns the current aware instant (the system clock in UTC by default;
-            pass a fixed one in tests).
-
-    Raises:
-        InvalidField: a bad URL, a short secret or a ttl that is not positive.
-    """
+class _SignedLinks:
+    """What payment and download links share: a site, a key, a lifetime and a clock."""
 
     def __init__(
         self,
@@ -130,6 +117,23 @@ class SignedPaymentLinks:
         self.ttl = ttl
         self._key = _key(secret)
         self._clock = clock
+
+
+class SignedPaymentLinks(_SignedLinks):
+    """A :class:`~dunning_core.ports.PaymentLinks` whose links carry an HMAC-SHA256
+    signature and an expiry.
+
+    Args:
+        base_url: The payment site, ``https://`` (``http://`` for local tests).
+        secret: The signing key, at least 16 bytes (32 random bytes recommended); the
+            payment page verifies with the same key.
+        ttl: How long a link stays valid after the notice is written.
+        clock: Returns the current aware instant (the system clock in UTC by default;
+            pass a fixed one in tests).
+
+    Raises:
+        InvalidField: a bad URL, a short secret or a ttl that is not positive.
+    """
 
     def url_for(self, account_id: str, invoice_numbers: Sequence[str]) -> str:
         """A signed URL to pay ``invoice_numbers`` of ``account_id`` (every open invoice
@@ -210,7 +214,7 @@ class VerifiedDocumentLink:
     expires_at: datetime
 
 
-class SignedDocumentLinks:
+class SignedDocumentLinks(_SignedLinks):
     """A :class:`~dunning_core.ports.DocumentLinks` whose links carry an HMAC-SHA256
     signature over the account, the document and the expiry.
 
@@ -231,23 +235,6 @@ class SignedDocumentLinks:
     Raises:
         InvalidField: a bad URL, a short secret or a ttl that is not positive.
     """
-
-    def __init__(
-        self,
-        base_url: str,
-        secret: str | bytes,
-        ttl: timedelta,
-        *,
-        clock: Callable[[], datetime] = _utc_now,
-    ) -> None:
-        if not isinstance(base_url, str) or not base_url.startswith(("https://", "http://")):
-            raise InvalidField("base_url", base_url, "must start with https:// or http://")
-        if not isinstance(ttl, timedelta) or ttl <= timedelta(0):
-            raise InvalidField("ttl", ttl, "must be a positive timedelta")
-        self.base_url = base_url.rstrip("/")
-        self.ttl = ttl
-        self._key = _key(secret)
-        self._clock = clock
 
     def url_for_document(self, account_id: str, document: str) -> str:
         """A signed URL to download ``document`` of ``account_id``, valid for ``ttl``."""
