@@ -30,7 +30,8 @@ in one unit of work.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import attrs
 
@@ -133,23 +134,37 @@ def record_invoices(
 
     .. versionadded:: 0.2
     """
+    return _record_batch(
+        uow, invoices, Invoice, "invoice", "an", _record_invoice, config, as_of, decide_suspension
+    )
+
+
+def _record_batch(
+    uow: UnitOfWork,
+    records: Iterable[Any],
+    cls: type,
+    name: str,
+    article: str,
+    record_one: Callable[..., AccountOutcome],
+    config: CycleConfig | None,
+    as_of: AsOf | None,
+    decide: bool,
+) -> tuple[AccountOutcome, ...]:
+    """The batch forms' one body: check everything, then record each on its issue date
+    (or ``as_of``) in one unit of work, committed once unless every one was a repeat."""
     check_unit_of_work(uow)
-    batch = list(invoices)
-    for invoice in batch:
-        _check_record(invoice, Invoice, "invoice", "an")
+    batch = list(records)
+    for record in batch:
+        _check_record(record, cls, name, article)
     if as_of is not None:
         as_instant(as_of)
     config = CycleConfig() if config is None else config
     with uow:
         outcomes = tuple(
-            _record_invoice(
-                uow,
-                config,
-                invoice,
-                invoice.issued_on if as_of is None else as_of,
-                decide=decide_suspension,
+            record_one(
+                uow, config, record, record.issued_on if as_of is None else as_of, decide=decide
             )
-            for invoice in batch
+            for record in batch
         )
         if not all(outcome.repeated for outcome in outcomes):
             uow.commit()
@@ -264,27 +279,9 @@ def record_credit_notes(
 
     .. versionadded:: 0.2
     """
-    check_unit_of_work(uow)
-    batch = list(notes)
-    for note in batch:
-        _check_record(note, CreditNote, "note", "a")
-    if as_of is not None:
-        as_instant(as_of)
-    config = CycleConfig() if config is None else config
-    with uow:
-        outcomes = tuple(
-            _record_credit_note(
-                uow,
-                config,
-                note,
-                note.issued_on if as_of is None else as_of,
-                decide=decide_suspension,
-            )
-            for note in batch
-        )
-        if not all(outcome.repeated for outcome in outcomes):
-            uow.commit()
-    return outcomes
+    return _record_batch(
+        uow, notes, CreditNote, "note", "a", _record_credit_note, config, as_of, decide_suspension
+    )
 
 
 def _record_credit_note(
